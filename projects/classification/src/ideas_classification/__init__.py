@@ -1,0 +1,10 @@
+"""Keyword-rule classification of content ideas."""
+
+from ideas_classification.classifier import (
+    DEFAULT_RULES,
+    Classification,
+    Classifier,
+    KeywordRule,
+)
+
+__all__ = ["DEFAULT_RULES", "Classification", "Classifier", "KeywordRule"]

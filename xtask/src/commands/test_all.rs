@@ -1,0 +1,169 @@
+//! `cargo xtask test-all` and `cargo xtask test PROJECT`: pytest in each project's own venv.
+//!
+//! Envs are set up first (a no-op when fresh). Suites run dependencies before dependants,
+//! independent ones in parallel; each suite's output is printed whole when it finishes.
+//! When a suite fails, the suites of its dependants are skipped and listed.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::error::Failed;
+use crate::exec;
+use crate::pytest::{self, Counts, NO_TESTS_COLLECTED};
+use crate::sched::{self, Status};
+use crate::ui;
+use crate::workspace::Workspace;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub jobs: usize,
+    /// After a failure, keep starting suites that do not depend on it.
+    pub keep_going: bool,
+    pub pytest_args: Vec<String>,
+}
+
+/// What one suite did.
+struct Suite {
+    counts: Counts,
+    code: Option<i32>,
+    elapsed: Duration,
+}
+
+pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
+    let start = Instant::now();
+    let mut envs: Vec<usize> = members.iter().map(|&m| ws.members[m].env).collect();
+    envs.sort_unstable();
+    envs.dedup();
+    super::setup_envs::ensure(ws, &envs, options.jobs)?;
+
+    let position = |m: usize| members.iter().position(|&x| x == m);
+    let deps: Vec<Vec<usize>> = members
+        .iter()
+        .map(|&m| {
+            ws.members[m]
+                .deps
+                .iter()
+                .filter_map(|&d| position(d))
+                .collect()
+        })
+        .collect();
+    let results = sched::run(&deps, options.jobs, options.keep_going, |k| {
+        let member = &ws.members[members[k]];
+        let cmd = pytest::command(
+            &ws.root,
+            &member.dir,
+            &ws.env_of(members[k]).venv,
+            &options.pytest_args,
+        );
+        match exec::capture(&cmd) {
+            Ok(done) => {
+                ui::block(&format!("{} ({})", member.name, member.dir), &done.output);
+                let ok = done.success || done.code == Some(NO_TESTS_COLLECTED);
+                (
+                    Ok(Suite {
+                        counts: pytest::parse_counts(&done.output),
+                        code: done.code,
+                        elapsed: done.elapsed,
+                    }),
+                    ok,
+                )
+            }
+            Err(err) => (Err(err), false),
+        }
+    });
+
+    let mut rows = Vec::new();
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for (k, status) in results.into_iter().enumerate() {
+        let name = ws.members[members[k]].name.clone();
+        let (result, counts, seconds, note) = match status {
+            Status::Ran {
+                value: Ok(suite),
+                ok,
+            } => {
+                let result = match (ok, suite.code) {
+                    (true, Some(NO_TESTS_COLLECTED)) => "no tests",
+                    (true, _) => "ok",
+                    (false, _) => "FAILED",
+                };
+                let note = if ok {
+                    String::new()
+                } else {
+                    format!(
+                        "pytest exit code {}",
+                        suite.code.map_or("none".into(), |c| c.to_string())
+                    )
+                };
+                (
+                    result,
+                    Some(suite.counts),
+                    format!("{:.2}", suite.elapsed.as_secs_f64()),
+                    note,
+                )
+            }
+            Status::Ran {
+                value: Err(err), ..
+            } => (
+                "ERROR",
+                None,
+                String::new(),
+                format!("{err:#}")
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
+            Status::Skipped { because } => (
+                "skipped",
+                None,
+                String::new(),
+                format!(
+                    "needs {}, which did not pass",
+                    ws.members[members[because]].name
+                ),
+            ),
+            Status::NotRun => (
+                "not run",
+                None,
+                String::new(),
+                "stopped after a failure; --keep-going runs it".to_owned(),
+            ),
+        };
+        match result {
+            "ok" | "no tests" => passed += 1,
+            "skipped" | "not run" => skipped += 1,
+            _ => failed += 1,
+        }
+        let count =
+            |f: fn(&Counts) -> u32| counts.as_ref().map_or(String::new(), |c| f(c).to_string());
+        rows.push(vec![
+            name,
+            result.to_owned(),
+            count(|c| c.passed),
+            count(|c| c.failed + c.errors),
+            seconds,
+            note,
+        ]);
+    }
+    println!(
+        "\n{}",
+        ui::table(
+            &["project", "result", "passed", "failed", "seconds", "note"],
+            &rows
+        )
+    );
+    ui::status(
+        "Finished",
+        &format!(
+            "{} projects: {passed} passed, {failed} failed, {skipped} skipped in {}",
+            members.len(),
+            ui::elapsed(start.elapsed())
+        ),
+    );
+    if failed + skipped > 0 {
+        Err(Failed.into())
+    } else {
+        Ok(())
+    }
+}

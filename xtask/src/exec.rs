@@ -1,0 +1,124 @@
+//! The one module that spawns processes. Children run with their output captured (stdout
+//! and stderr merged, in order) so parallel work never interleaves on the terminal.
+
+use std::ffi::OsString;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+use camino::Utf8PathBuf;
+
+use crate::error::hinted;
+
+/// A command to run: program, arguments, working directory, extra environment, stdin.
+#[derive(Debug, Clone)]
+pub struct Cmd {
+    pub program: OsString,
+    pub args: Vec<OsString>,
+    pub cwd: Utf8PathBuf,
+    pub env: Vec<(OsString, OsString)>,
+    pub stdin: Option<String>,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<OsString>, cwd: impl Into<Utf8PathBuf>) -> Cmd {
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: cwd.into(),
+            env: Vec::new(),
+            stdin: None,
+        }
+    }
+
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Cmd {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Cmd {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Cmd {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn stdin(mut self, text: String) -> Cmd {
+        self.stdin = Some(text);
+        self
+    }
+
+    /// The command line as a user would type it, for messages.
+    pub fn display(&self) -> String {
+        std::iter::once(&self.program)
+            .chain(&self.args)
+            .map(|s| s.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// What a finished child did.
+#[derive(Debug)]
+pub struct Captured {
+    pub success: bool,
+    pub code: Option<i32>,
+    /// stdout and stderr, merged in the order they were written.
+    pub output: String,
+    pub elapsed: Duration,
+}
+
+/// Runs `cmd` to completion; a non-zero exit is not an error here (see [`run_ok`]).
+pub fn capture(cmd: &Cmd) -> Result<Captured> {
+    let start = Instant::now();
+    let mut expr = duct::cmd(&cmd.program, &cmd.args)
+        .dir(&cmd.cwd)
+        .stderr_to_stdout()
+        .stdout_capture()
+        .unchecked();
+    for (key, value) in &cmd.env {
+        expr = expr.env(key, value);
+    }
+    expr = match &cmd.stdin {
+        Some(text) => expr.stdin_bytes(text.as_bytes()),
+        None => expr.stdin_null(),
+    };
+    let output = expr.run().map_err(|err| {
+        let program = cmd.program.to_string_lossy();
+        if err.kind() == std::io::ErrorKind::NotFound {
+            hinted(
+                format!("cannot run `{program}`: not found"),
+                format!(
+                    "install {program} or put it on PATH; `{}` needs it",
+                    cmd.display()
+                ),
+            )
+        } else {
+            anyhow!(err).context(format!("cannot run `{}`", cmd.display()))
+        }
+    })?;
+    Ok(Captured {
+        success: output.status.success(),
+        code: output.status.code(),
+        output: String::from_utf8_lossy(&output.stdout).into_owned(),
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Runs `cmd`; a non-zero exit is an error carrying the command line and its output.
+pub fn run_ok(cmd: &Cmd) -> Result<Captured> {
+    let done = capture(cmd)?;
+    if !done.success {
+        let code = done
+            .code
+            .map_or("a signal".to_owned(), |c| format!("exit code {c}"));
+        return Err(anyhow!(
+            "`{}` failed with {code}:\n{}",
+            cmd.display(),
+            done.output.trim_end()
+        ));
+    }
+    Ok(done)
+}

@@ -1,0 +1,233 @@
+//! The command line: `cargo xtask <command> [options]`, parsed into a [`Command`].
+
+use anyhow::Result;
+use lexopt::prelude::*;
+
+use crate::error::hinted;
+
+pub const USAGE: &str = "\
+Build orchestrator for the Python projects of this monorepo.
+
+Usage: cargo xtask <command> [options]
+
+Commands:
+  lock [--check] [-j N]                  Compile every layer and env into its lock; skip fresh ones.
+                                         --check writes nothing and fails on a stale lock.
+  setup-envs [-p PROJECT]... [-j N]      Create or sync each env's venv exactly to its lock
+                                         (locking first where needed); skip fresh ones.
+  test-all [-j N] [--keep-going] [-- PYTEST_ARGS]
+                                         Set up, then run every project's pytest suite in its own
+                                         venv, dependencies first, independent ones in parallel.
+  test PROJECT [-- PYTEST_ARGS]          Set up, then run one project's suite.
+  graph [--format text|dot]              Print the project graph.
+  help                                   Print this help.
+
+A PROJECT is a member's folder name (or its package name). -j defaults to the number of CPUs.
+";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Lock {
+        check: bool,
+        jobs: Option<usize>,
+    },
+    SetupEnvs {
+        projects: Vec<String>,
+        jobs: Option<usize>,
+    },
+    TestAll {
+        jobs: Option<usize>,
+        keep_going: bool,
+        pytest_args: Vec<String>,
+    },
+    Test {
+        project: String,
+        pytest_args: Vec<String>,
+    },
+    Graph {
+        format: GraphFormat,
+    },
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    Text,
+    Dot,
+}
+
+pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command> {
+    // Everything after the first `--` goes to pytest untouched.
+    let mut ours: Vec<std::ffi::OsString> = args.into_iter().collect();
+    let pytest_args: Vec<String> = match ours.iter().position(|a| a == "--") {
+        Some(dashes) => ours
+            .split_off(dashes)
+            .into_iter()
+            .skip(1)
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut parser = lexopt::Parser::from_iter(std::iter::once("xtask".into()).chain(ours));
+    let Some(first) = parser.next()? else {
+        return Ok(Command::Help);
+    };
+    let command = match first {
+        Short('h') | Long("help") => return Ok(Command::Help),
+        Value(v) => v.string()?,
+        other => return Err(other.unexpected().into()),
+    };
+    if !pytest_args.is_empty() && !matches!(command.as_str(), "test-all" | "test") {
+        return Err(hinted(
+            format!("`{command}` takes no arguments after `--`"),
+            "only `test-all` and `test` pass arguments on, to pytest",
+        ));
+    }
+    let mut check = false;
+    let mut keep_going = false;
+    let mut jobs = None;
+    let mut projects = Vec::new();
+    let mut positional = Vec::new();
+    let mut format = GraphFormat::Text;
+    while let Some(arg) = parser.next()? {
+        match (command.as_str(), arg) {
+            (_, Short('h') | Long("help")) => return Ok(Command::Help),
+            ("lock", Long("check")) => check = true,
+            ("lock" | "setup-envs" | "test-all", Short('j') | Long("jobs")) => {
+                let n: usize = parser.value()?.parse()?;
+                if n == 0 {
+                    return Err(hinted(
+                        "-j must be at least 1",
+                        "pass -j 1 to run one job at a time",
+                    ));
+                }
+                jobs = Some(n);
+            }
+            ("setup-envs", Short('p') | Long("project")) => {
+                projects.push(parser.value()?.string()?)
+            }
+            ("test-all", Long("keep-going")) => keep_going = true,
+            ("graph", Long("format")) => {
+                format = match parser.value()?.string()?.as_str() {
+                    "text" => GraphFormat::Text,
+                    "dot" => GraphFormat::Dot,
+                    other => {
+                        return Err(hinted(
+                            format!("unknown graph format `{other}`"),
+                            "use --format text or --format dot",
+                        ));
+                    }
+                }
+            }
+            ("test", Value(v)) if positional.is_empty() => positional.push(v.string()?),
+            (_, arg) => {
+                return Err(hinted(
+                    format!("{} for `{command}`", arg.unexpected()),
+                    "see `cargo xtask help`",
+                ));
+            }
+        }
+    }
+    Ok(match command.as_str() {
+        "lock" => Command::Lock { check, jobs },
+        "setup-envs" => Command::SetupEnvs { projects, jobs },
+        "test-all" => Command::TestAll {
+            jobs,
+            keep_going,
+            pytest_args,
+        },
+        "test" => match positional.pop() {
+            Some(project) => Command::Test {
+                project,
+                pytest_args,
+            },
+            None => {
+                return Err(hinted(
+                    "`test` needs a project",
+                    "run `cargo xtask test PROJECT`; `cargo xtask graph` lists them",
+                ));
+            }
+        },
+        "graph" => Command::Graph { format },
+        "help" => Command::Help,
+        other => {
+            return Err(hinted(
+                format!("unknown command `{other}`"),
+                "see `cargo xtask help` for the commands",
+            ));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_strs(args: &[&str]) -> Result<Command> {
+        parse(args.iter().map(Into::into))
+    }
+
+    #[test]
+    fn parses_each_command() {
+        assert_eq!(parse_strs(&[]).unwrap(), Command::Help);
+        assert_eq!(
+            parse_strs(&["lock", "--check"]).unwrap(),
+            Command::Lock {
+                check: true,
+                jobs: None
+            }
+        );
+        assert_eq!(
+            parse_strs(&["setup-envs", "-p", "web", "--project", "model", "-j", "3"]).unwrap(),
+            Command::SetupEnvs {
+                projects: vec!["web".into(), "model".into()],
+                jobs: Some(3)
+            }
+        );
+        assert_eq!(
+            parse_strs(&["graph", "--format", "dot"]).unwrap(),
+            Command::Graph {
+                format: GraphFormat::Dot
+            }
+        );
+    }
+
+    #[test]
+    fn passes_everything_after_dashes_to_pytest() {
+        assert_eq!(
+            parse_strs(&["test-all", "--keep-going", "--", "-k", "slow", "--", "-x"]).unwrap(),
+            Command::TestAll {
+                jobs: None,
+                keep_going: true,
+                pytest_args: vec!["-k".into(), "slow".into(), "--".into(), "-x".into()]
+            }
+        );
+        assert_eq!(
+            parse_strs(&["test", "model", "--", "-x"]).unwrap(),
+            Command::Test {
+                project: "model".into(),
+                pytest_args: vec!["-x".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_bad_usage() {
+        assert!(
+            parse_strs(&["frobnicate"])
+                .unwrap_err()
+                .to_string()
+                .contains("unknown command")
+        );
+        assert!(parse_strs(&["lock", "--keep-going"]).is_err());
+        assert!(parse_strs(&["lock", "--", "-x"]).is_err());
+        assert!(
+            parse_strs(&["test"])
+                .unwrap_err()
+                .to_string()
+                .contains("needs a project")
+        );
+        assert!(parse_strs(&["test-all", "-j", "0"]).is_err());
+        assert!(parse_strs(&["graph", "--format", "svg"]).is_err());
+    }
+}

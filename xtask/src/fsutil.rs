@@ -1,0 +1,22 @@
+//! File helpers: reads with the path in the error, and atomic writes.
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+pub fn read(path: &Utf8Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))
+}
+
+/// Writes through a temp file in the same folder and a rename, so a reader (or a crash)
+/// never sees half a file.
+pub fn write_atomic(path: &Utf8Path, contents: &str) -> Result<()> {
+    let tmp = temp_path(path);
+    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {tmp}"))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {tmp} to {path}"))
+}
+
+/// A sibling path for a file being written; `.gitignore` ignores the suffix.
+pub fn temp_path(path: &Utf8Path) -> Utf8PathBuf {
+    let name = path.file_name().unwrap_or("file");
+    path.with_file_name(format!(".{name}.{}.xtask-tmp", std::process::id()))
+}

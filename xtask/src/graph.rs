@@ -1,0 +1,132 @@
+//! Dependency graphs: topological order and, when there is none, the cycle to show.
+//!
+//! Both the project graph and the layer graph go through [`topo_order`]; the workspace then
+//! stores projects in that order, so an index order is always a dependency order.
+
+use std::collections::BTreeSet;
+
+use petgraph::algo::{astar, tarjan_scc};
+use petgraph::graph::{DiGraph, NodeIndex};
+
+/// Orders `n` nodes so that every dependency comes before its dependants. `deps[i]` lists
+/// the nodes `i` depends on. Among nodes that are ready together the lowest index comes
+/// first, so callers get a stable, readable order by indexing nodes by name. On a cycle,
+/// returns its path with the first node repeated last.
+pub fn topo_order(deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+    let mut waiting_on: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut dependants = vec![Vec::new(); deps.len()];
+    for (node, node_deps) in deps.iter().enumerate() {
+        for &dep in node_deps {
+            dependants[dep].push(node);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..deps.len()).filter(|&n| waiting_on[n] == 0).collect();
+    let mut order = Vec::with_capacity(deps.len());
+    while let Some(node) = ready.pop_first() {
+        order.push(node);
+        for &next in &dependants[node] {
+            waiting_on[next] -= 1;
+            if waiting_on[next] == 0 {
+                ready.insert(next);
+            }
+        }
+    }
+    if order.len() == deps.len() {
+        Ok(order)
+    } else {
+        Err(find_cycle(deps))
+    }
+}
+
+/// Some cycle of a graph known to have one.
+fn find_cycle(deps: &[Vec<usize>]) -> Vec<usize> {
+    // Edges go dependency -> dependant.
+    let mut graph = DiGraph::<usize, ()>::new();
+    let nodes: Vec<NodeIndex> = (0..deps.len()).map(|i| graph.add_node(i)).collect();
+    for (node, node_deps) in deps.iter().enumerate() {
+        for &dep in node_deps {
+            graph.add_edge(nodes[dep], nodes[node], ());
+        }
+    }
+    let on_cycle = tarjan_scc(&graph)
+        .into_iter()
+        .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
+        .min_by_key(|scc| scc.iter().map(|ix| graph[*ix]).min())
+        .expect("a graph without a topological order has a cycle");
+    let start = *on_cycle
+        .iter()
+        .min_by_key(|ix| graph[**ix])
+        .expect("an SCC is never empty");
+    cycle_through(&graph, start)
+}
+
+/// A shortest cycle through `start`, as node weights: `[a, b, a]` means a -> b -> a in
+/// dependency direction (a depends on b, b on a).
+fn cycle_through(graph: &DiGraph<usize, ()>, start: NodeIndex) -> Vec<usize> {
+    let shortest = graph
+        .neighbors(start)
+        .filter_map(|next| astar(graph, next, |n| n == start, |_| 1, |_| 0).map(|(_, path)| path))
+        .min_by_key(Vec::len)
+        .unwrap_or_default();
+    // The path follows dependency -> dependant edges; read it backwards to go dependant -> dependency.
+    let mut cycle: Vec<usize> = std::iter::once(start)
+        .chain(shortest)
+        .map(|ix| graph[ix])
+        .collect();
+    cycle.reverse();
+    cycle
+}
+
+/// The transitive dependencies of `node`, in the order given by `order` (dependencies first).
+pub fn closure(deps: &[Vec<usize>], node: usize) -> Vec<usize> {
+    let mut seen = vec![false; deps.len()];
+    let mut stack = deps[node].clone();
+    while let Some(n) = stack.pop() {
+        if !std::mem::replace(&mut seen[n], true) {
+            stack.extend(&deps[n]);
+        }
+    }
+    (0..deps.len()).filter(|&n| seen[n]).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orders_dependencies_first_and_keeps_index_order_on_ties() {
+        // 0 web -> 1, 2; 1 scoring -> 3; 2 sources -> 3; 3 model.
+        let deps = vec![vec![1, 2], vec![3], vec![3], vec![]];
+        let order = topo_order(&deps).unwrap();
+        let pos = |n| order.iter().position(|&x| x == n).unwrap();
+        assert!(pos(3) < pos(1) && pos(3) < pos(2) && pos(1) < pos(0) && pos(2) < pos(0));
+        assert_eq!(topo_order(&[vec![], vec![], vec![]]).unwrap(), [0, 1, 2]);
+    }
+
+    #[test]
+    fn reports_the_cycle_path() {
+        // 0 -> 1 -> 2 -> 0, and 3 -> 0 outside the cycle.
+        let deps = vec![vec![1], vec![2], vec![0], vec![0]];
+        let cycle = topo_order(&deps).unwrap_err();
+        assert_eq!(cycle.len(), 4, "{cycle:?}");
+        assert_eq!(cycle.first(), cycle.last());
+        for pair in cycle.windows(2) {
+            assert!(
+                deps[pair[0]].contains(&pair[1]),
+                "{cycle:?} is not a path of dependencies"
+            );
+        }
+    }
+
+    #[test]
+    fn a_self_dependency_is_a_cycle() {
+        assert_eq!(topo_order(&[vec![0]]).unwrap_err(), [0, 0]);
+    }
+
+    #[test]
+    fn closure_is_transitive_and_sorted() {
+        let deps = vec![vec![], vec![0], vec![1], vec![2, 0]];
+        assert_eq!(closure(&deps, 3), [0, 1, 2]);
+        assert_eq!(closure(&deps, 0), Vec::<usize>::new());
+    }
+}

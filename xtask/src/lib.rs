@@ -1,0 +1,23 @@
+//! The model of the monorepo and the machinery that turns it into work.
+//!
+//! `main.rs` parses the command line and dispatches to `commands/`; everything a command
+//! needs is here, loaded once into a [`Workspace`]. The top-level `tests/` harness reuses it.
+
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod exec;
+pub mod flags;
+pub mod fsutil;
+pub mod graph;
+pub mod layers;
+pub mod lock;
+pub mod pyproject;
+pub mod pytest;
+pub mod sched;
+pub mod ui;
+pub mod uv;
+pub mod venv;
+pub mod workspace;
+
+pub use workspace::Workspace;

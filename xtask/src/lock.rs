@@ -1,0 +1,242 @@
+//! Locks: what each layer and env is compiled from, the digest of those inputs, and the
+//! compile itself.
+//!
+//! A lock starts with a header holding the digest of every input (the `.in` files, the
+//! pyprojects of the editable members, the locks it is constrained by, the Python request,
+//! uv's version and the flags). A lock is fresh when that digest matches: checking needs
+//! no network and no resolver.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use sha2::{Digest, Sha256};
+
+use crate::error::hinted;
+use crate::fsutil;
+use crate::uv::Uv;
+use crate::workspace::Workspace;
+
+/// Bump when the way locks are compiled changes, so every lock becomes stale.
+const RECIPE_VERSION: &str = "1";
+const DIGEST_PREFIX: &str = "# inputs-digest: ";
+
+pub fn sha256(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(64);
+    for byte in Sha256::digest(bytes) {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+/// One lock to compile: a layer's or an env's.
+#[derive(Debug, Clone)]
+pub struct LockSpec {
+    pub name: String,
+    /// The lock file, relative to the root.
+    pub lock: Utf8PathBuf,
+    /// The requirements given to `uv pip compile` on stdin: `-r` layer inputs, `-c` layer
+    /// locks, `-e` member folders, test requirements. Paths are relative to the root.
+    pub input: String,
+    /// The files the lock is computed from, for the header.
+    pub sources: Vec<Utf8PathBuf>,
+    /// Specs (indices into the plan) whose locks this one is constrained by.
+    pub after: Vec<usize>,
+    pub digest: String,
+}
+
+/// Every lock of the workspace, layers first (in layer order), then one per env.
+/// `specs[i]` for `i < ws.layers.len()` is layer `i`; after that, env `i - layers.len()`.
+pub fn plan(ws: &Workspace) -> Vec<LockSpec> {
+    let flags = format!("--universal --python-version {}", ws.config.python);
+    let mut specs: Vec<LockSpec> = Vec::with_capacity(ws.layers.len() + ws.envs.len());
+    let push = |specs: &mut Vec<LockSpec>,
+                name: &str,
+                lock: Utf8PathBuf,
+                layers: &[usize],
+                constraints: &[usize],
+                editables: &[usize],
+                extra: &[&str]| {
+        let mut input = String::new();
+        let mut sources = Vec::new();
+        let mut hasher = Sha256::new();
+        for part in [RECIPE_VERSION, &ws.config.uv, &flags] {
+            hasher.update(part.as_bytes());
+            hasher.update(b"\n");
+        }
+        for &l in layers {
+            let layer = &ws.layers[l];
+            let _ = writeln!(input, "-r {}", layer.input());
+            sources.push(layer.input());
+            hasher.update(layer.input_digest.as_bytes());
+        }
+        for &l in constraints {
+            let _ = writeln!(input, "-c {}", ws.layers[l].lock());
+            hasher.update(specs[l].digest.as_bytes());
+        }
+        for &m in editables {
+            let member = &ws.members[m];
+            let _ = writeln!(input, "-e {}", member.dir);
+            sources.push(member.dir.join("pyproject.toml"));
+            hasher.update(member.pyproject_digest.as_bytes());
+        }
+        for req in extra {
+            let _ = writeln!(input, "{req}");
+        }
+        hasher.update(input.as_bytes());
+        let digest = sha256(&hasher.finalize());
+        specs.push(LockSpec {
+            name: name.to_owned(),
+            lock,
+            input,
+            sources,
+            after: constraints.to_vec(),
+            digest,
+        });
+    };
+    for (ix, layer) in ws.layers.iter().enumerate() {
+        let mut layers = layer.extends.clone();
+        layers.push(ix);
+        push(
+            &mut specs,
+            &layer.name,
+            layer.lock(),
+            &layers,
+            &layer.extends,
+            &[],
+            &[],
+        );
+    }
+    for env in &ws.envs {
+        // Test-group requirements that name a member are installed as that member's editable.
+        let is_local = |req: &&str| {
+            crate::pyproject::requirement_name(req).is_some_and(|n| {
+                ws.members
+                    .iter()
+                    .any(|m| m.pyproject.package == crate::pyproject::normalize(n))
+            })
+        };
+        let extra: Vec<&str> = env
+            .members
+            .iter()
+            .flat_map(|&m| {
+                ws.members[m]
+                    .pyproject
+                    .test_group
+                    .iter()
+                    .map(String::as_str)
+            })
+            .filter(|r| !is_local(r))
+            .collect();
+        push(
+            &mut specs,
+            &env.name,
+            env.lock.clone(),
+            &env.layers,
+            &env.layers,
+            &env.editables,
+            &extra,
+        );
+    }
+    specs
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh,
+    Stale,
+    Missing,
+}
+
+/// Reads the lock's header and compares its digest with the spec's.
+pub fn freshness(root: &Utf8Path, spec: &LockSpec) -> Freshness {
+    match std::fs::read_to_string(root.join(&spec.lock)) {
+        Err(_) => Freshness::Missing,
+        Ok(text) if header_digest(&text) == Some(spec.digest.as_str()) => Freshness::Fresh,
+        Ok(_) => Freshness::Stale,
+    }
+}
+
+fn header_digest(text: &str) -> Option<&str> {
+    text.lines()
+        .take_while(|l| l.starts_with('#'))
+        .find_map(|l| l.strip_prefix(DIGEST_PREFIX))
+}
+
+fn header(spec: &LockSpec) -> String {
+    let mut out = format!(
+        "# Locked by `cargo xtask lock` from the inputs below: edit them and run it again, never this file.\n{DIGEST_PREFIX}{}\n# inputs:\n",
+        spec.digest
+    );
+    for source in &spec.sources {
+        let _ = writeln!(out, "#   {source}");
+    }
+    out
+}
+
+/// Compiles one lock with uv and writes it atomically. The current lock, if any, is the
+/// resolver's starting point, so pins move only when an input asks them to.
+pub fn compile(root: &Utf8Path, uv: &Uv, python: &str, spec: &LockSpec) -> Result<()> {
+    let lock = root.join(&spec.lock);
+    let out = fsutil::temp_path(&lock);
+    if lock.is_file() {
+        std::fs::copy(&lock, &out).with_context(|| format!("cannot copy {lock} to {out}"))?;
+    }
+    let cmd = uv
+        .cmd(&[
+            "pip",
+            "compile",
+            "--universal",
+            "--python-version",
+            python,
+            "--no-header",
+            "--quiet",
+            "--output-file",
+        ])
+        .arg(out.as_str())
+        .arg("-")
+        .stdin(spec.input.clone());
+    let result = crate::exec::run_ok(&cmd).and_then(|_| {
+        let body = fsutil::read(&out)?;
+        fsutil::write_atomic(&lock, &(header(spec) + &body))
+    });
+    let _ = std::fs::remove_file(&out);
+    result.map_err(|err| {
+        let sources: Vec<&str> = spec.sources.iter().map(|s| s.as_str()).collect();
+        err.context(hinted(
+            format!("cannot lock `{}` ({})", spec.name, spec.lock),
+            format!(
+                "the resolver's explanation is above; adjust the requirements in: {}",
+                sources.join(", ")
+            ),
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_is_hex_of_the_digest() {
+        assert_eq!(
+            sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn reads_the_digest_from_the_header_only() {
+        let spec = LockSpec {
+            name: "x".into(),
+            lock: "x.txt".into(),
+            input: String::new(),
+            sources: vec!["a.in".into()],
+            after: vec![],
+            digest: "d1".into(),
+        };
+        let text = header(&spec) + "six==1.17.0\n# inputs-digest: d2\n";
+        assert_eq!(header_digest(&text), Some("d1"));
+        assert_eq!(header_digest("six==1\n"), None);
+    }
+}

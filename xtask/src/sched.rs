@@ -1,0 +1,171 @@
+//! Runs a graph of jobs on a few threads: each job starts once everything it depends on has
+//! succeeded, lowest index first, so a dependency order of indices is also the start order.
+
+use std::sync::mpsc;
+
+/// What became of one job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status<T> {
+    /// It ran; `ok` says whether it succeeded.
+    Ran { value: T, ok: bool },
+    /// It did not run because this dependency failed (or was itself skipped).
+    Skipped { because: usize },
+    /// It did not run because an unrelated job failed and `keep_going` was off.
+    NotRun,
+}
+
+/// Runs jobs `0..deps.len()`; `deps[i]` lists the jobs `i` waits for. `work` returns the
+/// job's value and whether it succeeded. At most `jobs` run at once. After a failure, jobs
+/// that do not depend on it still start only when `keep_going` is set.
+pub fn run<T, F>(deps: &[Vec<usize>], jobs: usize, keep_going: bool, work: F) -> Vec<Status<T>>
+where
+    T: Send,
+    F: Fn(usize) -> (T, bool) + Sync,
+{
+    let n = deps.len();
+    let mut status: Vec<Option<Status<T>>> = (0..n).map(|_| None).collect();
+    let mut waiting_on: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (job, job_deps) in deps.iter().enumerate() {
+        for &dep in job_deps {
+            dependants[dep].push(job);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..n).filter(|&j| waiting_on[j] == 0).collect();
+    let mut running = 0;
+    let mut failed = false;
+    let (tx, rx) = mpsc::channel::<(usize, T, bool)>();
+    std::thread::scope(|scope| {
+        loop {
+            while running < jobs.max(1) && (keep_going || !failed) {
+                let Some(job) = ready.pop_first() else { break };
+                let tx = tx.clone();
+                let work = &work;
+                running += 1;
+                scope.spawn(move || {
+                    let (value, ok) = work(job);
+                    // The receiver outlives every worker: it is only dropped after the scope.
+                    let _ = tx.send((job, value, ok));
+                });
+            }
+            if running == 0 {
+                break;
+            }
+            let (job, value, ok) = rx.recv().expect("a worker always reports before exiting");
+            running -= 1;
+            status[job] = Some(Status::Ran { value, ok });
+            if ok {
+                for &next in &dependants[job] {
+                    waiting_on[next] -= 1;
+                    if waiting_on[next] == 0 && status[next].is_none() {
+                        ready.insert(next);
+                    }
+                }
+            } else {
+                failed = true;
+                skip_dependants(job, &dependants, &mut status, &mut ready);
+            }
+        }
+    });
+    status
+        .into_iter()
+        .map(|s| s.unwrap_or(Status::NotRun))
+        .collect()
+}
+
+fn skip_dependants<T>(
+    failed: usize,
+    dependants: &[Vec<usize>],
+    status: &mut [Option<Status<T>>],
+    ready: &mut std::collections::BTreeSet<usize>,
+) {
+    let mut stack = vec![failed];
+    while let Some(job) = stack.pop() {
+        for &next in &dependants[job] {
+            if status[next].is_none() {
+                status[next] = Some(Status::Skipped { because: job });
+                ready.remove(&next);
+                stack.push(next);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn runs_dependencies_first() {
+        let deps = vec![vec![], vec![0], vec![0], vec![1, 2]];
+        let log = Mutex::new(Vec::new());
+        let result = run(&deps, 2, false, |job| {
+            log.lock().unwrap().push(job);
+            (job * 10, true)
+        });
+        let log = log.into_inner().unwrap();
+        let pos = |j| log.iter().position(|&x| x == j).unwrap();
+        assert!(pos(0) < pos(1) && pos(0) < pos(2) && pos(1) < pos(3) && pos(2) < pos(3));
+        assert_eq!(
+            result[3],
+            Status::Ran {
+                value: 30,
+                ok: true
+            }
+        );
+    }
+
+    #[test]
+    fn skips_dependants_of_a_failure_and_runs_the_rest_with_keep_going() {
+        // 0 fails; 1 depends on 0; 2 on 1; 3 is independent.
+        let deps = vec![vec![], vec![0], vec![1], vec![]];
+        let result = run(&deps, 1, true, |job| ((), job != 0));
+        assert_eq!(
+            result[0],
+            Status::Ran {
+                value: (),
+                ok: false
+            }
+        );
+        assert_eq!(result[1], Status::Skipped { because: 0 });
+        assert_eq!(result[2], Status::Skipped { because: 1 });
+        assert_eq!(
+            result[3],
+            Status::Ran {
+                value: (),
+                ok: true
+            }
+        );
+    }
+
+    #[test]
+    fn stops_starting_jobs_after_a_failure_without_keep_going() {
+        let deps = vec![vec![], vec![], vec![]];
+        let result = run(&deps, 1, false, |job| ((), job != 0));
+        assert_eq!(
+            result[0],
+            Status::Ran {
+                value: (),
+                ok: false
+            }
+        );
+        assert_eq!(result[1..], [Status::NotRun, Status::NotRun]);
+    }
+
+    #[test]
+    fn runs_independent_jobs_concurrently() {
+        // Two jobs that each wait for the other to have started can only finish in parallel.
+        let started = std::sync::Barrier::new(2);
+        let result = run(&[vec![], vec![]], 2, false, |_| {
+            started.wait();
+            ((), true)
+        });
+        assert!(
+            result
+                .iter()
+                .all(|s| matches!(s, Status::Ran { ok: true, .. }))
+        );
+    }
+}

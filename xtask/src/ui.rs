@@ -1,0 +1,92 @@
+//! Output: data on stdout, messages on stderr; one status line per step, cargo-style, with
+//! no colour (readable in any log); GitHub Actions gets collapsible groups.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+/// `    Locked base in 0.41s` on stderr.
+pub fn status(verb: &str, message: &str) {
+    eprintln!("{verb:>12} {message}");
+}
+
+pub fn elapsed(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
+}
+
+fn in_github_actions() -> bool {
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}
+
+/// Prints a titled block of captured output to stdout in one write, so blocks from parallel
+/// jobs never interleave.
+pub fn block(title: &str, body: &str) {
+    let body = body.trim_end();
+    let text = if in_github_actions() {
+        format!("::group::{title}\n{body}\n::endgroup::\n")
+    } else {
+        format!("\n──── {title} ────\n{body}\n")
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// A plain-text table: the first column left-aligned, the others right-aligned; a last
+/// column wider than the rest may overflow.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let width = |col: usize| {
+        rows.iter()
+            .map(|r| r.get(col).map_or(0, |c| c.chars().count()))
+            .chain([header[col].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..header.len()).map(width).collect();
+    let line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            if i == 0 {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(pad));
+            } else {
+                s.push_str("  ");
+                s.push_str(&" ".repeat(pad));
+                s.push_str(cell);
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for row in rows {
+        out += &line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligns_columns() {
+        let t = table(
+            &["project", "passed"],
+            &[
+                vec!["model".into(), "12".into()],
+                vec!["web".into(), "3".into()],
+            ],
+        );
+        assert_eq!(t, "project  passed\nmodel        12\nweb           3\n");
+    }
+
+    #[test]
+    fn formats_durations() {
+        assert_eq!(elapsed(Duration::from_millis(85)), "85ms");
+        assert_eq!(elapsed(Duration::from_millis(1234)), "1.23s");
+    }
+}

@@ -1,0 +1,103 @@
+//! The uv tool: the pinned version, found on PATH or bootstrapped into `_meta/.tools/`.
+//!
+//! Every uv command is built by [`Uv::cmd`], which sets the binary, the working directory
+//! (the root: paths in locks are relative to it) and the environment.
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::config::TOOLS_DIR;
+use crate::error::hinted;
+use crate::exec::{self, Cmd};
+use crate::venv;
+
+/// The version `cargo xtask` writes into a new config.
+pub const DEFAULT_VERSION: &str = "0.13.9";
+
+#[derive(Debug, Clone)]
+pub struct Uv {
+    program: Utf8PathBuf,
+    root: Utf8PathBuf,
+}
+
+impl Uv {
+    /// The pinned uv: already bootstrapped, else on PATH at that version, else bootstrapped
+    /// now (once) with `python3 -m venv` and `pip install uv==VERSION`.
+    pub fn locate(root: &Utf8Path, version: &str) -> Result<Uv> {
+        let tools = root.join(TOOLS_DIR).join(format!("uv-{version}"));
+        let bootstrapped = venv::executable(&tools, "uv");
+        if bootstrapped.is_file() {
+            return Ok(Uv {
+                program: bootstrapped,
+                root: root.to_owned(),
+            });
+        }
+        if path_version(root).as_deref() == Some(version) {
+            return Ok(Uv {
+                program: "uv".into(),
+                root: root.to_owned(),
+            });
+        }
+        crate::ui::status(
+            "Bootstrapping",
+            &format!("uv {version} into {TOOLS_DIR}/ (once; PATH has no uv {version})"),
+        );
+        bootstrap(root, &tools, version)?;
+        Ok(Uv {
+            program: bootstrapped,
+            root: root.to_owned(),
+        })
+    }
+
+    /// A uv command run from the root; never downloads a Python (a missing interpreter is
+    /// an error to report, not a surprise download).
+    pub fn cmd(&self, subcommand: &[&str]) -> Cmd {
+        Cmd::new(self.program.as_str(), &self.root)
+            .args(subcommand)
+            .env("UV_PYTHON_DOWNLOADS", "never")
+            .env("UV_NO_PROGRESS", "1")
+    }
+}
+
+/// The version of the `uv` on PATH, if there is one: `uv 0.13.9 (abc 2026-01-01)` gives `0.13.9`.
+fn path_version(root: &Utf8Path) -> Option<String> {
+    let out = exec::capture(&Cmd::new("uv", root).arg("--version")).ok()?;
+    out.success
+        .then(|| out.output.split_whitespace().nth(1).map(str::to_owned))
+        .flatten()
+}
+
+fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str) -> Result<()> {
+    let staging = tools.with_file_name(format!("uv-{version}.{}.xtask-tmp", std::process::id()));
+    let python = if cfg!(windows) { "python" } else { "python3" };
+    let result = (|| -> Result<()> {
+        exec::run_ok(&Cmd::new(python, root).args(["-m", "venv", staging.as_str()])).map_err(|err| {
+            err.context(hinted(format!("cannot create a venv to bootstrap uv {version}"), format!("install CPython 3.8+ with the venv module as `{python}`, or put uv {version} on PATH")))
+        })?;
+        let pip = venv::python(&staging);
+        exec::run_ok(&Cmd::new(pip.as_str(), root).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &format!("uv=={version}"),
+        ]))
+        .map_err(|err| {
+            err.context(hinted(
+                format!("cannot install uv {version} from PyPI"),
+                "check the network or the index pip uses, or put uv on PATH at that version",
+            ))
+        })?;
+        if tools.exists() {
+            // A complete bootstrap by a concurrent run, or a broken one: ours replaces it.
+            std::fs::remove_dir_all(tools).with_context(|| format!("cannot replace {tools}"))?;
+        }
+        std::fs::rename(&staging, tools)
+            .with_context(|| format!("cannot move {staging} to {tools}"))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}

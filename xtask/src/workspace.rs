@@ -1,0 +1,324 @@
+//! Config and discovery: the whole monorepo, loaded and validated once.
+//!
+//! [`Workspace::load`] reads `_meta/monorepo.toml`, finds the members, reads each
+//! `pyproject.toml` once, recognises local dependencies by normalised name, orders the
+//! project graph and the layers, and assigns envs. Commands borrow it and never re-read.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::config::{self, CONFIG_PATH, Config};
+use crate::error::hinted;
+use crate::fsutil;
+use crate::graph::{closure, topo_order};
+use crate::layers::{self, Layer};
+use crate::pyproject::{self, Pyproject, normalize, requirement_name};
+
+#[derive(Debug)]
+pub struct Workspace {
+    /// The repository root: the folder holding `_meta/monorepo.toml`.
+    pub root: Utf8PathBuf,
+    pub config: Config,
+    /// In layer order: base first, each layer after what it extends.
+    pub layers: Vec<Layer>,
+    /// In dependency order: every member after its local dependencies.
+    pub members: Vec<Member>,
+    /// `envs[i]` belongs to `members[i]` (one isolated venv per member).
+    pub envs: Vec<Env>,
+}
+
+#[derive(Debug)]
+pub struct Member {
+    /// The folder name, which is the name on the command line.
+    pub name: String,
+    /// The folder, relative to the root.
+    pub dir: Utf8PathBuf,
+    pub pyproject: Pyproject,
+    /// SHA-256 of `pyproject.toml`, read once at load.
+    pub pyproject_digest: String,
+    /// Direct local dependencies, as indices into `members`.
+    pub deps: Vec<usize>,
+    /// The env it is tested in, as an index into `envs`.
+    pub env: usize,
+}
+
+/// One venv and its lock.
+#[derive(Debug)]
+pub struct Env {
+    pub name: String,
+    /// The members it serves: their suites run in it.
+    pub members: Vec<usize>,
+    /// The members installed in it as editables: its members and their local dependencies,
+    /// in dependency order.
+    pub editables: Vec<usize>,
+    /// The layers applied to it (base and opted-in, with what they extend), in layer order.
+    pub layers: Vec<usize>,
+    /// The venv folder, relative to the root.
+    pub venv: Utf8PathBuf,
+    /// The lock file, relative to the root.
+    pub lock: Utf8PathBuf,
+}
+
+impl Workspace {
+    /// Loads the workspace whose root is `start` or the nearest folder above it with a config.
+    pub fn discover(start: &Utf8Path) -> Result<Workspace> {
+        let root = start
+            .ancestors()
+            .find(|dir| dir.join(CONFIG_PATH).is_file())
+            .ok_or_else(|| {
+                hinted(
+                    format!("no {CONFIG_PATH} in {start} or any folder above it"),
+                    "run the xtask inside the monorepo (the folder holding _meta/monorepo.toml)",
+                )
+            })?;
+        Workspace::load(root)
+    }
+
+    pub fn load(root: &Utf8Path) -> Result<Workspace> {
+        let config_path = Utf8PathBuf::from(CONFIG_PATH);
+        let config = config::parse(&config_path, &fsutil::read(&root.join(&config_path))?)?;
+        let layers = layers::resolve(root, &config_path, &config.layers)?;
+        let mut found = Vec::new();
+        for dir in find_member_dirs(root, &config)? {
+            let path = dir.join("pyproject.toml");
+            let text = std::fs::read_to_string(root.join(&path)).map_err(|_| {
+                hinted(
+                    format!("member folder {dir} has no pyproject.toml"),
+                    format!("add {path}, or list {dir} under `exclude` in {CONFIG_PATH}"),
+                )
+            })?;
+            let pyproject = pyproject::parse(&path, &text)?;
+            let name = dir
+                .file_name()
+                .context("a member folder has no name")?
+                .to_owned();
+            found.push(Member {
+                name,
+                dir,
+                pyproject,
+                pyproject_digest: crate::lock::sha256(text.as_bytes()),
+                deps: Vec::new(),
+                env: 0,
+            });
+        }
+        let mut members = order_members(found)?;
+        for (ix, member) in members.iter_mut().enumerate() {
+            member.env = ix;
+        }
+        let deps: Vec<Vec<usize>> = members.iter().map(|m| m.deps.clone()).collect();
+        let envs = members
+            .iter()
+            .enumerate()
+            .map(|(ix, m)| member_env(ix, m, &deps, &layers))
+            .collect::<Result<_>>()?;
+        Ok(Workspace {
+            root: root.to_owned(),
+            config,
+            layers,
+            members,
+            envs,
+        })
+    }
+
+    /// The member named `name`, by folder name or package name.
+    pub fn member(&self, name: &str) -> Result<usize> {
+        let wanted = normalize(name);
+        self.members
+            .iter()
+            .position(|m| m.name == name || m.pyproject.package == wanted)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
+                hinted(
+                    format!("no project named `{name}`"),
+                    format!("the projects are: {}", known.join(", ")),
+                )
+            })
+    }
+
+    pub fn env_of(&self, member: usize) -> &Env {
+        &self.envs[self.members[member].env]
+    }
+}
+
+/// Folders matching the member globs and not the exclude globs, sorted. Walks only as deep
+/// as the globs can match, and never into hidden folders, `target` or `node_modules`.
+fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>> {
+    let members = glob_set(&config.members)?;
+    let exclude = glob_set(&config.exclude)?;
+    let max_depth = config
+        .members
+        .iter()
+        .map(|g| {
+            if g.contains("**") {
+                usize::MAX
+            } else {
+                g.split('/').count()
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    let mut found = Vec::new();
+    let mut stack = vec![(Utf8PathBuf::new(), 0)];
+    while let Some((rel, depth)) = stack.pop() {
+        if depth >= max_depth {
+            continue;
+        }
+        let dir = root.join(&rel);
+        for entry in dir
+            .read_dir_utf8()
+            .with_context(|| format!("cannot list {dir}"))?
+        {
+            let entry = entry.with_context(|| format!("cannot list {dir}"))?;
+            let name = entry.file_name();
+            if name.starts_with('.')
+                || matches!(name, "target" | "node_modules" | "__pycache__")
+                || !entry.file_type()?.is_dir()
+            {
+                continue;
+            }
+            let child = rel.join(name);
+            if members.is_match(child.as_str()) && !exclude.is_match(child.as_str()) {
+                found.push(child.clone());
+            }
+            stack.push((child, depth + 1));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn glob_set(globs: &[String]) -> Result<GlobSet> {
+    let mut set = GlobSetBuilder::new();
+    for glob in globs {
+        let glob = GlobBuilder::new(glob.trim_end_matches('/'))
+            .literal_separator(true)
+            .build()
+            .map_err(|err| {
+                hinted(
+                    format!("{CONFIG_PATH}: bad glob: {err}"),
+                    "use globs like \"projects/*\" or \"libs/**\"",
+                )
+            })?;
+        set.add(glob);
+    }
+    Ok(set.build()?)
+}
+
+/// Checks names, links local dependencies and sorts members into dependency order.
+fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
+    let mut by_package: HashMap<&str, usize> = HashMap::new();
+    let mut by_folder: HashMap<&str, usize> = HashMap::new();
+    for (ix, m) in members.iter().enumerate() {
+        if let Some(&other) = by_package.get(m.pyproject.package.as_str()) {
+            return Err(hinted(
+                format!(
+                    "{} and {} both declare the project `{}`",
+                    members[other].dir, m.dir, m.pyproject.package
+                ),
+                "give each project its own [project].name",
+            ));
+        }
+        if let Some(&other) = by_folder.get(m.name.as_str()) {
+            return Err(hinted(
+                format!(
+                    "{} and {} share the folder name `{}`, which names the project on the command line",
+                    members[other].dir, m.dir, m.name
+                ),
+                "rename one of the folders",
+            ));
+        }
+        by_package.insert(&m.pyproject.package, ix);
+        by_folder.insert(&m.name, ix);
+    }
+    let deps: Vec<Vec<usize>> = members
+        .iter()
+        .map(|m| {
+            let mut deps: Vec<usize> = m
+                .pyproject
+                .requirements()
+                .filter_map(|req| {
+                    by_package
+                        .get(normalize(requirement_name(req)?).as_str())
+                        .copied()
+                })
+                .collect();
+            deps.sort_unstable();
+            deps.dedup();
+            deps
+        })
+        .collect();
+    let order = topo_order(&deps).map_err(|cycle| {
+        let path: Vec<String> = cycle.iter().map(|&i| members[i].name.clone()).collect();
+        let files: Vec<String> = cycle[..cycle.len() - 1]
+            .iter()
+            .map(|&i| format!("{}/pyproject.toml", members[i].dir))
+            .collect();
+        hinted(
+            format!(
+                "the projects depend on each other in a cycle: {}",
+                path.join(" -> ")
+            ),
+            format!("remove one of these dependencies, in: {}", files.join(", ")),
+        )
+    })?;
+    let mut position = vec![0; members.len()];
+    for (pos, &ix) in order.iter().enumerate() {
+        position[ix] = pos;
+    }
+    for (ix, m) in members.iter_mut().enumerate() {
+        m.deps = deps[ix].iter().map(|&d| position[d]).collect();
+        m.deps.sort_unstable();
+    }
+    let mut slots: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    Ok(order
+        .iter()
+        .map(|&ix| {
+            slots[ix]
+                .take()
+                .expect("a topological order visits each node once")
+        })
+        .collect())
+}
+
+/// The env of one member: its own venv at `<member>/.venv`, locked to `_meta/requirements/<name>.txt`.
+fn member_env(ix: usize, member: &Member, deps: &[Vec<usize>], layers: &[Layer]) -> Result<Env> {
+    let path = member.dir.join("pyproject.toml");
+    if let Some(layer) = layers.iter().find(|l| l.name == member.name) {
+        return Err(hinted(
+            format!(
+                "project folder {} has the name of layer `{}`, and both would be locked to {}",
+                member.dir,
+                layer.name,
+                layer.lock()
+            ),
+            "rename the folder or the layer",
+        ));
+    }
+    let mut env_layers = vec![0];
+    for name in &member.pyproject.layers {
+        let ix = layers.iter().position(|l| &l.name == name).ok_or_else(|| {
+            let known: Vec<&str> = layers.iter().skip(1).map(|l| l.name.as_str()).collect();
+            hinted(
+                format!("{path}: unknown layer `{name}` in [tool.monorepo].layers"),
+                format!("declare [layers.{name}] in {CONFIG_PATH} with {}/{name}.in; declared layers: {}", config::REQUIREMENTS_DIR, if known.is_empty() { "none".into() } else { known.join(", ") }),
+            )
+        })?;
+        env_layers.push(ix);
+        env_layers.extend(&layers[ix].extends);
+    }
+    env_layers.sort_unstable();
+    env_layers.dedup();
+    let mut editables = closure(deps, ix);
+    editables.push(ix);
+    Ok(Env {
+        name: member.name.clone(),
+        members: vec![ix],
+        editables,
+        layers: env_layers,
+        venv: member.dir.join(".venv"),
+        lock: Utf8PathBuf::from(format!("{}/{}.txt", config::REQUIREMENTS_DIR, member.name)),
+    })
+}
