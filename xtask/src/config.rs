@@ -35,21 +35,10 @@ pub struct LayerConfig {
 pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
     let doc = parse_toml(path, text)?;
     reject_unknown_keys(path, &doc, "", &["monorepo", "layers"])?;
-    let monorepo = doc
-        .get("monorepo")
-        .and_then(Value::as_table)
-        .ok_or_else(|| {
-            hinted(
-                format!("{path} has no [monorepo] table"),
-                "add [monorepo] with members, python and uv",
-            )
-        })?;
-    reject_unknown_keys(
-        path,
-        monorepo,
-        "monorepo.",
-        &["members", "exclude", "python", "uv"],
-    )?;
+    let monorepo = doc.get("monorepo").and_then(Value::as_table).ok_or_else(|| {
+        hinted(format!("{path} has no [monorepo] table"), "add [monorepo] with members, python and uv")
+    })?;
+    reject_unknown_keys(path, monorepo, "monorepo.", &["members", "exclude", "python", "uv"])?;
     let members = string_array(path, monorepo.get("members"), "monorepo.members")?;
     if members.is_empty() {
         return Err(hinted(
@@ -59,56 +48,34 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
     }
     let exclude = string_array(path, monorepo.get("exclude"), "monorepo.exclude")?;
     let required = |key: &str, example: &str| -> Result<String> {
-        monorepo
-            .get(key)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                hinted(
-                    format!("{path}: monorepo.{key} is missing or not a string"),
-                    format!("add {key} = \"{example}\" under [monorepo]"),
-                )
-            })
+        monorepo.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
+            hinted(
+                format!("{path}: monorepo.{key} is missing or not a string"),
+                format!("add {key} = \"{example}\" under [monorepo]"),
+            )
+        })
     };
     let python = required("python", "3.11")?;
     let uv = required("uv", crate::uv::DEFAULT_VERSION)?;
     let mut layers = Vec::new();
     if let Some(table) = doc.get("layers") {
-        let table = table.as_table().ok_or_else(|| {
-            hinted(
-                format!("{path}: `layers` must be a table"),
-                "declare layers as [layers.NAME]",
-            )
-        })?;
+        let table = table
+            .as_table()
+            .ok_or_else(|| hinted(format!("{path}: `layers` must be a table"), "declare layers as [layers.NAME]"))?;
         for (name, layer) in table {
             let key = format!("layers.{name}");
-            let layer = layer.as_table().ok_or_else(|| {
-                hinted(
-                    format!("{path}: `{key}` must be a table"),
-                    format!("declare it as [{key}]"),
-                )
-            })?;
+            let layer = layer
+                .as_table()
+                .ok_or_else(|| hinted(format!("{path}: `{key}` must be a table"), format!("declare it as [{key}]")))?;
             reject_unknown_keys(path, layer, &format!("{key}."), &["extends"])?;
             if name == "base" {
-                return Err(hinted(
-                    format!("{path}: [layers.base] is implicit"),
-                    "remove it: every env gets base",
-                ));
+                return Err(hinted(format!("{path}: [layers.base] is implicit"), "remove it: every env gets base"));
             }
             let extends = string_array(path, layer.get("extends"), &format!("{key}.extends"))?;
-            layers.push(LayerConfig {
-                name: name.clone(),
-                extends,
-            });
+            layers.push(LayerConfig { name: name.clone(), extends });
         }
     }
-    Ok(Config {
-        members,
-        exclude,
-        python,
-        uv,
-        layers,
-    })
+    Ok(Config { members, exclude, python, uv, layers })
 }
 
 /// A misspelt key silently ignored is a bug report waiting to happen: name it instead.
@@ -147,21 +114,12 @@ mod tests {
         .unwrap();
         assert_eq!(config.members, ["projects/*"]);
         assert_eq!(config.exclude, ["projects/old"]);
-        assert_eq!(
-            (config.python.as_str(), config.uv.as_str()),
-            ("3.11", "0.13.9")
-        );
+        assert_eq!((config.python.as_str(), config.uv.as_str()), ("3.11", "0.13.9"));
         assert_eq!(
             config.layers,
             [
-                LayerConfig {
-                    name: "http".into(),
-                    extends: vec![]
-                },
-                LayerConfig {
-                    name: "ml".into(),
-                    extends: vec!["http".into()]
-                },
+                LayerConfig { name: "http".into(), extends: vec![] },
+                LayerConfig { name: "ml".into(), extends: vec!["http".into()] },
             ]
         );
     }
@@ -169,20 +127,11 @@ mod tests {
     #[test]
     fn rejects_unknown_keys_and_missing_fields() {
         let typo = parse_str("[monorepo]\nmember = [\"p/*\"]\n").unwrap_err();
-        assert!(
-            typo.to_string().contains("unknown key `monorepo.member`"),
-            "{typo}"
-        );
-        let no_python =
-            parse_str("[monorepo]\nmembers = [\"p/*\"]\nuv = \"0.13.9\"\n").unwrap_err();
-        assert!(
-            no_python.to_string().contains("monorepo.python"),
-            "{no_python}"
-        );
-        let base = parse_str(
-            "[monorepo]\nmembers = [\"p/*\"]\npython = \"3.11\"\nuv = \"1\"\n[layers.base]\n",
-        )
-        .unwrap_err();
+        assert!(typo.to_string().contains("unknown key `monorepo.member`"), "{typo}");
+        let no_python = parse_str("[monorepo]\nmembers = [\"p/*\"]\nuv = \"0.13.9\"\n").unwrap_err();
+        assert!(no_python.to_string().contains("monorepo.python"), "{no_python}");
+        let base =
+            parse_str("[monorepo]\nmembers = [\"p/*\"]\npython = \"3.11\"\nuv = \"1\"\n[layers.base]\n").unwrap_err();
         assert!(base.to_string().contains("implicit"), "{base}");
     }
 }

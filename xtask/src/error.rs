@@ -20,20 +20,22 @@ impl fmt::Display for Hinted {
 
 impl std::error::Error for Hinted {}
 
-/// Builds an error with a hint: `return Err(hinted("no such project `x`", "run `cargo xtask graph`"))`.
-pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Hinted {
-        message: message.into(),
-        hint: hint.into(),
+impl Hinted {
+    /// For `err.context(Hinted::new(..))`: the hint stays findable through the context.
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Hinted {
+        Hinted { message: message.into(), hint: hint.into() }
     }
-    .into()
 }
 
-/// The first hint found in an error's chain, if any.
+/// Builds an error with a hint: `return Err(hinted("no such project `x`", "run `cargo xtask graph`"))`.
+pub fn hinted(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Hinted::new(message, hint).into()
+}
+
+/// The outermost hint attached to an error, as its context or as a cause.
 pub fn hint_of(err: &anyhow::Error) -> Option<&str> {
-    err.chain()
-        .find_map(|cause| cause.downcast_ref::<Hinted>())
-        .map(|h| h.hint.as_str())
+    let found = err.downcast_ref::<Hinted>().or_else(|| err.chain().find_map(|cause| cause.downcast_ref::<Hinted>()));
+    found.map(|h| h.hint.as_str())
 }
 
 /// A command ran and its checks or tests failed: exit 1, the report is already printed.
@@ -47,3 +49,20 @@ impl fmt::Display for Failed {
 }
 
 impl std::error::Error for Failed {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    #[test]
+    fn finds_a_hint_given_as_error_or_as_context() {
+        let plain = hinted("bad", "fix it");
+        assert_eq!(hint_of(&plain), Some("fix it"));
+        let as_context = anyhow::anyhow!("low-level").context(Hinted::new("high-level", "do this")).context("outer");
+        assert_eq!(hint_of(&as_context), Some("do this"));
+        let wrapped = Err::<(), _>(hinted("inner", "inner hint")).context("outer").unwrap_err();
+        assert_eq!(hint_of(&wrapped), Some("inner hint"));
+        assert_eq!(hint_of(&anyhow::anyhow!("none")), None);
+    }
+}

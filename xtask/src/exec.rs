@@ -21,13 +21,7 @@ pub struct Cmd {
 
 impl Cmd {
     pub fn new(program: impl Into<OsString>, cwd: impl Into<Utf8PathBuf>) -> Cmd {
-        Cmd {
-            program: program.into(),
-            args: Vec::new(),
-            cwd: cwd.into(),
-            env: Vec::new(),
-            stdin: None,
-        }
+        Cmd { program: program.into(), args: Vec::new(), cwd: cwd.into(), env: Vec::new(), stdin: None }
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Cmd {
@@ -73,11 +67,7 @@ pub struct Captured {
 /// Runs `cmd` to completion; a non-zero exit is not an error here (see [`run_ok`]).
 pub fn capture(cmd: &Cmd) -> Result<Captured> {
     let start = Instant::now();
-    let mut expr = duct::cmd(&cmd.program, &cmd.args)
-        .dir(&cmd.cwd)
-        .stderr_to_stdout()
-        .stdout_capture()
-        .unchecked();
+    let mut expr = duct::cmd(&cmd.program, &cmd.args).dir(&cmd.cwd).stderr_to_stdout().stdout_capture().unchecked();
     for (key, value) in &cmd.env {
         expr = expr.env(key, value);
     }
@@ -90,10 +80,7 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
         if err.kind() == std::io::ErrorKind::NotFound {
             hinted(
                 format!("cannot run `{program}`: not found"),
-                format!(
-                    "install {program} or put it on PATH; `{}` needs it",
-                    cmd.display()
-                ),
+                format!("install {program} or put it on PATH; `{}` needs it", cmd.display()),
             )
         } else {
             anyhow!(err).context(format!("cannot run `{}`", cmd.display()))
@@ -111,14 +98,8 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
 pub fn run_ok(cmd: &Cmd) -> Result<Captured> {
     let done = capture(cmd)?;
     if !done.success {
-        let code = done
-            .code
-            .map_or("a signal".to_owned(), |c| format!("exit code {c}"));
-        return Err(anyhow!(
-            "`{}` failed with {code}:\n{}",
-            cmd.display(),
-            done.output.trim_end()
-        ));
+        let code = done.code.map_or("a signal".to_owned(), |c| format!("exit code {c}"));
+        return Err(anyhow!("`{}` failed with {code}:\n{}", cmd.display(), done.output.trim_end()));
     }
     Ok(done)
 }

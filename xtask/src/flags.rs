@@ -27,26 +27,11 @@ A PROJECT is a member's folder name (or its package name). -j defaults to the nu
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Lock {
-        check: bool,
-        jobs: Option<usize>,
-    },
-    SetupEnvs {
-        projects: Vec<String>,
-        jobs: Option<usize>,
-    },
-    TestAll {
-        jobs: Option<usize>,
-        keep_going: bool,
-        pytest_args: Vec<String>,
-    },
-    Test {
-        project: String,
-        pytest_args: Vec<String>,
-    },
-    Graph {
-        format: GraphFormat,
-    },
+    Lock { check: bool, jobs: Option<usize> },
+    SetupEnvs { projects: Vec<String>, jobs: Option<usize> },
+    TestAll { jobs: Option<usize>, keep_going: bool, pytest_args: Vec<String> },
+    Test { project: String, pytest_args: Vec<String> },
+    Graph { format: GraphFormat },
     Help,
 }
 
@@ -60,12 +45,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
     // Everything after the first `--` goes to pytest untouched.
     let mut ours: Vec<std::ffi::OsString> = args.into_iter().collect();
     let pytest_args: Vec<String> = match ours.iter().position(|a| a == "--") {
-        Some(dashes) => ours
-            .split_off(dashes)
-            .into_iter()
-            .skip(1)
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
+        Some(dashes) => ours.split_off(dashes).into_iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect(),
         None => Vec::new(),
     };
     let mut parser = lexopt::Parser::from_iter(std::iter::once("xtask".into()).chain(ours));
@@ -96,16 +76,11 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             ("lock" | "setup-envs" | "test-all", Short('j') | Long("jobs")) => {
                 let n: usize = parser.value()?.parse()?;
                 if n == 0 {
-                    return Err(hinted(
-                        "-j must be at least 1",
-                        "pass -j 1 to run one job at a time",
-                    ));
+                    return Err(hinted("-j must be at least 1", "pass -j 1 to run one job at a time"));
                 }
                 jobs = Some(n);
             }
-            ("setup-envs", Short('p') | Long("project")) => {
-                projects.push(parser.value()?.string()?)
-            }
+            ("setup-envs", Short('p') | Long("project")) => projects.push(parser.value()?.string()?),
             ("test-all", Long("keep-going")) => keep_going = true,
             ("graph", Long("format")) => {
                 format = match parser.value()?.string()?.as_str() {
@@ -121,26 +96,16 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             }
             ("test", Value(v)) if positional.is_empty() => positional.push(v.string()?),
             (_, arg) => {
-                return Err(hinted(
-                    format!("{} for `{command}`", arg.unexpected()),
-                    "see `cargo xtask help`",
-                ));
+                return Err(hinted(format!("{} for `{command}`", arg.unexpected()), "see `cargo xtask help`"));
             }
         }
     }
     Ok(match command.as_str() {
         "lock" => Command::Lock { check, jobs },
         "setup-envs" => Command::SetupEnvs { projects, jobs },
-        "test-all" => Command::TestAll {
-            jobs,
-            keep_going,
-            pytest_args,
-        },
+        "test-all" => Command::TestAll { jobs, keep_going, pytest_args },
         "test" => match positional.pop() {
-            Some(project) => Command::Test {
-                project,
-                pytest_args,
-            },
+            Some(project) => Command::Test { project, pytest_args },
             None => {
                 return Err(hinted(
                     "`test` needs a project",
@@ -151,10 +116,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
         "graph" => Command::Graph { format },
         "help" => Command::Help,
         other => {
-            return Err(hinted(
-                format!("unknown command `{other}`"),
-                "see `cargo xtask help` for the commands",
-            ));
+            return Err(hinted(format!("unknown command `{other}`"), "see `cargo xtask help` for the commands"));
         }
     })
 }
@@ -170,26 +132,12 @@ mod tests {
     #[test]
     fn parses_each_command() {
         assert_eq!(parse_strs(&[]).unwrap(), Command::Help);
-        assert_eq!(
-            parse_strs(&["lock", "--check"]).unwrap(),
-            Command::Lock {
-                check: true,
-                jobs: None
-            }
-        );
+        assert_eq!(parse_strs(&["lock", "--check"]).unwrap(), Command::Lock { check: true, jobs: None });
         assert_eq!(
             parse_strs(&["setup-envs", "-p", "web", "--project", "model", "-j", "3"]).unwrap(),
-            Command::SetupEnvs {
-                projects: vec!["web".into(), "model".into()],
-                jobs: Some(3)
-            }
+            Command::SetupEnvs { projects: vec!["web".into(), "model".into()], jobs: Some(3) }
         );
-        assert_eq!(
-            parse_strs(&["graph", "--format", "dot"]).unwrap(),
-            Command::Graph {
-                format: GraphFormat::Dot
-            }
-        );
+        assert_eq!(parse_strs(&["graph", "--format", "dot"]).unwrap(), Command::Graph { format: GraphFormat::Dot });
     }
 
     #[test]
@@ -204,29 +152,16 @@ mod tests {
         );
         assert_eq!(
             parse_strs(&["test", "model", "--", "-x"]).unwrap(),
-            Command::Test {
-                project: "model".into(),
-                pytest_args: vec!["-x".into()]
-            }
+            Command::Test { project: "model".into(), pytest_args: vec!["-x".into()] }
         );
     }
 
     #[test]
     fn rejects_bad_usage() {
-        assert!(
-            parse_strs(&["frobnicate"])
-                .unwrap_err()
-                .to_string()
-                .contains("unknown command")
-        );
+        assert!(parse_strs(&["frobnicate"]).unwrap_err().to_string().contains("unknown command"));
         assert!(parse_strs(&["lock", "--keep-going"]).is_err());
         assert!(parse_strs(&["lock", "--", "-x"]).is_err());
-        assert!(
-            parse_strs(&["test"])
-                .unwrap_err()
-                .to_string()
-                .contains("needs a project")
-        );
+        assert!(parse_strs(&["test"]).unwrap_err().to_string().contains("needs a project"));
         assert!(parse_strs(&["test-all", "-j", "0"]).is_err());
         assert!(parse_strs(&["graph", "--format", "svg"]).is_err());
     }

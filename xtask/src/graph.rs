@@ -31,11 +31,7 @@ pub fn topo_order(deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
             }
         }
     }
-    if order.len() == deps.len() {
-        Ok(order)
-    } else {
-        Err(find_cycle(deps))
-    }
+    if order.len() == deps.len() { Ok(order) } else { Err(find_cycle(deps)) }
 }
 
 /// Some cycle of a graph known to have one.
@@ -53,10 +49,7 @@ fn find_cycle(deps: &[Vec<usize>]) -> Vec<usize> {
         .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
         .min_by_key(|scc| scc.iter().map(|ix| graph[*ix]).min())
         .expect("a graph without a topological order has a cycle");
-    let start = *on_cycle
-        .iter()
-        .min_by_key(|ix| graph[**ix])
-        .expect("an SCC is never empty");
+    let start = *on_cycle.iter().min_by_key(|ix| graph[**ix]).expect("an SCC is never empty");
     cycle_through(&graph, start)
 }
 
@@ -69,10 +62,7 @@ fn cycle_through(graph: &DiGraph<usize, ()>, start: NodeIndex) -> Vec<usize> {
         .min_by_key(Vec::len)
         .unwrap_or_default();
     // The path follows dependency -> dependant edges; read it backwards to go dependant -> dependency.
-    let mut cycle: Vec<usize> = std::iter::once(start)
-        .chain(shortest)
-        .map(|ix| graph[ix])
-        .collect();
+    let mut cycle: Vec<usize> = std::iter::once(start).chain(shortest).map(|ix| graph[ix]).collect();
     cycle.reverse();
     cycle
 }
@@ -111,10 +101,7 @@ mod tests {
         assert_eq!(cycle.len(), 4, "{cycle:?}");
         assert_eq!(cycle.first(), cycle.last());
         for pair in cycle.windows(2) {
-            assert!(
-                deps[pair[0]].contains(&pair[1]),
-                "{cycle:?} is not a path of dependencies"
-            );
+            assert!(deps[pair[0]].contains(&pair[1]), "{cycle:?} is not a path of dependencies");
         }
     }
 

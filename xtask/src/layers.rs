@@ -38,14 +38,8 @@ fn input_path(name: &str) -> Utf8PathBuf {
 
 /// Orders the configured layers (base first, then each after what it extends) and reads
 /// their inputs. `config_path` is named in errors.
-pub fn resolve(
-    root: &Utf8Path,
-    config_path: &Utf8Path,
-    configs: &[LayerConfig],
-) -> Result<Vec<Layer>> {
-    let names: Vec<&str> = std::iter::once(BASE)
-        .chain(configs.iter().map(|c| c.name.as_str()))
-        .collect();
+pub fn resolve(root: &Utf8Path, config_path: &Utf8Path, configs: &[LayerConfig]) -> Result<Vec<Layer>> {
+    let names: Vec<&str> = std::iter::once(BASE).chain(configs.iter().map(|c| c.name.as_str())).collect();
     let index = |name: &str| names.iter().position(|n| *n == name);
     let mut deps = vec![Vec::new()];
     for config in configs {
@@ -53,14 +47,8 @@ pub fn resolve(
         for parent in &config.extends {
             let ix = index(parent).ok_or_else(|| {
                 hinted(
-                    format!(
-                        "{config_path}: layer `{}` extends unknown layer `{parent}`",
-                        config.name
-                    ),
-                    format!(
-                        "declare [layers.{parent}] or remove it; known layers: {}",
-                        names.join(", ")
-                    ),
+                    format!("{config_path}: layer `{}` extends unknown layer `{parent}`", config.name),
+                    format!("declare [layers.{parent}] or remove it; known layers: {}", names.join(", ")),
                 )
             })?;
             layer_deps.push(ix);
@@ -70,10 +58,7 @@ pub fn resolve(
     let order = topo_order(&deps).map_err(|cycle| {
         let path: Vec<&str> = cycle.iter().map(|&i| names[i]).collect();
         hinted(
-            format!(
-                "{config_path}: the layers extend each other in a cycle: {}",
-                path.join(" -> ")
-            ),
+            format!("{config_path}: the layers extend each other in a cycle: {}", path.join(" -> ")),
             "remove one of these `extends`",
         )
     })?;
@@ -95,16 +80,9 @@ pub fn resolve(
                     format!("create {input} with one requirement per line"),
                 )
             })?;
-            let mut extends: Vec<usize> = crate::graph::closure(&deps, ix)
-                .into_iter()
-                .map(|d| position[d])
-                .collect();
+            let mut extends: Vec<usize> = crate::graph::closure(&deps, ix).into_iter().map(|d| position[d]).collect();
             extends.sort_unstable();
-            Ok(Layer {
-                name: name.to_owned(),
-                extends,
-                input_digest: crate::lock::sha256(text.as_bytes()),
-            })
+            Ok(Layer { name: name.to_owned(), extends, input_digest: crate::lock::sha256(text.as_bytes()) })
         })
         .collect()
 }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use sha2::{Digest, Sha256};
 
-use crate::error::hinted;
+use crate::error::Hinted;
 use crate::fsutil;
 use crate::uv::Uv;
 use crate::workspace::Workspace;
@@ -85,58 +85,26 @@ pub fn plan(ws: &Workspace) -> Vec<LockSpec> {
         }
         hasher.update(input.as_bytes());
         let digest = sha256(&hasher.finalize());
-        specs.push(LockSpec {
-            name: name.to_owned(),
-            lock,
-            input,
-            sources,
-            after: constraints.to_vec(),
-            digest,
-        });
+        specs.push(LockSpec { name: name.to_owned(), lock, input, sources, after: constraints.to_vec(), digest });
     };
     for (ix, layer) in ws.layers.iter().enumerate() {
         let mut layers = layer.extends.clone();
         layers.push(ix);
-        push(
-            &mut specs,
-            &layer.name,
-            layer.lock(),
-            &layers,
-            &layer.extends,
-            &[],
-            &[],
-        );
+        push(&mut specs, &layer.name, layer.lock(), &layers, &layer.extends, &[], &[]);
     }
     for env in &ws.envs {
         // Test-group requirements that name a member are installed as that member's editable.
         let is_local = |req: &&str| {
-            crate::pyproject::requirement_name(req).is_some_and(|n| {
-                ws.members
-                    .iter()
-                    .any(|m| m.pyproject.package == crate::pyproject::normalize(n))
-            })
+            crate::pyproject::requirement_name(req)
+                .is_some_and(|n| ws.members.iter().any(|m| m.pyproject.package == crate::pyproject::normalize(n)))
         };
         let extra: Vec<&str> = env
             .members
             .iter()
-            .flat_map(|&m| {
-                ws.members[m]
-                    .pyproject
-                    .test_group
-                    .iter()
-                    .map(String::as_str)
-            })
+            .flat_map(|&m| ws.members[m].pyproject.test_group.iter().map(String::as_str))
             .filter(|r| !is_local(r))
             .collect();
-        push(
-            &mut specs,
-            &env.name,
-            env.lock.clone(),
-            &env.layers,
-            &env.layers,
-            &env.editables,
-            &extra,
-        );
+        push(&mut specs, &env.name, env.lock.clone(), &env.layers, &env.layers, &env.editables, &extra);
     }
     specs
 }
@@ -158,9 +126,7 @@ pub fn freshness(root: &Utf8Path, spec: &LockSpec) -> Freshness {
 }
 
 fn header_digest(text: &str) -> Option<&str> {
-    text.lines()
-        .take_while(|l| l.starts_with('#'))
-        .find_map(|l| l.strip_prefix(DIGEST_PREFIX))
+    text.lines().take_while(|l| l.starts_with('#')).find_map(|l| l.strip_prefix(DIGEST_PREFIX))
 }
 
 fn header(spec: &LockSpec) -> String {
@@ -183,16 +149,7 @@ pub fn compile(root: &Utf8Path, uv: &Uv, python: &str, spec: &LockSpec) -> Resul
         std::fs::copy(&lock, &out).with_context(|| format!("cannot copy {lock} to {out}"))?;
     }
     let cmd = uv
-        .cmd(&[
-            "pip",
-            "compile",
-            "--universal",
-            "--python-version",
-            python,
-            "--no-header",
-            "--quiet",
-            "--output-file",
-        ])
+        .cmd(&["pip", "compile", "--universal", "--python-version", python, "--no-header", "--quiet", "--output-file"])
         .arg(out.as_str())
         .arg("-")
         .stdin(spec.input.clone());
@@ -203,12 +160,9 @@ pub fn compile(root: &Utf8Path, uv: &Uv, python: &str, spec: &LockSpec) -> Resul
     let _ = std::fs::remove_file(&out);
     result.map_err(|err| {
         let sources: Vec<&str> = spec.sources.iter().map(|s| s.as_str()).collect();
-        err.context(hinted(
+        err.context(Hinted::new(
             format!("cannot lock `{}` ({})", spec.name, spec.lock),
-            format!(
-                "the resolver's explanation is above; adjust the requirements in: {}",
-                sources.join(", ")
-            ),
+            format!("the resolver's explanation is above; adjust the requirements in: {}", sources.join(", ")),
         ))
     })
 }
@@ -219,10 +173,7 @@ mod tests {
 
     #[test]
     fn sha256_is_hex_of_the_digest() {
-        assert_eq!(
-            sha256(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]

@@ -32,45 +32,19 @@ fn run(command: Command) -> Result<()> {
         print!("{}", flags::USAGE);
         return Ok(());
     }
-    let cwd = Utf8PathBuf::try_from(std::env::current_dir()?)
-        .context("the current directory is not valid UTF-8")?;
+    let cwd = Utf8PathBuf::try_from(std::env::current_dir()?).context("the current directory is not valid UTF-8")?;
     let ws = Workspace::discover(&cwd)?;
     let jobs = |j: Option<usize>| j.unwrap_or_else(commands::default_jobs);
     match command {
         Command::Lock { check, jobs: j } => commands::lock::run(&ws, check, jobs(j)),
-        Command::SetupEnvs { projects, jobs: j } => {
-            commands::setup_envs::run(&ws, &projects, jobs(j))
-        }
-        Command::TestAll {
-            jobs: j,
-            keep_going,
-            pytest_args,
-        } => {
+        Command::SetupEnvs { projects, jobs: j } => commands::setup_envs::run(&ws, &projects, jobs(j)),
+        Command::TestAll { jobs: j, keep_going, pytest_args } => {
             let all: Vec<usize> = (0..ws.members.len()).collect();
-            test_all::run(
-                &ws,
-                &all,
-                &test_all::Options {
-                    jobs: jobs(j),
-                    keep_going,
-                    pytest_args,
-                },
-            )
+            test_all::run(&ws, &all, &test_all::Options { jobs: jobs(j), keep_going, pytest_args })
         }
-        Command::Test {
-            project,
-            pytest_args,
-        } => {
+        Command::Test { project, pytest_args } => {
             let member = ws.member(&project)?;
-            test_all::run(
-                &ws,
-                &[member],
-                &test_all::Options {
-                    jobs: 1,
-                    keep_going: false,
-                    pytest_args,
-                },
-            )
+            test_all::run(&ws, &[member], &test_all::Options { jobs: 1, keep_going: false, pytest_args })
         }
         Command::Graph { format } => {
             commands::graph::run(&ws, format);

@@ -22,10 +22,7 @@ pub struct Pyproject {
 impl Pyproject {
     /// Every requirement the member's env installs for it: runtime, then test.
     pub fn requirements(&self) -> impl Iterator<Item = &str> {
-        self.dependencies
-            .iter()
-            .chain(&self.test_group)
-            .map(String::as_str)
+        self.dependencies.iter().chain(&self.test_group).map(String::as_str)
     }
 }
 
@@ -47,12 +44,10 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
             "declare the project the PEP 621 way: [project] with name, version and dependencies",
         )
     })?;
-    let name = project.get("name").and_then(Value::as_str).ok_or_else(|| {
-        hinted(
-            format!("{path} has no [project].name"),
-            "add `name = \"...\"` under [project]",
-        )
-    })?;
+    let name = project
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| hinted(format!("{path} has no [project].name"), "add `name = \"...\"` under [project]"))?;
     if !is_valid_name(name) {
         return Err(hinted(
             format!("{path}: `{name}` is not a valid project name"),
@@ -73,11 +68,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         _ => Vec::new(),
     };
     let tool = doc.get("tool").and_then(|t| t.get("monorepo"));
-    let layers = string_array(
-        path,
-        tool.and_then(|t| t.get("layers")),
-        "tool.monorepo.layers",
-    )?;
+    let layers = string_array(path, tool.and_then(|t| t.get("layers")), "tool.monorepo.layers")?;
     for req in dependencies.iter().chain(&test_group) {
         if requirement_name(req).is_none() {
             return Err(hinted(
@@ -86,28 +77,17 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
             ));
         }
     }
-    Ok(Pyproject {
-        package: normalize(name),
-        dependencies,
-        test_group,
-        layers,
-    })
+    Ok(Pyproject { package: normalize(name), dependencies, test_group, layers })
 }
 
 /// A PEP 735 group's requirements, following `{include-group = "..."}` entries.
 fn expand_group(path: &Utf8Path, groups: &Table, name: &str, depth: usize) -> Result<Vec<String>> {
     let what = format!("dependency-groups.{name}");
     if depth > groups.len() {
-        return Err(hinted(
-            format!("{path}: {what} includes itself"),
-            "remove the include-group cycle",
-        ));
+        return Err(hinted(format!("{path}: {what} includes itself"), "remove the include-group cycle"));
     }
     let Some(Value::Array(items)) = groups.get(name) else {
-        return Err(hinted(
-            format!("{path}: {what} is missing or not an array"),
-            "declare it as an array",
-        ));
+        return Err(hinted(format!("{path}: {what} is missing or not an array"), "declare it as an array"));
     };
     let mut out = Vec::new();
     for item in items {
@@ -123,10 +103,7 @@ fn expand_group(path: &Utf8Path, groups: &Table, name: &str, depth: usize) -> Re
                 }
             },
             _ => {
-                return Err(hinted(
-                    format!("{path}: {what} has a non-string entry"),
-                    "list requirements as strings",
-                ));
+                return Err(hinted(format!("{path}: {what} has a non-string entry"), "list requirements as strings"));
             }
         }
     }
@@ -138,17 +115,11 @@ pub fn string_array(path: &Utf8Path, value: Option<&Value>, key: &str) -> Result
     let Some(value) = value else {
         return Ok(Vec::new());
     };
-    let items = value.as_array().and_then(|items| {
-        items
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-    });
+    let items = value
+        .as_array()
+        .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>());
     items.ok_or_else(|| {
-        hinted(
-            format!("{path}: `{key}` must be an array of strings"),
-            format!("write it as {key} = [\"...\"]"),
-        )
+        hinted(format!("{path}: `{key}` must be an array of strings"), format!("write it as {key} = [\"...\"]"))
     })
 }
 
@@ -173,9 +144,7 @@ pub fn normalize(name: &str) -> String {
 /// The distribution name a PEP 508 requirement starts with: `numpy>=1.26 ; ...` gives `numpy`.
 pub fn requirement_name(req: &str) -> Option<&str> {
     let req = req.trim_start();
-    let end = req
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .unwrap_or(req.len());
+    let end = req.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(req.len());
     let name = &req[..end];
     is_valid_name(name).then_some(name)
 }
@@ -185,9 +154,7 @@ fn is_valid_name(name: &str) -> bool {
     !bytes.is_empty()
         && bytes[0].is_ascii_alphanumeric()
         && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 #[cfg(test)]
@@ -209,14 +176,8 @@ mod tests {
     fn extracts_requirement_names() {
         assert_eq!(requirement_name("numpy>=1.26"), Some("numpy"));
         assert_eq!(requirement_name("ideas-model"), Some("ideas-model"));
-        assert_eq!(
-            requirement_name("httpx[http2] ; python_version >= '3.11'"),
-            Some("httpx")
-        );
-        assert_eq!(
-            requirement_name("pkg @ https://example.org/pkg.whl"),
-            Some("pkg")
-        );
+        assert_eq!(requirement_name("httpx[http2] ; python_version >= '3.11'"), Some("httpx"));
+        assert_eq!(requirement_name("pkg @ https://example.org/pkg.whl"), Some("pkg"));
         assert_eq!(requirement_name("Foo.Bar~=1.0"), Some("Foo.Bar"));
         assert_eq!(requirement_name(">=1.0"), None);
         assert_eq!(requirement_name(""), None);
@@ -253,25 +214,13 @@ mod tests {
 
     #[test]
     fn rejects_missing_name_dynamic_deps_and_bad_requirements() {
-        assert!(
-            format!(
-                "{:#}",
-                parse_str("[project]\nversion = \"1\"\n").unwrap_err()
-            )
-            .contains("no [project].name")
-        );
-        let dynamic =
-            parse_str("[project]\nname = \"x\"\ndynamic = [\"dependencies\"]\n").unwrap_err();
+        assert!(format!("{:#}", parse_str("[project]\nversion = \"1\"\n").unwrap_err()).contains("no [project].name"));
+        let dynamic = parse_str("[project]\nname = \"x\"\ndynamic = [\"dependencies\"]\n").unwrap_err();
         assert!(dynamic.to_string().contains("dynamic"));
         let bad = parse_str("[project]\nname = \"x\"\ndependencies = [\">=1\"]\n").unwrap_err();
         assert!(bad.to_string().contains("not a valid requirement"));
-        let not_array =
-            parse_str("[project]\nname = \"x\"\ndependencies = \"numpy\"\n").unwrap_err();
-        assert!(
-            not_array
-                .to_string()
-                .contains("must be an array of strings")
-        );
+        let not_array = parse_str("[project]\nname = \"x\"\ndependencies = \"numpy\"\n").unwrap_err();
+        assert!(not_array.to_string().contains("must be an array of strings"));
     }
 
     #[test]

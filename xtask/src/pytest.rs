@@ -9,22 +9,12 @@ use crate::venv;
 
 /// The pytest command for a member: the env's interpreter, run from the member's folder,
 /// with the venv active (`VIRTUAL_ENV`, its `bin` first on `PATH`) for any tool it spawns.
-pub fn command(
-    root: &Utf8Path,
-    member_dir: &Utf8Path,
-    venv_dir: &Utf8Path,
-    args: &[String],
-) -> Cmd {
+pub fn command(root: &Utf8Path, member_dir: &Utf8Path, venv_dir: &Utf8Path, args: &[String]) -> Cmd {
     let venv = root.join(venv_dir);
     let bin = venv::bin_dir(&venv);
     let mut paths = vec![bin.into_std_path_buf()];
-    paths.extend(
-        std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-            .unwrap_or_default(),
-    );
-    let path = std::env::join_paths(paths)
-        .unwrap_or_else(|_| OsString::from(venv::bin_dir(&venv).as_str()));
+    paths.extend(std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default());
+    let path = std::env::join_paths(paths).unwrap_or_else(|_| OsString::from(venv::bin_dir(&venv).as_str()));
     Cmd::new(venv::python(&venv).as_str(), root.join(member_dir))
         .args(["-m", "pytest"])
         .args(args)
@@ -46,12 +36,7 @@ pub struct Counts {
 
 /// Reads the last pytest summary line of `output`; all zero when there is none.
 pub fn parse_counts(output: &str) -> Counts {
-    let Some(line) = output
-        .lines()
-        .rev()
-        .map(|l| l.trim().trim_matches('=').trim())
-        .find(|l| is_summary(l))
-    else {
+    let Some(line) = output.lines().rev().map(|l| l.trim().trim_matches('=').trim()).find(|l| is_summary(l)) else {
         return Counts::default();
     };
     let mut counts = Counts::default();
@@ -73,16 +58,8 @@ pub fn parse_counts(output: &str) -> Counts {
 
 fn is_summary(line: &str) -> bool {
     let timed = line.contains(" in ") && line.trim_end().ends_with('s');
-    let counted = [
-        "passed",
-        "failed",
-        "error",
-        "skipped",
-        "no tests ran",
-        "deselected",
-    ]
-    .iter()
-    .any(|w| line.contains(w));
+    let counted =
+        ["passed", "failed", "error", "skipped", "no tests ran", "deselected"].iter().any(|w| line.contains(w));
     timed && counted
 }
 
@@ -94,29 +71,13 @@ mod tests {
     fn reads_quiet_and_verbose_closing_lines() {
         assert_eq!(
             parse_counts("..F\n3 passed, 1 failed in 0.12s\n"),
-            Counts {
-                passed: 3,
-                failed: 1,
-                ..Counts::default()
-            }
+            Counts { passed: 3, failed: 1, ..Counts::default() }
         );
         let verbose = "===== 10 passed, 2 skipped, 1 error in 1.05s =====\n";
-        assert_eq!(
-            parse_counts(verbose),
-            Counts {
-                passed: 10,
-                skipped: 2,
-                errors: 1,
-                ..Counts::default()
-            }
-        );
+        assert_eq!(parse_counts(verbose), Counts { passed: 10, skipped: 2, errors: 1, ..Counts::default() });
         assert_eq!(
             parse_counts("1 failed, 4 passed, 3 warnings in 2.00s"),
-            Counts {
-                passed: 4,
-                failed: 1,
-                ..Counts::default()
-            }
+            Counts { passed: 4, failed: 1, ..Counts::default() }
         );
     }
 
@@ -124,16 +85,7 @@ mod tests {
     fn ignores_lines_that_are_not_the_summary() {
         let out = "test_x.py::test_a passed in a hurry\nno tests ran in 0.01s\n";
         assert_eq!(parse_counts(out), Counts::default());
-        assert_eq!(
-            parse_counts("ERROR: file not found: tests\n"),
-            Counts::default()
-        );
-        assert_eq!(
-            parse_counts("3 passed in 0.1s\nsome trailing text"),
-            Counts {
-                passed: 3,
-                ..Counts::default()
-            }
-        );
+        assert_eq!(parse_counts("ERROR: file not found: tests\n"), Counts::default());
+        assert_eq!(parse_counts("3 passed in 0.1s\nsome trailing text"), Counts { passed: 3, ..Counts::default() });
     }
 }

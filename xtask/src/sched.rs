@@ -31,8 +31,7 @@ where
             dependants[dep].push(job);
         }
     }
-    let mut ready: std::collections::BTreeSet<usize> =
-        (0..n).filter(|&j| waiting_on[j] == 0).collect();
+    let mut ready: std::collections::BTreeSet<usize> = (0..n).filter(|&j| waiting_on[j] == 0).collect();
     let mut running = 0;
     let mut failed = false;
     let (tx, rx) = mpsc::channel::<(usize, T, bool)>();
@@ -68,10 +67,7 @@ where
             }
         }
     });
-    status
-        .into_iter()
-        .map(|s| s.unwrap_or(Status::NotRun))
-        .collect()
+    status.into_iter().map(|s| s.unwrap_or(Status::NotRun)).collect()
 }
 
 fn skip_dependants<T>(
@@ -108,13 +104,7 @@ mod tests {
         let log = log.into_inner().unwrap();
         let pos = |j| log.iter().position(|&x| x == j).unwrap();
         assert!(pos(0) < pos(1) && pos(0) < pos(2) && pos(1) < pos(3) && pos(2) < pos(3));
-        assert_eq!(
-            result[3],
-            Status::Ran {
-                value: 30,
-                ok: true
-            }
-        );
+        assert_eq!(result[3], Status::Ran { value: 30, ok: true });
     }
 
     #[test]
@@ -122,35 +112,17 @@ mod tests {
         // 0 fails; 1 depends on 0; 2 on 1; 3 is independent.
         let deps = vec![vec![], vec![0], vec![1], vec![]];
         let result = run(&deps, 1, true, |job| ((), job != 0));
-        assert_eq!(
-            result[0],
-            Status::Ran {
-                value: (),
-                ok: false
-            }
-        );
+        assert_eq!(result[0], Status::Ran { value: (), ok: false });
         assert_eq!(result[1], Status::Skipped { because: 0 });
         assert_eq!(result[2], Status::Skipped { because: 1 });
-        assert_eq!(
-            result[3],
-            Status::Ran {
-                value: (),
-                ok: true
-            }
-        );
+        assert_eq!(result[3], Status::Ran { value: (), ok: true });
     }
 
     #[test]
     fn stops_starting_jobs_after_a_failure_without_keep_going() {
         let deps = vec![vec![], vec![], vec![]];
         let result = run(&deps, 1, false, |job| ((), job != 0));
-        assert_eq!(
-            result[0],
-            Status::Ran {
-                value: (),
-                ok: false
-            }
-        );
+        assert_eq!(result[0], Status::Ran { value: (), ok: false });
         assert_eq!(result[1..], [Status::NotRun, Status::NotRun]);
     }
 
@@ -162,10 +134,6 @@ mod tests {
             started.wait();
             ((), true)
         });
-        assert!(
-            result
-                .iter()
-                .all(|s| matches!(s, Status::Ran { ok: true, .. }))
-        );
+        assert!(result.iter().all(|s| matches!(s, Status::Ran { ok: true, .. })));
     }
 }

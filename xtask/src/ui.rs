@@ -10,11 +10,7 @@ pub fn status(verb: &str, message: &str) {
 }
 
 pub fn elapsed(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
-        format!("{}ms", d.as_millis())
-    } else {
-        format!("{:.2}s", d.as_secs_f64())
-    }
+    if d < Duration::from_secs(1) { format!("{}ms", d.as_millis()) } else { format!("{:.2}s", d.as_secs_f64()) }
 }
 
 fn in_github_actions() -> bool {
@@ -39,11 +35,7 @@ pub fn block(title: &str, body: &str) {
 /// column wider than the rest may overflow.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let width = |col: usize| {
-        rows.iter()
-            .map(|r| r.get(col).map_or(0, |c| c.chars().count()))
-            .chain([header[col].len()])
-            .max()
-            .unwrap_or(0)
+        rows.iter().map(|r| r.get(col).map_or(0, |c| c.chars().count())).chain([header[col].len()]).max().unwrap_or(0)
     };
     let widths: Vec<usize> = (0..header.len()).map(width).collect();
     let line = |cells: Vec<&str>| {
@@ -74,13 +66,7 @@ mod tests {
 
     #[test]
     fn aligns_columns() {
-        let t = table(
-            &["project", "passed"],
-            &[
-                vec!["model".into(), "12".into()],
-                vec!["web".into(), "3".into()],
-            ],
-        );
+        let t = table(&["project", "passed"], &[vec!["model".into(), "12".into()], vec!["web".into(), "3".into()]]);
         assert_eq!(t, "project  passed\nmodel        12\nweb           3\n");
     }
 

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::config::TOOLS_DIR;
-use crate::error::hinted;
+use crate::error::Hinted;
 use crate::exec::{self, Cmd};
 use crate::venv;
 
@@ -27,26 +27,14 @@ impl Uv {
         let tools = root.join(TOOLS_DIR).join(format!("uv-{version}"));
         let bootstrapped = venv::executable(&tools, "uv");
         if bootstrapped.is_file() {
-            return Ok(Uv {
-                program: bootstrapped,
-                root: root.to_owned(),
-            });
+            return Ok(Uv { program: bootstrapped, root: root.to_owned() });
         }
         if path_version(root).as_deref() == Some(version) {
-            return Ok(Uv {
-                program: "uv".into(),
-                root: root.to_owned(),
-            });
+            return Ok(Uv { program: "uv".into(), root: root.to_owned() });
         }
-        crate::ui::status(
-            "Bootstrapping",
-            &format!("uv {version} into {TOOLS_DIR}/ (once; PATH has no uv {version})"),
-        );
+        crate::ui::status("Bootstrapping", &format!("uv {version} into {TOOLS_DIR}/ (once; PATH has no uv {version})"));
         bootstrap(root, &tools, version)?;
-        Ok(Uv {
-            program: bootstrapped,
-            root: root.to_owned(),
-        })
+        Ok(Uv { program: bootstrapped, root: root.to_owned() })
     }
 
     /// A uv command run from the root; never downloads a Python (a missing interpreter is
@@ -62,9 +50,7 @@ impl Uv {
 /// The version of the `uv` on PATH, if there is one: `uv 0.13.9 (abc 2026-01-01)` gives `0.13.9`.
 fn path_version(root: &Utf8Path) -> Option<String> {
     let out = exec::capture(&Cmd::new("uv", root).arg("--version")).ok()?;
-    out.success
-        .then(|| out.output.split_whitespace().nth(1).map(str::to_owned))
-        .flatten()
+    out.success.then(|| out.output.split_whitespace().nth(1).map(str::to_owned)).flatten()
 }
 
 fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str) -> Result<()> {
@@ -72,7 +58,10 @@ fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str) -> Result<()> {
     let python = if cfg!(windows) { "python" } else { "python3" };
     let result = (|| -> Result<()> {
         exec::run_ok(&Cmd::new(python, root).args(["-m", "venv", staging.as_str()])).map_err(|err| {
-            err.context(hinted(format!("cannot create a venv to bootstrap uv {version}"), format!("install CPython 3.8+ with the venv module as `{python}`, or put uv {version} on PATH")))
+            err.context(Hinted::new(
+                format!("cannot create a venv to bootstrap uv {version}"),
+                format!("install CPython 3.8+ with the venv module as `{python}`, or put uv {version} on PATH"),
+            ))
         })?;
         let pip = venv::python(&staging);
         exec::run_ok(&Cmd::new(pip.as_str(), root).args([
@@ -84,19 +73,22 @@ fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str) -> Result<()> {
             &format!("uv=={version}"),
         ]))
         .map_err(|err| {
-            err.context(hinted(
+            err.context(Hinted::new(
                 format!("cannot install uv {version} from PyPI"),
                 "check the network or the index pip uses, or put uv on PATH at that version",
             ))
         })?;
-        if tools.exists() {
-            // A complete bootstrap by a concurrent run, or a broken one: ours replaces it.
+        if tools.exists() && !venv::executable(tools, "uv").is_file() {
+            // A broken bootstrap (ours never renames an incomplete one, but a user might edit it).
             std::fs::remove_dir_all(tools).with_context(|| format!("cannot replace {tools}"))?;
         }
-        std::fs::rename(&staging, tools)
-            .with_context(|| format!("cannot move {staging} to {tools}"))
+        match std::fs::rename(&staging, tools) {
+            // A concurrent run finished first: its copy is as good as ours.
+            Err(_) if venv::executable(tools, "uv").is_file() => Ok(()),
+            result => result.with_context(|| format!("cannot move {staging} to {tools}")),
+        }
     })();
-    if result.is_err() {
+    if staging.exists() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result

@@ -65,15 +65,12 @@ pub struct Env {
 impl Workspace {
     /// Loads the workspace whose root is `start` or the nearest folder above it with a config.
     pub fn discover(start: &Utf8Path) -> Result<Workspace> {
-        let root = start
-            .ancestors()
-            .find(|dir| dir.join(CONFIG_PATH).is_file())
-            .ok_or_else(|| {
-                hinted(
-                    format!("no {CONFIG_PATH} in {start} or any folder above it"),
-                    "run the xtask inside the monorepo (the folder holding _meta/monorepo.toml)",
-                )
-            })?;
+        let root = start.ancestors().find(|dir| dir.join(CONFIG_PATH).is_file()).ok_or_else(|| {
+            hinted(
+                format!("no {CONFIG_PATH} in {start} or any folder above it"),
+                "run the xtask inside the monorepo (the folder holding _meta/monorepo.toml)",
+            )
+        })?;
         Workspace::load(root)
     }
 
@@ -91,10 +88,7 @@ impl Workspace {
                 )
             })?;
             let pyproject = pyproject::parse(&path, &text)?;
-            let name = dir
-                .file_name()
-                .context("a member folder has no name")?
-                .to_owned();
+            let name = dir.file_name().context("a member folder has no name")?.to_owned();
             found.push(Member {
                 name,
                 dir,
@@ -109,33 +103,18 @@ impl Workspace {
             member.env = ix;
         }
         let deps: Vec<Vec<usize>> = members.iter().map(|m| m.deps.clone()).collect();
-        let envs = members
-            .iter()
-            .enumerate()
-            .map(|(ix, m)| member_env(ix, m, &deps, &layers))
-            .collect::<Result<_>>()?;
-        Ok(Workspace {
-            root: root.to_owned(),
-            config,
-            layers,
-            members,
-            envs,
-        })
+        let envs =
+            members.iter().enumerate().map(|(ix, m)| member_env(ix, m, &deps, &layers)).collect::<Result<_>>()?;
+        Ok(Workspace { root: root.to_owned(), config, layers, members, envs })
     }
 
     /// The member named `name`, by folder name or package name.
     pub fn member(&self, name: &str) -> Result<usize> {
         let wanted = normalize(name);
-        self.members
-            .iter()
-            .position(|m| m.name == name || m.pyproject.package == wanted)
-            .ok_or_else(|| {
-                let known: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
-                hinted(
-                    format!("no project named `{name}`"),
-                    format!("the projects are: {}", known.join(", ")),
-                )
-            })
+        self.members.iter().position(|m| m.name == name || m.pyproject.package == wanted).ok_or_else(|| {
+            let known: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
+            hinted(format!("no project named `{name}`"), format!("the projects are: {}", known.join(", ")))
+        })
     }
 
     pub fn env_of(&self, member: usize) -> &Env {
@@ -151,13 +130,7 @@ fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>
     let max_depth = config
         .members
         .iter()
-        .map(|g| {
-            if g.contains("**") {
-                usize::MAX
-            } else {
-                g.split('/').count()
-            }
-        })
+        .map(|g| if g.contains("**") { usize::MAX } else { g.split('/').count() })
         .max()
         .unwrap_or(0);
     let mut found = Vec::new();
@@ -167,10 +140,7 @@ fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>
             continue;
         }
         let dir = root.join(&rel);
-        for entry in dir
-            .read_dir_utf8()
-            .with_context(|| format!("cannot list {dir}"))?
-        {
+        for entry in dir.read_dir_utf8().with_context(|| format!("cannot list {dir}"))? {
             let entry = entry.with_context(|| format!("cannot list {dir}"))?;
             let name = entry.file_name();
             if name.starts_with('.')
@@ -193,15 +163,9 @@ fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>
 fn glob_set(globs: &[String]) -> Result<GlobSet> {
     let mut set = GlobSetBuilder::new();
     for glob in globs {
-        let glob = GlobBuilder::new(glob.trim_end_matches('/'))
-            .literal_separator(true)
-            .build()
-            .map_err(|err| {
-                hinted(
-                    format!("{CONFIG_PATH}: bad glob: {err}"),
-                    "use globs like \"projects/*\" or \"libs/**\"",
-                )
-            })?;
+        let glob = GlobBuilder::new(glob.trim_end_matches('/')).literal_separator(true).build().map_err(|err| {
+            hinted(format!("{CONFIG_PATH}: bad glob: {err}"), "use globs like \"projects/*\" or \"libs/**\"")
+        })?;
         set.add(glob);
     }
     Ok(set.build()?)
@@ -214,10 +178,7 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     for (ix, m) in members.iter().enumerate() {
         if let Some(&other) = by_package.get(m.pyproject.package.as_str()) {
             return Err(hinted(
-                format!(
-                    "{} and {} both declare the project `{}`",
-                    members[other].dir, m.dir, m.pyproject.package
-                ),
+                format!("{} and {} both declare the project `{}`", members[other].dir, m.dir, m.pyproject.package),
                 "give each project its own [project].name",
             ));
         }
@@ -239,11 +200,7 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
             let mut deps: Vec<usize> = m
                 .pyproject
                 .requirements()
-                .filter_map(|req| {
-                    by_package
-                        .get(normalize(requirement_name(req)?).as_str())
-                        .copied()
-                })
+                .filter_map(|req| by_package.get(normalize(requirement_name(req)?).as_str()).copied())
                 .collect();
             deps.sort_unstable();
             deps.dedup();
@@ -252,15 +209,10 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
         .collect();
     let order = topo_order(&deps).map_err(|cycle| {
         let path: Vec<String> = cycle.iter().map(|&i| members[i].name.clone()).collect();
-        let files: Vec<String> = cycle[..cycle.len() - 1]
-            .iter()
-            .map(|&i| format!("{}/pyproject.toml", members[i].dir))
-            .collect();
+        let files: Vec<String> =
+            cycle[..cycle.len() - 1].iter().map(|&i| format!("{}/pyproject.toml", members[i].dir)).collect();
         hinted(
-            format!(
-                "the projects depend on each other in a cycle: {}",
-                path.join(" -> ")
-            ),
+            format!("the projects depend on each other in a cycle: {}", path.join(" -> ")),
             format!("remove one of these dependencies, in: {}", files.join(", ")),
         )
     })?;
@@ -273,14 +225,7 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
         m.deps.sort_unstable();
     }
     let mut slots: Vec<Option<Member>> = members.into_iter().map(Some).collect();
-    Ok(order
-        .iter()
-        .map(|&ix| {
-            slots[ix]
-                .take()
-                .expect("a topological order visits each node once")
-        })
-        .collect())
+    Ok(order.iter().map(|&ix| slots[ix].take().expect("a topological order visits each node once")).collect())
 }
 
 /// The env of one member: its own venv at `<member>/.venv`, locked to `_meta/requirements/<name>.txt`.
@@ -303,7 +248,11 @@ fn member_env(ix: usize, member: &Member, deps: &[Vec<usize>], layers: &[Layer])
             let known: Vec<&str> = layers.iter().skip(1).map(|l| l.name.as_str()).collect();
             hinted(
                 format!("{path}: unknown layer `{name}` in [tool.monorepo].layers"),
-                format!("declare [layers.{name}] in {CONFIG_PATH} with {}/{name}.in; declared layers: {}", config::REQUIREMENTS_DIR, if known.is_empty() { "none".into() } else { known.join(", ") }),
+                format!(
+                    "declare [layers.{name}] in {CONFIG_PATH} with {}/{name}.in; declared layers: {}",
+                    config::REQUIREMENTS_DIR,
+                    if known.is_empty() { "none".into() } else { known.join(", ") }
+                ),
             )
         })?;
         env_layers.push(ix);

@@ -14,11 +14,7 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
     match format {
         GraphFormat::Text => {
             for m in &ws.members {
-                let deps: Vec<&str> = m
-                    .deps
-                    .iter()
-                    .map(|&d| ws.members[d].name.as_str())
-                    .collect();
+                let deps: Vec<&str> = m.deps.iter().map(|&d| ws.members[d].name.as_str()).collect();
                 let layers: Vec<&str> = m.pyproject.layers.iter().map(String::as_str).collect();
                 let _ = write!(out, "{}", m.name);
                 if !deps.is_empty() {

@@ -22,23 +22,12 @@ pub fn run(ws: &Workspace, check: bool, jobs: usize) -> Result<()> {
         .filter(|(_, f)| *f != Freshness::Fresh)
         .collect();
     if stale.is_empty() {
-        ui::status(
-            "Fresh",
-            &format!(
-                "{} locks, nothing to do ({})",
-                plan.len(),
-                ui::elapsed(start.elapsed())
-            ),
-        );
+        ui::status("Fresh", &format!("{} locks, nothing to do ({})", plan.len(), ui::elapsed(start.elapsed())));
         return Ok(());
     }
     if check {
         for (ix, freshness) in &stale {
-            let why = if *freshness == Freshness::Missing {
-                "missing"
-            } else {
-                "stale: its inputs changed"
-            };
+            let why = if *freshness == Freshness::Missing { "missing" } else { "stale: its inputs changed" };
             eprintln!("error: {} is {why}", plan[*ix].lock);
         }
         eprintln!("hint: run `cargo xtask lock` and commit the locks it writes");
@@ -46,15 +35,7 @@ pub fn run(ws: &Workspace, check: bool, jobs: usize) -> Result<()> {
     }
     let stale: Vec<usize> = stale.into_iter().map(|(ix, _)| ix).collect();
     compile(ws, &plan, &stale, jobs)?;
-    ui::status(
-        "Finished",
-        &format!(
-            "locked {} of {} in {}",
-            stale.len(),
-            plan.len(),
-            ui::elapsed(start.elapsed())
-        ),
-    );
+    ui::status("Finished", &format!("locked {} of {} in {}", stale.len(), plan.len(), ui::elapsed(start.elapsed())));
     Ok(())
 }
 
@@ -65,43 +46,21 @@ pub fn compile(ws: &Workspace, plan: &[LockSpec], stale: &[usize], jobs: usize) 
         return Ok(());
     }
     let uv = Uv::locate(&ws.root, &ws.config.uv)?;
-    let position: HashMap<usize, usize> = stale
-        .iter()
-        .enumerate()
-        .map(|(pos, &ix)| (ix, pos))
-        .collect();
-    let deps: Vec<Vec<usize>> = stale
-        .iter()
-        .map(|&ix| {
-            plan[ix]
-                .after
-                .iter()
-                .filter_map(|a| position.get(a).copied())
-                .collect()
-        })
-        .collect();
+    let position: HashMap<usize, usize> = stale.iter().enumerate().map(|(pos, &ix)| (ix, pos)).collect();
+    let deps: Vec<Vec<usize>> =
+        stale.iter().map(|&ix| plan[ix].after.iter().filter_map(|a| position.get(a).copied()).collect()).collect();
     let results = sched::run(&deps, jobs, true, |pos| {
         let spec = &plan[stale[pos]];
         let start = Instant::now();
         let result = lock::compile(&ws.root, &uv, &ws.config.python, spec);
         if result.is_ok() {
-            ui::status(
-                "Locked",
-                &format!(
-                    "{} ({}) in {}",
-                    spec.name,
-                    spec.lock,
-                    ui::elapsed(start.elapsed())
-                ),
-            );
+            ui::status("Locked", &format!("{} ({}) in {}", spec.name, spec.lock, ui::elapsed(start.elapsed())));
         }
         let ok = result.is_ok();
         (result, ok)
     });
     super::first_error(results.into_iter().filter_map(|status| match status {
-        Status::Ran {
-            value: Err(err), ..
-        } => Some(err),
+        Status::Ran { value: Err(err), .. } => Some(err),
         _ => None, // a skipped lock waits on a failure that is reported already
     }))
 }

@@ -15,10 +15,7 @@ pub fn run(ws: &Workspace, projects: &[String], jobs: usize) -> Result<()> {
     let envs: BTreeSet<usize> = if projects.is_empty() {
         (0..ws.envs.len()).collect()
     } else {
-        projects
-            .iter()
-            .map(|p| ws.member(p).map(|m| ws.members[m].env))
-            .collect::<Result<_>>()?
+        projects.iter().map(|p| ws.member(p).map(|m| ws.members[m].env)).collect::<Result<_>>()?
     };
     ensure(ws, &envs.into_iter().collect::<Vec<_>>(), jobs)
 }
@@ -29,14 +26,10 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     let start = Instant::now();
     let plan = lock::plan(ws);
     let layers = ws.layers.len();
-    let needed: BTreeSet<usize> = envs
-        .iter()
-        .flat_map(|&e| ws.envs[e].layers.iter().copied().chain([layers + e]))
-        .collect();
-    let stale: Vec<usize> = needed
-        .into_iter()
-        .filter(|&ix| lock::freshness(&ws.root, &plan[ix]) != Freshness::Fresh)
-        .collect();
+    let needed: BTreeSet<usize> =
+        envs.iter().flat_map(|&e| ws.envs[e].layers.iter().copied().chain([layers + e])).collect();
+    let stale: Vec<usize> =
+        needed.into_iter().filter(|&ix| lock::freshness(&ws.root, &plan[ix]) != Freshness::Fresh).collect();
     super::lock::compile(ws, &plan, &stale, jobs)?;
 
     let mut todo = Vec::new();
@@ -48,14 +41,7 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
         }
     }
     if todo.is_empty() {
-        ui::status(
-            "Fresh",
-            &format!(
-                "{} envs, nothing to do ({})",
-                envs.len(),
-                ui::elapsed(start.elapsed())
-            ),
-        );
+        ui::status("Fresh", &format!("{} envs, nothing to do ({})", envs.len(), ui::elapsed(start.elapsed())));
         return Ok(());
     }
     let uv = Uv::locate(&ws.root, &ws.config.uv)?;
@@ -63,31 +49,15 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
         let (env, stamp) = &todo[k];
         let started = Instant::now();
         let venv_dir = ws.root.join(&env.venv);
-        let result = venv::sync(
-            &uv,
-            &venv_dir,
-            &ws.root.join(&env.lock),
-            &ws.config.python,
-            stamp,
-        );
+        let result = venv::sync(&uv, &venv_dir, &ws.root.join(&env.lock), &ws.config.python, stamp);
         if result.is_ok() {
-            ui::status(
-                "Synced",
-                &format!(
-                    "{} ({}) in {}",
-                    env.name,
-                    env.venv,
-                    ui::elapsed(started.elapsed())
-                ),
-            );
+            ui::status("Synced", &format!("{} ({}) in {}", env.name, env.venv, ui::elapsed(started.elapsed())));
         }
         let ok = result.is_ok();
         (result, ok)
     });
     super::first_error(results.into_iter().filter_map(|s| match s {
-        Status::Ran {
-            value: Err(err), ..
-        } => Some(err),
+        Status::Ran { value: Err(err), .. } => Some(err),
         _ => None,
     }))?;
     ui::status(

@@ -38,36 +38,16 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     super::setup_envs::ensure(ws, &envs, options.jobs)?;
 
     let position = |m: usize| members.iter().position(|&x| x == m);
-    let deps: Vec<Vec<usize>> = members
-        .iter()
-        .map(|&m| {
-            ws.members[m]
-                .deps
-                .iter()
-                .filter_map(|&d| position(d))
-                .collect()
-        })
-        .collect();
+    let deps: Vec<Vec<usize>> =
+        members.iter().map(|&m| ws.members[m].deps.iter().filter_map(|&d| position(d)).collect()).collect();
     let results = sched::run(&deps, options.jobs, options.keep_going, |k| {
         let member = &ws.members[members[k]];
-        let cmd = pytest::command(
-            &ws.root,
-            &member.dir,
-            &ws.env_of(members[k]).venv,
-            &options.pytest_args,
-        );
+        let cmd = pytest::command(&ws.root, &member.dir, &ws.env_of(members[k]).venv, &options.pytest_args);
         match exec::capture(&cmd) {
             Ok(done) => {
                 ui::block(&format!("{} ({})", member.name, member.dir), &done.output);
                 let ok = done.success || done.code == Some(NO_TESTS_COLLECTED);
-                (
-                    Ok(Suite {
-                        counts: pytest::parse_counts(&done.output),
-                        code: done.code,
-                        elapsed: done.elapsed,
-                    }),
-                    ok,
-                )
+                (Ok(Suite { counts: pytest::parse_counts(&done.output), code: done.code, elapsed: done.elapsed }), ok)
             }
             Err(err) => (Err(err), false),
         }
@@ -78,10 +58,7 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     for (k, status) in results.into_iter().enumerate() {
         let name = ws.members[members[k]].name.clone();
         let (result, counts, seconds, note) = match status {
-            Status::Ran {
-                value: Ok(suite),
-                ok,
-            } => {
+            Status::Ran { value: Ok(suite), ok } => {
                 let result = match (ok, suite.code) {
                     (true, Some(NO_TESTS_COLLECTED)) => "no tests",
                     (true, _) => "ok",
@@ -90,69 +67,32 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
                 let note = if ok {
                     String::new()
                 } else {
-                    format!(
-                        "pytest exit code {}",
-                        suite.code.map_or("none".into(), |c| c.to_string())
-                    )
+                    format!("pytest exit code {}", suite.code.map_or("none".into(), |c| c.to_string()))
                 };
-                (
-                    result,
-                    Some(suite.counts),
-                    format!("{:.2}", suite.elapsed.as_secs_f64()),
-                    note,
-                )
+                (result, Some(suite.counts), format!("{:.2}", suite.elapsed.as_secs_f64()), note)
             }
-            Status::Ran {
-                value: Err(err), ..
-            } => (
-                "ERROR",
-                None,
-                String::new(),
-                format!("{err:#}")
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
+            Status::Ran { value: Err(err), .. } => {
+                ("ERROR", None, String::new(), format!("{err:#}").lines().next().unwrap_or_default().to_owned())
+            }
             Status::Skipped { because } => (
                 "skipped",
                 None,
                 String::new(),
-                format!(
-                    "needs {}, which did not pass",
-                    ws.members[members[because]].name
-                ),
+                format!("needs {}, which did not pass", ws.members[members[because]].name),
             ),
-            Status::NotRun => (
-                "not run",
-                None,
-                String::new(),
-                "stopped after a failure; --keep-going runs it".to_owned(),
-            ),
+            Status::NotRun => {
+                ("not run", None, String::new(), "stopped after a failure; --keep-going runs it".to_owned())
+            }
         };
         match result {
             "ok" | "no tests" => passed += 1,
             "skipped" | "not run" => skipped += 1,
             _ => failed += 1,
         }
-        let count =
-            |f: fn(&Counts) -> u32| counts.as_ref().map_or(String::new(), |c| f(c).to_string());
-        rows.push(vec![
-            name,
-            result.to_owned(),
-            count(|c| c.passed),
-            count(|c| c.failed + c.errors),
-            seconds,
-            note,
-        ]);
+        let count = |f: fn(&Counts) -> u32| counts.as_ref().map_or(String::new(), |c| f(c).to_string());
+        rows.push(vec![name, result.to_owned(), count(|c| c.passed), count(|c| c.failed + c.errors), seconds, note]);
     }
-    println!(
-        "\n{}",
-        ui::table(
-            &["project", "result", "passed", "failed", "seconds", "note"],
-            &rows
-        )
-    );
+    println!("\n{}", ui::table(&["project", "result", "passed", "failed", "seconds", "note"], &rows));
     ui::status(
         "Finished",
         &format!(
@@ -161,9 +101,5 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
             ui::elapsed(start.elapsed())
         ),
     );
-    if failed + skipped > 0 {
-        Err(Failed.into())
-    } else {
-        Ok(())
-    }
+    if failed + skipped > 0 { Err(Failed.into()) } else { Ok(()) }
 }
