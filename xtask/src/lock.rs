@@ -191,3 +191,79 @@ mod tests {
         assert_eq!(header_digest("six==1\n"), None);
     }
 }
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+    use camino::Utf8PathBuf;
+
+    fn write(root: &Utf8Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn project(root: &Utf8Path, name: &str, deps: &str) {
+        write(
+            root,
+            &format!("p/{name}/pyproject.toml"),
+            &format!("[project]\nname = \"{name}\"\ndependencies = [{deps}]\n"),
+        );
+    }
+
+    /// base, then `a` (no deps), `b` (depends on a), `c` (independent).
+    fn repo() -> (tempfile::TempDir, Utf8PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
+        write(&root, "_meta/monorepo.toml", "[monorepo]\nmembers = [\"p/*\"]\npython = \"3.11\"\nuv = \"0.13.9\"\n");
+        write(&root, "_meta/requirements/base.in", "pytest\n");
+        project(&root, "a", "");
+        project(&root, "b", "\"a\", \"six\"");
+        project(&root, "c", "");
+        (dir, root)
+    }
+
+    fn digests(root: &Utf8Path) -> Vec<(String, String)> {
+        plan(&Workspace::load(root).unwrap()).into_iter().map(|s| (s.name, s.digest)).collect()
+    }
+
+    fn changed(before: &[(String, String)], after: &[(String, String)]) -> Vec<String> {
+        before.iter().zip(after).filter(|(x, y)| x.1 != y.1).map(|(x, _)| x.0.clone()).collect()
+    }
+
+    #[test]
+    fn plans_base_then_envs_with_editables_and_constraints() {
+        let (_dir, root) = repo();
+        let ws = Workspace::load(&root).unwrap();
+        let specs = plan(&ws);
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["base", "a", "b", "c"]);
+        let b = &specs[2];
+        assert_eq!(b.input, "-r _meta/requirements/base.in\n-c _meta/requirements/base.txt\n-e p/a\n-e p/b\n");
+        assert_eq!(b.after, [0]);
+        assert_eq!(b.lock, "_meta/requirements/b.txt");
+    }
+
+    #[test]
+    fn a_pyproject_edit_changes_its_env_and_its_dependants_only() {
+        let (_dir, root) = repo();
+        let before = digests(&root);
+        assert_eq!(before, digests(&root), "digests are deterministic");
+        project(&root, "c", "\"idna\"");
+        assert_eq!(changed(&before, &digests(&root)), ["c"]);
+        project(&root, "c", "");
+        project(&root, "a", "\"idna\"");
+        assert_eq!(changed(&before, &digests(&root)), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_base_edit_or_a_python_change_makes_every_lock_stale() {
+        let (_dir, root) = repo();
+        let before = digests(&root);
+        write(&root, "_meta/requirements/base.in", "pytest>=9\n");
+        assert_eq!(changed(&before, &digests(&root)), ["base", "a", "b", "c"]);
+        write(&root, "_meta/requirements/base.in", "pytest\n");
+        write(&root, "_meta/monorepo.toml", "[monorepo]\nmembers = [\"p/*\"]\npython = \"3.12\"\nuv = \"0.13.9\"\n");
+        assert_eq!(changed(&before, &digests(&root)), ["base", "a", "b", "c"]);
+    }
+}
