@@ -3,7 +3,9 @@
 use anyhow::Result;
 use lexopt::prelude::*;
 
+use crate::commands::export::Format as ExportFormat;
 use crate::error::hinted;
+use crate::lock::Upgrade;
 
 pub const USAGE: &str = "\
 Build orchestrator for the Python projects of this monorepo.
@@ -11,14 +13,23 @@ Build orchestrator for the Python projects of this monorepo.
 Usage: cargo xtask <command> [options]
 
 Commands:
-  lock [--check] [-j N]                  Compile every layer and env into its lock; skip fresh ones.
-                                         --check writes nothing and fails on a stale lock.
+  lock [--upgrade] [--upgrade-package PKG]... [-p NAME]... [-j N]
+                                         Compile every stale lock: base, then layers, then one per
+                                         env. Existing pins are kept unless an upgrade asks. -p limits
+                                         it to projects or layers (and what they need).
+  lock --check, check                    Offline: every lock fresh, layer pins aligned in every lock,
+                                         every venv matching its lock. Exit 1 on any finding.
+  update-base [--upgrade] [--upgrade-package PKG]... [--no-sync] [-j N]
+                                         After editing base.in: re-lock base and everything on it,
+                                         print what moved, resync every venv.
   setup-envs [-p PROJECT]... [-j N]      Create or sync each env's venv exactly to its lock
                                          (locking first where needed); skip fresh ones.
   test-all [-j N] [--keep-going] [-- PYTEST_ARGS]
                                          Set up, then run every project's pytest suite in its own
                                          venv, dependencies first, independent ones in parallel.
   test PROJECT [-- PYTEST_ARGS]          Set up, then run one project's suite.
+  export PROJECT [--format requirements|pylock] [-o FILE]
+                                         Write a project's env resolution for use outside the repo.
   graph [--format text|dot]              Print the project graph.
   help                                   Print this help.
 
@@ -27,10 +38,13 @@ A PROJECT is a member's folder name (or its package name). -j defaults to the nu
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Lock { check: bool, jobs: Option<usize> },
+    Lock { check: bool, upgrade: Upgrade, names: Vec<String>, jobs: Option<usize> },
+    Check,
+    UpdateBase { upgrade: Upgrade, no_sync: bool, jobs: Option<usize> },
     SetupEnvs { projects: Vec<String>, jobs: Option<usize> },
     TestAll { jobs: Option<usize>, keep_going: bool, pytest_args: Vec<String> },
     Test { project: String, pytest_args: Vec<String> },
+    Export { project: String, format: ExportFormat, output: Option<String> },
     Graph { format: GraphFormat },
     Help,
 }
@@ -64,6 +78,10 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
         ));
     }
     let mut check = false;
+    let mut no_sync = false;
+    let mut upgrade = Upgrade::default();
+    let mut output = None;
+    let mut export_format = ExportFormat::Requirements;
     let mut keep_going = false;
     let mut jobs = None;
     let mut projects = Vec::new();
@@ -73,7 +91,24 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
         match (command.as_str(), arg) {
             (_, Short('h') | Long("help")) => return Ok(Command::Help),
             ("lock", Long("check")) => check = true,
-            ("lock" | "setup-envs" | "test-all", Short('j') | Long("jobs")) => {
+            ("lock" | "update-base", Long("upgrade")) => upgrade.all = true,
+            ("lock" | "update-base", Long("upgrade-package")) => upgrade.packages.push(parser.value()?.string()?),
+            ("update-base", Long("no-sync")) => no_sync = true,
+            ("lock", Short('p') | Long("project")) => projects.push(parser.value()?.string()?),
+            ("export", Long("format")) => {
+                export_format = match parser.value()?.string()?.as_str() {
+                    "requirements" => ExportFormat::Requirements,
+                    "pylock" => ExportFormat::Pylock,
+                    other => {
+                        return Err(hinted(
+                            format!("unknown export format `{other}`"),
+                            "use --format requirements or --format pylock",
+                        ));
+                    }
+                }
+            }
+            ("export", Short('o') | Long("output")) => output = Some(parser.value()?.string()?),
+            ("lock" | "update-base" | "setup-envs" | "test-all", Short('j') | Long("jobs")) => {
                 let n: usize = parser.value()?.parse()?;
                 if n == 0 {
                     return Err(hinted("-j must be at least 1", "pass -j 1 to run one job at a time"));
@@ -94,14 +129,23 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
                     }
                 }
             }
-            ("test", Value(v)) if positional.is_empty() => positional.push(v.string()?),
+            ("test" | "export", Value(v)) if positional.is_empty() => positional.push(v.string()?),
             (_, arg) => {
                 return Err(hinted(format!("{} for `{command}`", arg.unexpected()), "see `cargo xtask help`"));
             }
         }
     }
     Ok(match command.as_str() {
-        "lock" => Command::Lock { check, jobs },
+        "lock" if check && (upgrade.any() || !projects.is_empty()) => {
+            return Err(hinted("`lock --check` takes no upgrade or -p", "run `cargo xtask lock --check` alone"));
+        }
+        "lock" => Command::Lock { check, upgrade, names: projects, jobs },
+        "check" => Command::Check,
+        "update-base" => Command::UpdateBase { upgrade, no_sync, jobs },
+        "export" => match positional.pop() {
+            Some(project) => Command::Export { project, format: export_format, output },
+            None => return Err(hinted("`export` needs a project", "run `cargo xtask export PROJECT`")),
+        },
         "setup-envs" => Command::SetupEnvs { projects, jobs },
         "test-all" => Command::TestAll { jobs, keep_going, pytest_args },
         "test" => match positional.pop() {
@@ -132,7 +176,27 @@ mod tests {
     #[test]
     fn parses_each_command() {
         assert_eq!(parse_strs(&[]).unwrap(), Command::Help);
-        assert_eq!(parse_strs(&["lock", "--check"]).unwrap(), Command::Lock { check: true, jobs: None });
+        assert_eq!(
+            parse_strs(&["lock", "--check"]).unwrap(),
+            Command::Lock { check: true, upgrade: Upgrade::default(), names: vec![], jobs: None }
+        );
+        assert_eq!(
+            parse_strs(&["lock", "--upgrade-package", "numpy", "-p", "web"]).unwrap(),
+            Command::Lock {
+                check: false,
+                upgrade: Upgrade { all: false, packages: vec!["numpy".into()] },
+                names: vec!["web".into()],
+                jobs: None
+            }
+        );
+        assert_eq!(
+            parse_strs(&["update-base", "--upgrade", "--no-sync"]).unwrap(),
+            Command::UpdateBase { upgrade: Upgrade { all: true, packages: vec![] }, no_sync: true, jobs: None }
+        );
+        assert_eq!(
+            parse_strs(&["export", "web", "--format", "pylock", "-o", "x.toml"]).unwrap(),
+            Command::Export { project: "web".into(), format: ExportFormat::Pylock, output: Some("x.toml".into()) }
+        );
         assert_eq!(
             parse_strs(&["setup-envs", "-p", "web", "--project", "model", "-j", "3"]).unwrap(),
             Command::SetupEnvs { projects: vec!["web".into(), "model".into()], jobs: Some(3) }
@@ -160,6 +224,8 @@ mod tests {
     fn rejects_bad_usage() {
         assert!(parse_strs(&["frobnicate"]).unwrap_err().to_string().contains("unknown command"));
         assert!(parse_strs(&["lock", "--keep-going"]).is_err());
+        assert!(parse_strs(&["lock", "--check", "--upgrade"]).is_err());
+        assert!(parse_strs(&["export"]).is_err());
         assert!(parse_strs(&["lock", "--", "-x"]).is_err());
         assert!(parse_strs(&["test"]).unwrap_err().to_string().contains("needs a project"));
         assert!(parse_strs(&["test-all", "-j", "0"]).is_err());

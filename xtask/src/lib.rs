@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod conflict;
 pub mod error;
 pub mod exec;
 pub mod flags;
@@ -12,6 +13,7 @@ pub mod fsutil;
 pub mod graph;
 pub mod layers;
 pub mod lock;
+pub mod pep440;
 pub mod pyproject;
 pub mod pytest;
 pub mod sched;

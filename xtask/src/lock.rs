@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Hinted;
 use crate::fsutil;
+use crate::pyproject::{normalize, requirement_name};
 use crate::uv::Uv;
 use crate::workspace::Workspace;
 
@@ -35,8 +36,10 @@ pub struct LockSpec {
     pub name: String,
     /// The lock file, relative to the root.
     pub lock: Utf8PathBuf,
+    /// The interpreter version the lock is compiled for (`--python-version`).
+    pub python: String,
     /// The requirements given to `uv pip compile` on stdin: `-r` layer inputs, `-c` layer
-    /// locks, `-e` member folders, test requirements. Paths are relative to the root.
+    /// locks, `-e` member folders, group requirements. Paths are relative to the root.
     pub input: String,
     /// The files the lock is computed from, for the header.
     pub sources: Vec<Utf8PathBuf>,
@@ -47,20 +50,27 @@ pub struct LockSpec {
 
 /// Every lock of the workspace, layers first (in layer order), then one per env.
 /// `specs[i]` for `i < ws.layers.len()` is layer `i`; after that, env `i - layers.len()`.
+/// Reads the layer locks (an env's digest covers the content of the locks it is
+/// constrained by, so upgrading base makes every env stale).
 pub fn plan(ws: &Workspace) -> Vec<LockSpec> {
-    let flags = format!("--universal --python-version {}", ws.config.python);
+    let layer_locks: Vec<String> = ws
+        .layers
+        .iter()
+        .map(|l| std::fs::read(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |bytes| sha256(&bytes)))
+        .collect();
     let mut specs: Vec<LockSpec> = Vec::with_capacity(ws.layers.len() + ws.envs.len());
     let push = |specs: &mut Vec<LockSpec>,
                 name: &str,
                 lock: Utf8PathBuf,
+                python: &str,
                 layers: &[usize],
                 constraints: &[usize],
-                editables: &[usize],
+                editables: &[(usize, &[String])],
                 extra: &[&str]| {
         let mut input = String::new();
         let mut sources = Vec::new();
         let mut hasher = Sha256::new();
-        for part in [RECIPE_VERSION, &ws.config.uv, &flags] {
+        for part in [RECIPE_VERSION, &ws.config.uv, "--universal --python-version", python] {
             hasher.update(part.as_bytes());
             hasher.update(b"\n");
         }
@@ -73,10 +83,12 @@ pub fn plan(ws: &Workspace) -> Vec<LockSpec> {
         for &l in constraints {
             let _ = writeln!(input, "-c {}", ws.layers[l].lock());
             hasher.update(specs[l].digest.as_bytes());
+            hasher.update(layer_locks[l].as_bytes());
         }
-        for &m in editables {
+        for &(m, extras) in editables {
             let member = &ws.members[m];
-            let _ = writeln!(input, "-e {}", member.dir);
+            let extras = if extras.is_empty() { String::new() } else { format!("[{}]", extras.join(",")) };
+            let _ = writeln!(input, "-e {}{extras}", member.dir);
             sources.push(member.dir.join("pyproject.toml"));
             hasher.update(member.pyproject_digest.as_bytes());
         }
@@ -85,29 +97,86 @@ pub fn plan(ws: &Workspace) -> Vec<LockSpec> {
         }
         hasher.update(input.as_bytes());
         let digest = sha256(&hasher.finalize());
-        specs.push(LockSpec { name: name.to_owned(), lock, input, sources, after: constraints.to_vec(), digest });
+        specs.push(LockSpec {
+            name: name.to_owned(),
+            lock,
+            python: python.to_owned(),
+            input,
+            sources,
+            after: constraints.to_vec(),
+            digest,
+        });
     };
     for (ix, layer) in ws.layers.iter().enumerate() {
         let mut layers = layer.extends.clone();
         layers.push(ix);
-        push(&mut specs, &layer.name, layer.lock(), &layers, &layer.extends, &[], &[]);
+        push(&mut specs, &layer.name, layer.lock(), &ws.config.python, &layers, &layer.extends, &[], &[]);
     }
     for env in &ws.envs {
-        // Test-group requirements that name a member are installed as that member's editable.
+        // The env's members come with their extras; their local dependencies come plain.
+        let no_extras: &[String] = &[];
+        let editables: Vec<(usize, &[String])> = env
+            .editables
+            .iter()
+            .map(|&m| (m, if env.members.contains(&m) { ws.members[m].pyproject.extras.as_slice() } else { no_extras }))
+            .collect();
+        // Group requirements that name a member are installed as that member's editable.
         let is_local = |req: &&str| {
-            crate::pyproject::requirement_name(req)
-                .is_some_and(|n| ws.members.iter().any(|m| m.pyproject.package == crate::pyproject::normalize(n)))
+            requirement_name(req).is_some_and(|n| ws.members.iter().any(|m| m.pyproject.package == normalize(n)))
         };
         let extra: Vec<&str> = env
             .members
             .iter()
-            .flat_map(|&m| ws.members[m].pyproject.test_group.iter().map(String::as_str))
+            .flat_map(|&m| ws.members[m].pyproject.group_requirements.iter().map(String::as_str))
             .filter(|r| !is_local(r))
             .collect();
-        push(&mut specs, &env.name, env.lock.clone(), &env.layers, &env.layers, &env.editables, &extra);
+        push(&mut specs, &env.name, env.lock.clone(), &env.python, &env.layers, &env.layers, &editables, &extra);
     }
     specs
 }
+
+/// What to let move in a compile; by default nothing moves that the inputs do not ask to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Upgrade {
+    /// Every package to its latest allowed version (`--upgrade`).
+    pub all: bool,
+    /// These packages only (`--upgrade-package P`).
+    pub packages: Vec<String>,
+}
+
+impl Upgrade {
+    pub fn any(&self) -> bool {
+        self.all || !self.packages.is_empty()
+    }
+}
+
+/// The pins of a lock: normalised name -> version. A universal lock may pin a package
+/// twice under different markers (numpy 2.4 below Python 3.12, 2.5 from it): the versions
+/// are then sorted and joined with ` | `. Editables and comments are skipped.
+pub fn pins(text: &str) -> std::collections::BTreeMap<String, String> {
+    let mut all: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        let Some((name, rest)) = line.split_once("==") else { continue };
+        let name = name.trim();
+        if name.is_empty() || name.starts_with(['#', '-', ' ']) || line.starts_with(' ') {
+            continue;
+        }
+        let version = rest.split([' ', ';']).next().unwrap_or(rest).trim().to_owned();
+        let versions = all.entry(normalize(name)).or_default();
+        if !versions.contains(&version) {
+            versions.push(version);
+        }
+    }
+    all.into_iter()
+        .map(|(name, mut versions)| {
+            versions.sort_by(|a, b| crate::pep440::Version::parse(a).cmp(&crate::pep440::Version::parse(b)));
+            (name, versions.join(PIN_SEPARATOR))
+        })
+        .collect()
+}
+
+/// Joins the versions of a package pinned under several markers; see [`pins`].
+pub const PIN_SEPARATOR: &str = " | ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
@@ -141,18 +210,34 @@ fn header(spec: &LockSpec) -> String {
 }
 
 /// Compiles one lock with uv and writes it atomically. The current lock, if any, is the
-/// resolver's starting point, so pins move only when an input asks them to.
-pub fn compile(root: &Utf8Path, uv: &Uv, python: &str, spec: &LockSpec) -> Result<()> {
+/// resolver's starting point, so pins move only when an input (or `upgrade`) asks them to.
+/// The error carries uv's explanation; `conflict::explain` turns it into a better one.
+pub fn compile(root: &Utf8Path, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> Result<()> {
     let lock = root.join(&spec.lock);
     let out = fsutil::temp_path(&lock);
     if lock.is_file() {
         std::fs::copy(&lock, &out).with_context(|| format!("cannot copy {lock} to {out}"))?;
     }
-    let cmd = uv
-        .cmd(&["pip", "compile", "--universal", "--python-version", python, "--no-header", "--quiet", "--output-file"])
+    let mut cmd = uv
+        .cmd(&[
+            "pip",
+            "compile",
+            "--universal",
+            "--python-version",
+            &spec.python,
+            "--no-header",
+            "--quiet",
+            "--output-file",
+        ])
         .arg(out.as_str())
         .arg("-")
         .stdin(spec.input.clone());
+    if upgrade.all {
+        cmd = cmd.arg("--upgrade");
+    }
+    for package in &upgrade.packages {
+        cmd = cmd.args(["--upgrade-package", package]);
+    }
     let result = crate::exec::run_ok(&cmd).and_then(|_| {
         let body = fsutil::read(&out)?;
         fsutil::write_atomic(&lock, &(header(spec) + &body))
@@ -177,10 +262,23 @@ mod tests {
     }
 
     #[test]
+    fn reads_pins_skipping_editables_comments_and_markers() {
+        let text =
+            "# header\n-e projects/model\nNumPy==2.1.0\n    # via x\ncolorama==0.4.6 ; sys_platform == 'win32'\n";
+        let pins = pins(text);
+        assert_eq!(pins.get("numpy").map(String::as_str), Some("2.1.0"));
+        assert_eq!(pins.get("colorama").map(String::as_str), Some("0.4.6"));
+        assert_eq!(pins.len(), 2);
+        let forked = "numpy==2.5.5 ; python_full_version >= '3.12'\nnumpy==2.4.6 ; python_full_version < '3.12'\n";
+        assert_eq!(super::pins(forked)["numpy"], "2.4.6 | 2.5.5");
+    }
+
+    #[test]
     fn reads_the_digest_from_the_header_only() {
         let spec = LockSpec {
             name: "x".into(),
             lock: "x.txt".into(),
+            python: "3.11".into(),
             input: String::new(),
             sources: vec!["a.in".into()],
             after: vec![],

@@ -36,7 +36,17 @@ fn run(command: Command) -> Result<()> {
     let ws = Workspace::discover(&cwd)?;
     let jobs = |j: Option<usize>| j.unwrap_or_else(commands::default_jobs);
     match command {
-        Command::Lock { check, jobs: j } => commands::lock::run(&ws, check, jobs(j)),
+        Command::Lock { check, upgrade, names, jobs: j } => {
+            commands::lock::run(&ws, &commands::lock::Options { check, upgrade, names, jobs: jobs(j) })
+        }
+        Command::Check => commands::check::run(&ws),
+        Command::UpdateBase { upgrade, no_sync, jobs: j } => {
+            commands::update_base::run(&ws, &commands::update_base::Options { upgrade, no_sync, jobs: jobs(j) })
+        }
+        Command::Export { project, format, output } => {
+            let output = output.map(|o| cwd.join(o));
+            commands::export::run(&ws, &project, format, output.as_deref(), commands::default_jobs())
+        }
         Command::SetupEnvs { projects, jobs: j } => commands::setup_envs::run(&ws, &projects, jobs(j)),
         Command::TestAll { jobs: j, keep_going, pytest_args } => {
             let all: Vec<usize> = (0..ws.members.len()).collect();

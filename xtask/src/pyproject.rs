@@ -13,18 +13,32 @@ pub struct Pyproject {
     pub package: String,
     /// `[project].dependencies`, as written.
     pub dependencies: Vec<String>,
-    /// The PEP 735 `test` dependency group, with `include-group`s expanded.
-    pub test_group: Vec<String>,
+    /// `[project].requires-python`.
+    pub requires_python: Option<String>,
+    /// The PEP 735 groups installed in the member's env (`test`, if it exists, and those
+    /// named by `[tool.monorepo].groups`), `include-group`s expanded.
+    pub group_requirements: Vec<String>,
+    /// `[tool.monorepo].extras`: extras of the member installed in its env.
+    pub extras: Vec<String>,
+    /// The optional dependencies those extras bring.
+    pub extra_requirements: Vec<String>,
     /// `[tool.monorepo].layers`: opt-in requirement layers (base is implicit).
     pub layers: Vec<String>,
+    /// `[tool.monorepo].env`: the env shared with other members naming it.
+    pub env: Option<String>,
+    /// `[tool.monorepo].python`: an interpreter request overriding the config's.
+    pub python: Option<String>,
 }
 
 impl Pyproject {
-    /// Every requirement the member's env installs for it: runtime, then test.
+    /// Every requirement the member's env installs for it: runtime, extras, groups.
     pub fn requirements(&self) -> impl Iterator<Item = &str> {
-        self.dependencies.iter().chain(&self.test_group).map(String::as_str)
+        self.dependencies.iter().chain(&self.extra_requirements).chain(&self.group_requirements).map(String::as_str)
     }
 }
+
+/// The keys of `[tool.monorepo]` in a pyproject.
+const TOOL_KEYS: &[&str] = &["layers", "env", "python", "extras", "groups"];
 
 /// Parses TOML, naming the file and the line on error.
 pub fn parse_toml(path: &Utf8Path, text: &str) -> Result<Table> {
@@ -62,14 +76,74 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         ));
     }
     let dependencies = string_array(path, project.get("dependencies"), "project.dependencies")?;
-    let groups = doc.get("dependency-groups").and_then(Value::as_table);
-    let test_group = match groups {
-        Some(groups) if groups.contains_key("test") => expand_group(path, groups, "test", 0)?,
-        _ => Vec::new(),
+    let requires_python = project.get("requires-python").and_then(Value::as_str).map(str::to_owned);
+    let tool = match doc.get("tool").and_then(|t| t.get("monorepo")) {
+        Some(Value::Table(tool)) => Some(tool),
+        Some(_) => {
+            return Err(hinted(format!("{path}: [tool.monorepo] must be a table"), "declare it as [tool.monorepo]"));
+        }
+        None => None,
     };
-    let tool = doc.get("tool").and_then(|t| t.get("monorepo"));
-    let layers = string_array(path, tool.and_then(|t| t.get("layers")), "tool.monorepo.layers")?;
-    for req in dependencies.iter().chain(&test_group) {
+    if let Some(key) = tool.and_then(|t| t.keys().find(|k| !TOOL_KEYS.contains(&k.as_str()))) {
+        return Err(hinted(
+            format!("{path}: unknown key `tool.monorepo.{key}`"),
+            format!("the keys allowed there are: {}", TOOL_KEYS.join(", ")),
+        ));
+    }
+    let tool_string = |key: &str| -> Result<Option<String>> {
+        match tool.and_then(|t| t.get(key)) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
+            Some(_) => Err(hinted(
+                format!("{path}: `tool.monorepo.{key}` must be a non-empty string"),
+                format!("write it as {key} = \"...\""),
+            )),
+        }
+    };
+    let env = tool_string("env")?;
+    let python = tool_string("python")?;
+    let tool_array = |key: &str| string_array(path, tool.and_then(|t| t.get(key)), &format!("tool.monorepo.{key}"));
+    let layers = tool_array("layers")?;
+    let extras = tool_array("extras")?;
+    let mut groups = tool_array("groups")?;
+    let declared = doc.get("dependency-groups").and_then(Value::as_table);
+    if declared.is_some_and(|d| d.contains_key("test")) && !groups.iter().any(|g| g == "test") {
+        groups.insert(0, "test".to_owned());
+    }
+    let mut group_requirements = Vec::new();
+    for group in &groups {
+        match declared {
+            Some(declared) if declared.contains_key(group) => {
+                group_requirements.extend(expand_group(path, declared, group, 0)?)
+            }
+            _ => {
+                return Err(hinted(
+                    format!("{path}: tool.monorepo.groups names `{group}`, which [dependency-groups] does not declare"),
+                    format!("declare {group} = [...] under [dependency-groups], or remove it"),
+                ));
+            }
+        }
+    }
+    let optional = project.get("optional-dependencies").and_then(Value::as_table);
+    let mut extra_requirements = Vec::new();
+    for extra in &extras {
+        match optional.and_then(|o| o.get(extra)) {
+            Some(reqs) => extra_requirements.extend(string_array(
+                path,
+                Some(reqs),
+                &format!("project.optional-dependencies.{extra}"),
+            )?),
+            None => {
+                return Err(hinted(
+                    format!(
+                        "{path}: tool.monorepo.extras names `{extra}`, which [project.optional-dependencies] does not declare"
+                    ),
+                    format!("declare {extra} = [...] under [project.optional-dependencies], or remove it"),
+                ));
+            }
+        }
+    }
+    for req in dependencies.iter().chain(&group_requirements).chain(&extra_requirements) {
         if requirement_name(req).is_none() {
             return Err(hinted(
                 format!("{path}: `{req}` is not a valid requirement"),
@@ -77,7 +151,17 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
             ));
         }
     }
-    Ok(Pyproject { package: normalize(name), dependencies, test_group, layers })
+    Ok(Pyproject {
+        package: normalize(name),
+        dependencies,
+        requires_python,
+        group_requirements,
+        extras,
+        extra_requirements,
+        layers,
+        env,
+        python,
+    })
 }
 
 /// A PEP 735 group's requirements, following `{include-group = "..."}` entries.
@@ -200,8 +284,9 @@ mod tests {
         .unwrap();
         assert_eq!(p.package, "ideas-web");
         assert_eq!(p.dependencies, ["ideas-model", "fastapi>=0.110"]);
-        assert_eq!(p.test_group, ["pytest-asyncio>=0.23", "ruff"]);
+        assert_eq!(p.group_requirements, ["pytest-asyncio>=0.23", "ruff"]);
         assert_eq!(p.layers, ["http"]);
+        assert_eq!((p.env, p.python), (None, None));
     }
 
     #[test]
@@ -221,6 +306,44 @@ mod tests {
         assert!(bad.to_string().contains("not a valid requirement"));
         let not_array = parse_str("[project]\nname = \"x\"\ndependencies = \"numpy\"\n").unwrap_err();
         assert!(not_array.to_string().contains("must be an array of strings"));
+    }
+
+    #[test]
+    fn reads_env_python_extras_and_extra_groups() {
+        let p = parse_str(
+            r#"
+            [project]
+            name = "x"
+            requires-python = ">=3.12"
+            dependencies = ["numpy"]
+            [project.optional-dependencies]
+            fast = ["orjson>=3"]
+            [dependency-groups]
+            test = ["hypothesis"]
+            lint = ["ruff"]
+            [tool.monorepo]
+            env = "shared"
+            python = "3.12"
+            extras = ["fast"]
+            groups = ["lint"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(p.requires_python.as_deref(), Some(">=3.12"));
+        assert_eq!((p.env.as_deref(), p.python.as_deref()), (Some("shared"), Some("3.12")));
+        assert_eq!(p.extra_requirements, ["orjson>=3"]);
+        assert_eq!(p.group_requirements, ["hypothesis", "ruff"]);
+        assert_eq!(p.requirements().collect::<Vec<_>>(), ["numpy", "orjson>=3", "hypothesis", "ruff"]);
+    }
+
+    #[test]
+    fn rejects_unknown_tool_keys_and_undeclared_extras_or_groups() {
+        let typo = parse_str("[project]\nname = \"x\"\n[tool.monorepo]\nlayer = [\"http\"]\n").unwrap_err();
+        assert!(typo.to_string().contains("unknown key `tool.monorepo.layer`"), "{typo}");
+        let extra = parse_str("[project]\nname = \"x\"\n[tool.monorepo]\nextras = [\"gpu\"]\n").unwrap_err();
+        assert!(extra.to_string().contains("`gpu`"), "{extra}");
+        let group = parse_str("[project]\nname = \"x\"\n[tool.monorepo]\ngroups = [\"docs\"]\n").unwrap_err();
+        assert!(group.to_string().contains("`docs`"), "{group}");
     }
 
     #[test]

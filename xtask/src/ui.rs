@@ -31,9 +31,11 @@ pub fn block(title: &str, body: &str) {
     let _ = out.flush();
 }
 
-/// A plain-text table: the first column left-aligned, the others right-aligned; a last
-/// column wider than the rest may overflow.
+/// A plain-text table: numeric columns right-aligned, the others left-aligned.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let numeric: Vec<bool> = (0..header.len())
+        .map(|col| rows.iter().filter_map(|r| r.get(col)).filter(|c| !c.is_empty()).all(|c| c.parse::<f64>().is_ok()))
+        .collect();
     let width = |col: usize| {
         rows.iter().map(|r| r.get(col).map_or(0, |c| c.chars().count())).chain([header[col].len()]).max().unwrap_or(0)
     };
@@ -42,13 +44,15 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         let mut s = String::new();
         for (i, cell) in cells.iter().enumerate() {
             let pad = widths[i].saturating_sub(cell.chars().count());
-            if i == 0 {
-                s.push_str(cell);
-                s.push_str(&" ".repeat(pad));
-            } else {
+            if i > 0 {
                 s.push_str("  ");
+            }
+            if numeric[i] {
                 s.push_str(&" ".repeat(pad));
                 s.push_str(cell);
+            } else {
+                s.push_str(cell);
+                s.push_str(&" ".repeat(pad));
             }
         }
         s.trim_end().to_owned() + "\n"

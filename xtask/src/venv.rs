@@ -4,6 +4,8 @@
 //! synced to. The stamp is removed before a sync and written only after it completed, so an
 //! interrupted run leaves a venv that the next run syncs again.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
@@ -40,7 +42,8 @@ pub fn is_fresh(venv: &Utf8Path, expected_stamp: &str) -> bool {
 }
 
 /// Creates the venv if needed and syncs it exactly to `lock` (extraneous packages removed,
-/// bytecode compiled), then stamps it. Paths are absolute.
+/// bytecode compiled), then stamps it. A venv made for another Python is made anew. Paths
+/// are absolute.
 pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, stamp: &str) -> Result<Vec<Captured>> {
     let mut steps = Vec::new();
     let is_venv = venv.join("pyvenv.cfg").is_file();
@@ -50,23 +53,232 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
             format!("move {venv} away: the xtask never deletes what it did not create"),
         ));
     }
+    let old_stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
+    let other_python = old_stamp.is_some_and(|s| !s.contains(&format!("\npython {python_request}\n")));
     match std::fs::remove_file(venv.join(STAMP_FILE)) {
         Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
             return Err(err).context(format!("cannot remove the stamp of {venv}"));
         }
         _ => {}
     }
-    if !python(venv).is_file() {
-        let mut create = uv.cmd(&["venv", "--quiet", "--python", python_request]);
+    if !python(venv).is_file() || other_python {
+        let interpreter = interpreter(python_request);
+        let mut create = uv.cmd(&["venv", "--quiet", "--python", &interpreter]);
         if is_venv {
-            create = create.arg("--clear"); // a venv whose interpreter is gone: rebuild it
+            create = create.arg("--clear"); // ours, for another Python or without its interpreter
         }
         steps.push(crate::exec::run_ok(&create.arg(venv.as_str())).map_err(|err| {
-            err.context(Hinted::new(format!("cannot create {venv} with Python {python_request}"), format!("install Python {python_request} (for example with pyenv), or change `python` in _meta/monorepo.toml")))
+            err.context(Hinted::new(
+                format!("cannot create {venv}: no Python {python_request} found (looked in uv's managed Pythons, pyenv's versions and PATH)"),
+                format!(
+                    "install Python {python_request} (for example `pyenv install {python_request}`), or change `python` in _meta/monorepo.toml or the project's [tool.monorepo].python"
+                ),
+            ))
         })?);
     }
     let sync = uv.cmd(&["pip", "sync", "--compile-bytecode", "--python"]).arg(python(venv).as_str()).arg(lock.as_str());
     steps.push(crate::exec::run_ok(&sync).with_context(|| format!("cannot sync {venv} to {lock}"))?);
     fsutil::write_atomic(&venv.join(STAMP_FILE), stamp)?;
     Ok(steps)
+}
+
+/// An interpreter for a version request: pyenv's newest matching install when there is one
+/// (uv would stop at pyenv's shims, which fail for versions other than the global one),
+/// else the request itself for uv to look up.
+pub fn interpreter(request: &str) -> String {
+    if !request.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return request.to_owned();
+    }
+    let root = std::env::var_os("PYENV_ROOT")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pyenv")));
+    let Some(versions) = root.map(|r| r.join("versions")) else { return request.to_owned() };
+    let Ok(entries) = std::fs::read_dir(&versions) else { return request.to_owned() };
+    let prefix = format!("{request}.");
+    entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| *name == request || name.starts_with(&prefix))
+        .filter_map(|name| Some((crate::pep440::Version::parse(&name)?, name)))
+        .max()
+        .and_then(|(_, name)| {
+            let install = Utf8PathBuf::from_path_buf(versions.join(name)).ok()?;
+            let python = python(&install);
+            python.is_file().then(|| python.into_string())
+        })
+        .unwrap_or_else(|| request.to_owned())
+}
+
+/// Points `link` (a member's `.venv`) at the shared venv `venv`. Replaces only a link or a
+/// venv of ours (stamped); anything else there is an error. Where the platform has no
+/// symlinks for us, does nothing.
+pub fn link(venv: &Utf8Path, link: &Utf8Path) -> Result<()> {
+    let target = relative_to(venv, link.parent().unwrap_or(link));
+    match std::fs::symlink_metadata(link) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            if std::fs::read_link(link).is_ok_and(|t| t == target.as_std_path()) {
+                return Ok(());
+            }
+            std::fs::remove_file(link).with_context(|| format!("cannot replace the link {link}"))?;
+        }
+        Ok(_) if link.join(STAMP_FILE).is_file() => {
+            // The member's own venv from before it joined a shared env: ours to remove.
+            std::fs::remove_dir_all(link).with_context(|| format!("cannot remove the old venv {link}"))?;
+        }
+        Ok(_) => {
+            return Err(hinted(
+                format!("{link} is in the way of the link to the shared venv {venv}"),
+                format!("move {link} away: the xtask never deletes what it did not create"),
+            ));
+        }
+        Err(_) => {}
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&target, link).with_context(|| format!("cannot link {link} to {target}"))?;
+    Ok(())
+}
+
+/// `path` relative to the folder `from` (both relative to the same root, or both absolute).
+fn relative_to(path: &Utf8Path, from: &Utf8Path) -> Utf8PathBuf {
+    let common = path.components().zip(from.components()).take_while(|(a, b)| a == b).count();
+    let ups = from.components().count() - common;
+    let mut out = Utf8PathBuf::new();
+    for _ in 0..ups {
+        out.push("..");
+    }
+    for part in path.components().skip(common) {
+        out.push(part);
+    }
+    out
+}
+
+/// The distributions installed in a venv (normalised name -> version), read from the
+/// `.dist-info` folders of its site-packages: no interpreter is started.
+pub fn installed(venv: &Utf8Path) -> Result<BTreeMap<String, String>> {
+    let lib = if cfg!(windows) { venv.join("Lib") } else { venv.join("lib") };
+    let mut out = BTreeMap::new();
+    let site_dirs: Vec<Utf8PathBuf> = if cfg!(windows) {
+        vec![lib.join("site-packages")]
+    } else {
+        lib.read_dir_utf8()
+            .with_context(|| format!("cannot list {lib}"))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().starts_with("python"))
+            .map(|e| e.path().join("site-packages"))
+            .collect()
+    };
+    for site in site_dirs {
+        for entry in site.read_dir_utf8().with_context(|| format!("cannot list {site}"))? {
+            let entry = entry?;
+            if let Some((name, version)) = entry.file_name().strip_suffix(".dist-info").and_then(|s| s.split_once('-'))
+            {
+                out.insert(crate::pyproject::normalize(name), version.to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How a venv differs from its lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// Installed, but the lock does not list it (installed by hand?).
+    Extraneous { package: String, version: String },
+    /// The lock lists it (unconditionally), but it is not installed.
+    Missing { package: String },
+    /// Installed at a version the lock does not pin.
+    Changed { package: String, installed: String, pinned: String },
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Drift::Extraneous { package, version } => {
+                write!(f, "has {package}=={version}, which its lock does not list (installed by hand?)")
+            }
+            Drift::Missing { package } => write!(f, "lacks {package}, which its lock lists"),
+            Drift::Changed { package, installed, pinned } => {
+                write!(f, "has {package}=={installed}, but its lock pins {package}=={pinned}")
+            }
+        }
+    }
+}
+
+/// Compares what a venv has installed with its lock. `locals` are the package names of the
+/// editables the lock installs. Packages pinned under an environment marker may be absent.
+pub fn drift(venv: &Utf8Path, lock_text: &str, locals: &[&str]) -> Result<Vec<Drift>> {
+    let installed = installed(venv)?;
+    let pins = crate::lock::pins(lock_text);
+    let conditional: Vec<String> = lock_text
+        .lines()
+        .filter(|l| l.contains(" ; "))
+        .filter_map(|l| l.split_once("==").map(|(n, _)| crate::pyproject::normalize(n.trim())))
+        .collect();
+    let mut out = Vec::new();
+    for (package, version) in &installed {
+        match pins.get(package) {
+            Some(pinned) if !pinned.split(crate::lock::PIN_SEPARATOR).any(|p| p == version) => out
+                .push(Drift::Changed { package: package.clone(), installed: version.clone(), pinned: pinned.clone() }),
+            None if !locals.contains(&package.as_str()) => {
+                out.push(Drift::Extraneous { package: package.clone(), version: version.clone() })
+            }
+            _ => {}
+        }
+    }
+    let expected = pins.keys().filter(|p| !conditional.contains(p)).map(String::as_str).chain(locals.iter().copied());
+    for package in expected {
+        if !installed.contains_key(package) {
+            out.push(Drift::Missing { package: package.to_owned() });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_links_climb_out_of_the_member_folder() {
+        assert_eq!(
+            relative_to(Utf8Path::new("_meta/venvs/web"), Utf8Path::new("projects/api")),
+            "../../_meta/venvs/web"
+        );
+        assert_eq!(relative_to(Utf8Path::new("/r/_meta/venvs/x"), Utf8Path::new("/r/p/a")), "../../_meta/venvs/x");
+    }
+
+    #[test]
+    fn finds_packages_added_removed_or_changed_by_hand() {
+        let dir = tempfile::tempdir().unwrap();
+        let venv = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
+        let site = venv.join("lib/python3.11/site-packages");
+        for d in ["six-1.17.0.dist-info", "numpy-2.4.6.dist-info", "idna-3.9.dist-info", "ideas_model-0.1.0.dist-info"]
+        {
+            std::fs::create_dir_all(site.join(d)).unwrap();
+        }
+        let lock = "-e projects/model\nnumpy==2.4.6 ; python_full_version < '3.12'\nnumpy==2.5.5 ; python_full_version >= '3.12'\n\
+                    idna==3.10\npytest==9.0.0\ncolorama==0.4.6 ; sys_platform == 'win32'\n";
+        let drift = drift(&venv, lock, &["ideas-model"]).unwrap();
+        assert_eq!(
+            drift,
+            [
+                Drift::Changed { package: "idna".into(), installed: "3.9".into(), pinned: "3.10".into() },
+                Drift::Extraneous { package: "six".into(), version: "1.17.0".into() },
+                Drift::Missing { package: "pytest".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_installed_distributions_from_dist_info() {
+        let dir = tempfile::tempdir().unwrap();
+        let venv = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
+        let site = venv.join("lib/python3.11/site-packages");
+        for d in ["typing_extensions-4.12.2.dist-info", "Ideas_Model-0.1.0.dist-info", "numpy", "__pycache__"] {
+            std::fs::create_dir_all(site.join(d)).unwrap();
+        }
+        let installed = installed(&venv).unwrap();
+        assert_eq!(installed.len(), 2);
+        assert_eq!(installed["typing-extensions"], "4.12.2");
+        assert_eq!(installed["ideas-model"], "0.1.0");
+    }
 }

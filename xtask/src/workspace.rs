@@ -15,6 +15,7 @@ use crate::error::hinted;
 use crate::fsutil;
 use crate::graph::{closure, topo_order};
 use crate::layers::{self, Layer};
+use crate::pep440::{self, Version, satisfies};
 use crate::pyproject::{self, Pyproject, normalize, requirement_name};
 
 #[derive(Debug)]
@@ -26,7 +27,8 @@ pub struct Workspace {
     pub layers: Vec<Layer>,
     /// In dependency order: every member after its local dependencies.
     pub members: Vec<Member>,
-    /// `envs[i]` belongs to `members[i]` (one isolated venv per member).
+    /// One per `[tool.monorepo].env` name (by default each member's own), in the order of
+    /// their first member.
     pub envs: Vec<Env>,
 }
 
@@ -56,8 +58,13 @@ pub struct Env {
     pub editables: Vec<usize>,
     /// The layers applied to it (base and opted-in, with what they extend), in layer order.
     pub layers: Vec<usize>,
-    /// The venv folder, relative to the root.
+    /// The interpreter request for its venv and lock (`3.11`).
+    pub python: String,
+    /// The venv folder, relative to the root: `<member>/.venv` for a member's own env,
+    /// `_meta/venvs/<env>` for a shared one.
     pub venv: Utf8PathBuf,
+    /// Where a `.venv` link to a shared venv goes: each member's folder (none for an own env).
+    pub links: Vec<Utf8PathBuf>,
     /// The lock file, relative to the root.
     pub lock: Utf8PathBuf,
 }
@@ -99,12 +106,7 @@ impl Workspace {
             });
         }
         let mut members = order_members(found)?;
-        for (ix, member) in members.iter_mut().enumerate() {
-            member.env = ix;
-        }
-        let deps: Vec<Vec<usize>> = members.iter().map(|m| m.deps.clone()).collect();
-        let envs =
-            members.iter().enumerate().map(|(ix, m)| member_env(ix, m, &deps, &layers)).collect::<Result<_>>()?;
+        let envs = build_envs(&mut members, &layers, &config)?;
         Ok(Workspace { root: root.to_owned(), config, layers, members, envs })
     }
 
@@ -228,46 +230,125 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     Ok(order.iter().map(|&ix| slots[ix].take().expect("a topological order visits each node once")).collect())
 }
 
-/// The env of one member: its own venv at `<member>/.venv`, locked to `_meta/requirements/<name>.txt`.
-fn member_env(ix: usize, member: &Member, deps: &[Vec<usize>], layers: &[Layer]) -> Result<Env> {
-    let path = member.dir.join("pyproject.toml");
-    if let Some(layer) = layers.iter().find(|l| l.name == member.name) {
-        return Err(hinted(
-            format!(
-                "project folder {} has the name of layer `{}`, and both would be locked to {}",
-                member.dir,
-                layer.name,
-                layer.lock()
-            ),
-            "rename the folder or the layer",
-        ));
+/// Groups members into envs by env name and works out each env's layers, editables,
+/// Python and paths. Sets each member's `env`.
+fn build_envs(members: &mut [Member], layers: &[Layer], config: &Config) -> Result<Vec<Env>> {
+    let mut envs: Vec<Env> = Vec::new();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    for (ix, member) in members.iter_mut().enumerate() {
+        let name = member.pyproject.env.clone().unwrap_or_else(|| member.name.clone());
+        if requirement_name(&name) != Some(name.as_str()) {
+            return Err(hinted(
+                format!("{}/pyproject.toml: `{name}` is not a valid env name", member.dir),
+                "use letters, digits, `-`, `_` and `.`",
+            ));
+        }
+        let e = *by_name.entry(name.clone()).or_insert_with(|| {
+            envs.push(Env {
+                name,
+                members: Vec::new(),
+                editables: Vec::new(),
+                layers: Vec::new(),
+                python: String::new(),
+                venv: Utf8PathBuf::new(),
+                links: Vec::new(),
+                lock: Utf8PathBuf::new(),
+            });
+            envs.len() - 1
+        });
+        envs[e].members.push(ix);
+        member.env = e;
     }
-    let mut env_layers = vec![0];
-    for name in &member.pyproject.layers {
-        let ix = layers.iter().position(|l| &l.name == name).ok_or_else(|| {
-            let known: Vec<&str> = layers.iter().skip(1).map(|l| l.name.as_str()).collect();
-            hinted(
-                format!("{path}: unknown layer `{name}` in [tool.monorepo].layers"),
+    let deps: Vec<Vec<usize>> = members.iter().map(|m| m.deps.clone()).collect();
+    for env in &mut envs {
+        if let Some(layer) = layers.iter().find(|l| l.name == env.name) {
+            return Err(hinted(
                 format!(
-                    "declare [layers.{name}] in {CONFIG_PATH} with {}/{name}.in; declared layers: {}",
-                    config::REQUIREMENTS_DIR,
-                    if known.is_empty() { "none".into() } else { known.join(", ") }
+                    "env `{}` has the name of layer `{}`: both would be locked to {}",
+                    env.name,
+                    layer.name,
+                    layer.lock()
                 ),
-            )
-        })?;
-        env_layers.push(ix);
-        env_layers.extend(&layers[ix].extends);
+                "rename the project folder, its [tool.monorepo].env, or the layer",
+            ));
+        }
+        if let Some((_, other)) =
+            members.iter().enumerate().find(|(ix, m)| m.name == env.name && !env.members.contains(ix))
+        {
+            return Err(hinted(
+                format!("env `{}` has the name of project {}, which is not in it", env.name, other.dir),
+                "give the shared env a name that is not a project's folder name",
+            ));
+        }
+        let mut env_layers = vec![0];
+        let mut editables = Vec::new();
+        let mut pythons: Vec<(String, &Member)> = Vec::new();
+        for &m in &env.members {
+            let member = &members[m];
+            for name in &member.pyproject.layers {
+                let ix =
+                    layers.iter().position(|l| &l.name == name).ok_or_else(|| unknown_layer(member, name, layers))?;
+                env_layers.push(ix);
+                env_layers.extend(&layers[ix].extends);
+            }
+            editables.extend(closure(&deps, m));
+            editables.push(m);
+            pythons.push((python_for(member, &config.python)?, member));
+        }
+        env_layers.sort_unstable();
+        env_layers.dedup();
+        editables.sort_unstable();
+        editables.dedup();
+        if let Some((other, member)) = pythons.iter().find(|(p, _)| *p != pythons[0].0) {
+            return Err(hinted(
+                format!(
+                    "env `{}` is shared by projects that need different Pythons: {} needs {}, {} needs {other}",
+                    env.name, pythons[0].1.dir, pythons[0].0, member.dir
+                ),
+                "align their requires-python / [tool.monorepo].python, or give them separate envs",
+            ));
+        }
+        let own = env.members.len() == 1 && members[env.members[0]].name == env.name;
+        env.layers = env_layers;
+        env.editables = editables;
+        env.python = pythons[0].0.clone();
+        env.lock = Utf8PathBuf::from(format!("{}/{}.txt", config::REQUIREMENTS_DIR, env.name));
+        if own {
+            env.venv = members[env.members[0]].dir.join(".venv");
+        } else {
+            env.venv = Utf8PathBuf::from(format!("{}/{}", config::VENVS_DIR, env.name));
+            env.links = env.members.iter().map(|&m| members[m].dir.join(".venv")).collect();
+        }
     }
-    env_layers.sort_unstable();
-    env_layers.dedup();
-    let mut editables = closure(deps, ix);
-    editables.push(ix);
-    Ok(Env {
-        name: member.name.clone(),
-        members: vec![ix],
-        editables,
-        layers: env_layers,
-        venv: member.dir.join(".venv"),
-        lock: Utf8PathBuf::from(format!("{}/{}.txt", config::REQUIREMENTS_DIR, member.name)),
-    })
+    Ok(envs)
+}
+
+/// The interpreter a member asks for: its `[tool.monorepo].python`; else the config's, when
+/// its `requires-python` allows it; else the lowest version `requires-python` allows.
+fn python_for(member: &Member, default: &str) -> Result<String> {
+    if let Some(python) = &member.pyproject.python {
+        return Ok(python.clone());
+    }
+    let Some(requires) = &member.pyproject.requires_python else { return Ok(default.to_owned()) };
+    match Version::parse(default).and_then(|v| satisfies(&v, requires)) {
+        Some(false) => pep440::lower_bound(requires).ok_or_else(|| {
+            hinted(
+                format!("{}/pyproject.toml: requires-python `{requires}` excludes Python {default}", member.dir),
+                "set [tool.monorepo].python to a version it allows",
+            )
+        }),
+        _ => Ok(default.to_owned()),
+    }
+}
+
+fn unknown_layer(member: &Member, name: &str, layers: &[Layer]) -> anyhow::Error {
+    let known: Vec<&str> = layers.iter().skip(1).map(|l| l.name.as_str()).collect();
+    hinted(
+        format!("{}/pyproject.toml: unknown layer `{name}` in [tool.monorepo].layers", member.dir),
+        format!(
+            "declare [layers.{name}] in {CONFIG_PATH} with {}/{name}.in; declared layers: {}",
+            config::REQUIREMENTS_DIR,
+            if known.is_empty() { "none".into() } else { known.join(", ") }
+        ),
+    )
 }

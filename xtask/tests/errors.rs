@@ -87,3 +87,28 @@ fn graph_prints_dependencies_first_as_text_and_dot() {
         "{dot}"
     );
 }
+
+#[test]
+fn a_layer_cycle_and_an_unknown_parent_layer_are_errors() {
+    let repo = Repo::sample();
+    repo.write("_meta/requirements/gpu.in", "idna\n");
+    let config = repo.read("_meta/monorepo.toml");
+    repo.write("_meta/monorepo.toml", &format!("{config}extends = [\"gpu\"]\n\n[layers.gpu]\nextends = [\"extra\"]\n"));
+    expect_error(&repo, &["_meta/monorepo.toml: the layers extend each other in a cycle: extra -> gpu -> extra"]);
+    repo.write("_meta/monorepo.toml", &format!("{config}extends = [\"cuda\"]\n"));
+    expect_error(&repo, &["layer `extra` extends unknown layer `cuda`"]);
+}
+
+#[test]
+fn shared_envs_need_one_python_and_their_own_name() {
+    let repo = Repo::sample();
+    // Naming another project's env joins it; naming a project that lives elsewhere is an error.
+    repo.append("projects/core/pyproject.toml", "\n[tool.monorepo]\nenv = \"lib\"\n");
+    repo.expect(&["graph"], 0);
+    repo.append("projects/lib/pyproject.toml", "\n[tool.monorepo]\nenv = \"own\"\n");
+    expect_error(&repo, &["env `lib` has the name of project projects/lib, which is not in it"]);
+    repo.edit("projects/lib/pyproject.toml", "\n[tool.monorepo]\nenv = \"own\"\n", "");
+    repo.edit("projects/core/pyproject.toml", "env = \"lib\"", "env = \"pair\"\npython = \"3.12\"");
+    repo.append("projects/solo/pyproject.toml", "\n[tool.monorepo]\nenv = \"pair\"\n");
+    expect_error(&repo, &["env `pair` is shared by projects that need different Pythons"]);
+}

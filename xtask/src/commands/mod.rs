@@ -1,9 +1,12 @@
 //! One file per subcommand. Each borrows the loaded [`Workspace`](crate::Workspace).
 
+pub mod check;
+pub mod export;
 pub mod graph;
 pub mod lock;
 pub mod setup_envs;
 pub mod test_all;
+pub mod update_base;
 
 /// `-j` when not given: one job per CPU.
 pub fn default_jobs() -> usize {

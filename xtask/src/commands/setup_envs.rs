@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::lock::{self, Freshness};
+use crate::lock::Upgrade;
 use crate::sched::{self, Status};
 use crate::uv::Uv;
 use crate::workspace::Workspace;
@@ -21,26 +21,37 @@ pub fn run(ws: &Workspace, projects: &[String], jobs: usize) -> Result<()> {
 }
 
 /// Makes the given envs fresh: locks what is stale, then syncs every venv whose stamp does
-/// not match its lock. When everything is fresh this reads a few files and spawns nothing.
+/// not match its lock, and links shared venvs into their members. When everything is fresh
+/// this reads a few files and spawns nothing.
 pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     let start = Instant::now();
-    let plan = lock::plan(ws);
     let layers = ws.layers.len();
     let needed: BTreeSet<usize> =
         envs.iter().flat_map(|&e| ws.envs[e].layers.iter().copied().chain([layers + e])).collect();
-    let stale: Vec<usize> =
-        needed.into_iter().filter(|&ix| lock::freshness(&ws.root, &plan[ix]) != Freshness::Fresh).collect();
-    super::lock::compile(ws, &plan, &stale, jobs)?;
+    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs)?;
 
     let mut todo = Vec::new();
     for &e in envs {
         let env = &ws.envs[e];
-        let stamp = venv::stamp_for(&fsutil::read(&ws.root.join(&env.lock))?, &ws.config.python);
-        if !venv::is_fresh(&ws.root.join(&env.venv), &stamp) {
+        let lock_text = fsutil::read(&ws.root.join(&env.lock))?;
+        let stamp = venv::stamp_for(&lock_text, &env.python);
+        let venv_dir = ws.root.join(&env.venv);
+        // Fresh: synced to this lock, and nothing installed or removed by hand since.
+        let locals: Vec<&str> = env.editables.iter().map(|&m| ws.members[m].pyproject.package.as_str()).collect();
+        if !venv::is_fresh(&venv_dir, &stamp) || !venv::drift(&venv_dir, &lock_text, &locals)?.is_empty() {
             todo.push((env, stamp));
         }
     }
+    let link_all = || -> Result<()> {
+        for &e in envs {
+            for link in &ws.envs[e].links {
+                venv::link(&ws.root.join(&ws.envs[e].venv), &ws.root.join(link))?;
+            }
+        }
+        Ok(())
+    };
     if todo.is_empty() {
+        link_all()?;
         ui::status("Fresh", &format!("{} envs, nothing to do ({})", envs.len(), ui::elapsed(start.elapsed())));
         return Ok(());
     }
@@ -49,7 +60,7 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
         let (env, stamp) = &todo[k];
         let started = Instant::now();
         let venv_dir = ws.root.join(&env.venv);
-        let result = venv::sync(&uv, &venv_dir, &ws.root.join(&env.lock), &ws.config.python, stamp);
+        let result = venv::sync(&uv, &venv_dir, &ws.root.join(&env.lock), &env.python, stamp);
         if result.is_ok() {
             ui::status("Synced", &format!("{} ({}) in {}", env.name, env.venv, ui::elapsed(started.elapsed())));
         }
@@ -60,6 +71,7 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
         Status::Ran { value: Err(err), .. } => Some(err),
         _ => None,
     }))?;
+    link_all()?;
     ui::status(
         "Finished",
         &format!(

@@ -93,6 +93,24 @@ impl Repo {
         std::fs::write(path, text).unwrap();
     }
 
+    /// Appends to a file (say, a `[tool.monorepo]` table to a pyproject).
+    pub fn append(&self, rel: &str, text: &str) {
+        let before = self.read(rel);
+        self.write(rel, &(before + text));
+    }
+
+    /// Replaces `from` with `to` in a file, asserting that `from` is there.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let before = self.read(rel);
+        assert!(before.contains(from), "`{from}` is not in {rel}:\n{before}");
+        self.write(rel, &before.replacen(from, to, 1));
+    }
+
+    /// The pinned uv (through the shared tools folder), for poking at venvs by hand.
+    pub fn uv(&self) -> PathBuf {
+        self.path("_meta/.tools/uv-0.13.9/bin/uv")
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
     }

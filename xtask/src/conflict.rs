@@ -1,0 +1,110 @@
+//! Why a lock cannot be resolved, in the monorepo's terms: which project (and file) asks for
+//! what, against which pin of which layer, or against which other project in the same env.
+//! uv's own explanation stays attached as the cause.
+
+use std::collections::BTreeMap;
+
+use camino::Utf8PathBuf;
+
+use crate::error::Hinted;
+use crate::lock::{LockSpec, pins};
+use crate::pep440::{Version, satisfies, split_requirement};
+use crate::pyproject::normalize;
+use crate::workspace::Workspace;
+
+/// A requirement and where it is written.
+struct Asked {
+    file: Utf8PathBuf,
+    requirement: String,
+    name: String,
+    specifiers: String,
+}
+
+/// An explanation for the failed compile of `plan[ix]`, when the inputs show one.
+pub fn explain(ws: &Workspace, plan: &[LockSpec], ix: usize, uv_output: &str) -> Option<Hinted> {
+    let spec = &plan[ix];
+    let asked = asked(ws, ix);
+    let mut findings = Vec::new();
+    let mut hints = Vec::new();
+    // A requirement that a pin of a layer under it does not meet.
+    for &layer in &spec.after {
+        let lock = ws.layers[layer].lock();
+        let Ok(text) = std::fs::read_to_string(ws.root.join(&lock)) else { continue };
+        let layer_pins = pins(&text);
+        for a in &asked {
+            let Some(pinned) = layer_pins.get(&a.name) else { continue };
+            // Unmet when no version the layer pins (under any marker) meets the requirement.
+            let met = pinned
+                .split(crate::lock::PIN_SEPARATOR)
+                .map(|p| Version::parse(p).and_then(|v| satisfies(&v, &a.specifiers)));
+            let unmet = met.clone().all(|m| m == Some(false));
+            if unmet && !findings.iter().any(|f: &String| f.contains(&a.requirement)) {
+                let layer_name = &ws.layers[layer].name;
+                findings.push(format!(
+                    "{} requires `{}`, but layer `{layer_name}` pins {}=={pinned} ({lock})",
+                    a.file, a.requirement, a.name
+                ));
+                hints.push(format!(
+                    "allow {}=={pinned} in {}; or, to move every env that `{layer_name}` serves, edit {} and run `cargo xtask update-base`",
+                    a.name,
+                    a.file,
+                    ws.layers[layer].input()
+                ));
+            }
+        }
+    }
+    // The same package asked for differently by two projects installed in this env.
+    if findings.is_empty() {
+        let mut by_name: BTreeMap<&str, Vec<&Asked>> = BTreeMap::new();
+        for a in &asked {
+            by_name.entry(a.name.as_str()).or_default().push(a);
+        }
+        for (name, list) in by_name {
+            let distinct =
+                list.iter().any(|a| a.specifiers != list[0].specifiers) && list.iter().any(|a| a.file != list[0].file);
+            if distinct && uv_output.to_lowercase().contains(name) {
+                let asks: Vec<String> =
+                    list.iter().map(|a| format!("{} requires `{}`", a.file, a.requirement)).collect();
+                findings.push(format!("{}, and both are installed in env `{}`", asks.join(" and "), spec.name));
+                hints.push(format!(
+                    "make these requirements of {name} compatible, or give the projects separate envs (each project has its own unless [tool.monorepo].env says otherwise)"
+                ));
+            }
+        }
+    }
+    if findings.is_empty() {
+        return None;
+    }
+    Some(Hinted::new(format!("cannot lock `{}` ({}): {}", spec.name, spec.lock, findings.join("; ")), hints.join("; ")))
+}
+
+/// The requirements that went into `plan[ix]`, with their files: a layer's `.in` lines, or
+/// the pyproject requirements of an env's editables.
+fn asked(ws: &Workspace, ix: usize) -> Vec<Asked> {
+    let mut out = Vec::new();
+    let mut push = |file: Utf8PathBuf, req: &str| {
+        if let Some((name, specifiers)) = split_requirement(req) {
+            let name = normalize(name);
+            if !ws.members.iter().any(|m| m.pyproject.package == name) {
+                out.push(Asked { file, requirement: req.trim().to_owned(), name, specifiers: specifiers.to_owned() });
+            }
+        }
+    };
+    if ix < ws.layers.len() {
+        let input = ws.layers[ix].input();
+        for line in std::fs::read_to_string(ws.root.join(&input)).unwrap_or_default().lines() {
+            let line = line.split('#').next().unwrap_or_default().trim();
+            if !line.is_empty() && !line.starts_with('-') {
+                push(input.clone(), line);
+            }
+        }
+    } else {
+        for &m in &ws.envs[ix - ws.layers.len()].editables {
+            let member = &ws.members[m];
+            for req in member.pyproject.requirements() {
+                push(member.dir.join("pyproject.toml"), req);
+            }
+        }
+    }
+    out
+}
