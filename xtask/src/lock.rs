@@ -218,20 +218,7 @@ pub fn compile(root: &Utf8Path, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> 
     if lock.is_file() {
         std::fs::copy(&lock, &out).with_context(|| format!("cannot copy {lock} to {out}"))?;
     }
-    let mut cmd = uv
-        .cmd(&[
-            "pip",
-            "compile",
-            "--universal",
-            "--python-version",
-            &spec.python,
-            "--no-header",
-            "--quiet",
-            "--output-file",
-        ])
-        .arg(out.as_str())
-        .arg("-")
-        .stdin(spec.input.clone());
+    let mut cmd = uv.pip_compile(&spec.python, &out, spec.input.clone()).arg("--no-header");
     if upgrade.all {
         cmd = cmd.arg("--upgrade");
     }

@@ -45,6 +45,15 @@ impl Uv {
             .env("UV_PYTHON_DOWNLOADS", "never")
             .env("UV_NO_PROGRESS", "1")
     }
+
+    /// `uv pip compile` of `input` (given on stdin; paths relative to the root) for every
+    /// platform, from Python `python` up, into `output`. Callers add format and upgrade flags.
+    pub fn pip_compile(&self, python: &str, output: &Utf8Path, input: String) -> Cmd {
+        self.cmd(&["pip", "compile", "--universal", "--python-version", python, "--quiet", "--output-file"])
+            .arg(output.as_str())
+            .arg("-")
+            .stdin(input)
+    }
 }
 
 /// The version of the `uv` on PATH, if there is one: `uv 0.13.9 (abc 2026-01-01)` gives `0.13.9`.

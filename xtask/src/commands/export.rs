@@ -81,21 +81,7 @@ fn pylock(ws: &Workspace, spec: &lock::LockSpec) -> Result<String> {
     let constraints = dir.join("constraints.txt");
     fsutil::write_atomic(&constraints, &pins)?;
     let input = format!("{}-c {constraints}\n", spec.input);
-    let cmd = uv
-        .cmd(&[
-            "pip",
-            "compile",
-            "--universal",
-            "--python-version",
-            &spec.python,
-            "--quiet",
-            "--format",
-            "pylock.toml",
-            "--output-file",
-        ])
-        .arg(out.as_str())
-        .arg("-")
-        .stdin(input);
+    let cmd = uv.pip_compile(&spec.python, &out, input).args(["--format", "pylock.toml"]);
     let result = crate::exec::run_ok(&cmd).and_then(|_| fsutil::read(&out));
     let _ = std::fs::remove_dir_all(&dir);
     result.with_context(|| format!("cannot export `{}` as pylock.toml", spec.name))
