@@ -9,6 +9,11 @@ pub fn status(verb: &str, message: &str) {
     eprintln!("{verb:>12} {message}");
 }
 
+/// `1 env`, `4 envs`.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 pub fn elapsed(d: Duration) -> String {
     if d < Duration::from_secs(1) { format!("{}ms", d.as_millis()) } else { format!("{:.2}s", d.as_secs_f64()) }
 }
@@ -72,6 +77,14 @@ mod tests {
     fn aligns_columns() {
         let t = table(&["project", "passed"], &[vec!["model".into(), "12".into()], vec!["web".into(), "3".into()]]);
         assert_eq!(t, "project  passed\nmodel        12\nweb           3\n");
+    }
+
+    #[test]
+    fn counts_with_the_right_plural() {
+        assert_eq!(
+            (count(1, "env"), count(0, "finding"), count(4, "project")),
+            ("1 env".into(), "0 findings".into(), "4 projects".into())
+        );
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn check_finds_a_package_installed_by_hand_and_setup_envs_removes_it() {
     repo.expect(&["lock"], 0);
     repo.expect(&["setup-envs", "-p", "core"], 0);
     let clean = repo.expect(&["check"], 0);
-    assert!(clean.stderr.contains("0 finding(s)"), "{}", clean.all());
+    assert!(clean.stderr.contains("0 findings"), "{}", clean.all());
     let out = Command::new(repo.uv())
         .args(["pip", "install", "--quiet", "--python"])
         .arg(repo.path("projects/core/.venv/bin/python"))

@@ -68,7 +68,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
             }
         }
         total += findings.len();
-        let result = if findings.is_empty() { "ok".to_owned() } else { format!("{} finding(s)", findings.len()) };
+        let result = if findings.is_empty() { "ok".to_owned() } else { ui::count(findings.len(), "finding") };
         rows.push(vec![spec.name.clone(), result]);
         for f in findings {
             rows.push(vec![format!("  - {}", f.what), String::new()]);
@@ -77,10 +77,12 @@ pub fn run(ws: &Workspace) -> Result<()> {
     }
     print!("{}", ui::table(&["lock / env", "result"], &rows));
     let summary = format!(
-        "{} locks, {venvs} venvs and the graphs of {} projects and {} layers: {total} finding(s) ({})",
-        plan.len(),
-        ws.members.len(),
-        ws.layers.len(),
+        "{}, {} and the graphs of {} and {}: {} ({})",
+        ui::count(plan.len(), "lock"),
+        ui::count(venvs, "venv"),
+        ui::count(ws.members.len(), "project"),
+        ui::count(ws.layers.len(), "layer"),
+        ui::count(total, "finding"),
         ui::elapsed(start.elapsed())
     );
     ui::status("Checked", &summary);

@@ -32,7 +32,10 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     let (named, selected) = scope(ws, &options.names)?;
     let locked = compile(ws, &named, &selected, &options.upgrade, options.jobs)?;
     if locked.is_empty() {
-        ui::status("Fresh", &format!("{} locks, nothing to do ({})", selected.len(), ui::elapsed(start.elapsed())));
+        ui::status(
+            "Fresh",
+            &format!("{}, nothing to do ({})", ui::count(selected.len(), "lock"), ui::elapsed(start.elapsed())),
+        );
     } else {
         ui::status(
             "Finished",

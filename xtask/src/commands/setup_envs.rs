@@ -52,7 +52,10 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     };
     if todo.is_empty() {
         link_all()?;
-        ui::status("Fresh", &format!("{} envs, nothing to do ({})", envs.len(), ui::elapsed(start.elapsed())));
+        ui::status(
+            "Fresh",
+            &format!("{}, nothing to do ({})", ui::count(envs.len(), "env"), ui::elapsed(start.elapsed())),
+        );
         return Ok(());
     }
     let uv = Uv::locate(&ws.root, &ws.config.uv)?;
@@ -75,8 +78,8 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     ui::status(
         "Finished",
         &format!(
-            "synced {} envs in {}; {} were fresh",
-            todo.len(),
+            "synced {} in {}; {} fresh",
+            ui::count(todo.len(), "env"),
             ui::elapsed(start.elapsed()),
             envs.len() - todo.len()
         ),

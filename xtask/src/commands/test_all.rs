@@ -96,8 +96,8 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     ui::status(
         "Finished",
         &format!(
-            "{} projects: {passed} passed, {failed} failed, {skipped} skipped in {}",
-            members.len(),
+            "{}: {passed} passed, {failed} failed, {skipped} skipped in {}",
+            ui::count(members.len(), "project"),
             ui::elapsed(start.elapsed())
         ),
     );

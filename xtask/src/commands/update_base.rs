@@ -25,11 +25,14 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     let (named, selected) = super::lock::scope(ws, &[crate::layers::BASE.to_owned()])?;
     let locked = super::lock::compile(ws, &named, &selected, &options.upgrade, options.jobs)?;
     if locked.is_empty() {
-        ui::status("Fresh", &format!("base and the {} locks on it are fresh: nothing to do", selected.len() - 1));
+        ui::status(
+            "Fresh",
+            &format!("base and the {} on it are fresh: nothing to do", ui::count(selected.len() - 1, "lock")),
+        );
     } else {
         let moved = moves(ws, &before, &env_pins(ws));
         if moved.is_empty() {
-            ui::status("Locked", &format!("{} locks; no pin moved", locked.len()));
+            ui::status("Locked", &format!("{}; no pin moved", ui::count(locked.len(), "lock")));
         } else {
             println!("{}", ui::table(&["package", "old", "new", "envs"], &moved));
         }
