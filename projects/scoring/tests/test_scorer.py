@@ -143,3 +143,8 @@ def test_score_one_uses_clock_and_explicit_now() -> None:
     item = idea("a", hours_old=1)
     assert scorer.score_one(item) == pytest.approx(0.5)
     assert scorer.score_one(item, now=NOW + timedelta(hours=1)) == pytest.approx(0.25)
+
+
+def test_runs_on_numpy_2() -> None:
+    # scoring needs numpy 2 while digest needs numpy 1: each project has its own venv.
+    assert int(np.__version__.split(".")[0]) >= 2
