@@ -220,3 +220,56 @@ fn export_writes_requirements_without_local_projects_or_a_pylock() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+#[test]
+fn two_members_of_a_shared_env_that_disagree_are_explained() {
+    let repo = Repo::new();
+    repo.project("alpha", &["six<1.16"], &[], "def test():\n    pass\n");
+    repo.project("beta", &["six>=1.16"], &[], "def test():\n    pass\n");
+    for member in ["alpha", "beta"] {
+        repo.append(&format!("projects/{member}/pyproject.toml"), "\n[tool.monorepo]\nenv = \"pair\"\n");
+    }
+    let run = repo.expect(&["lock"], 2);
+    assert!(
+        run.stderr.contains("projects/alpha/pyproject.toml requires `six<1.16` and projects/beta/pyproject.toml requires `six>=1.16`, and both are installed in env `pair`"),
+        "{}",
+        run.all()
+    );
+    assert!(run.stderr.contains("hint: ") && run.stderr.contains("separate envs"), "{}", run.all());
+    assert!(
+        !repo.path("_meta/requirements/pair.txt").exists() && !repo.path("_meta/requirements/base.txt").exists(),
+        "all or nothing"
+    );
+}
+
+#[test]
+fn extended_layers_extras_and_dependency_groups_are_installed() {
+    let repo = Repo::sample();
+    // gpu extends extra: opting into gpu brings extra's pins too, shared with app.
+    repo.write("_meta/requirements/gpu.in", "six>=1.16\n");
+    repo.append("_meta/monorepo.toml", "\n[layers.gpu]\nextends = [\"extra\"]\n");
+    repo.project("kit", &[], &["gpu"], "import attrs, idna, six, sniffio, tomli\n\ndef test_kit():\n    pass\n");
+    repo.edit(
+        "projects/kit/pyproject.toml",
+        "dependencies = []",
+        "dependencies = []\n[project.optional-dependencies]\nfast = [\"attrs\"]\n[dependency-groups]\ntest = [\"sniffio\"]\nlint = [\"tomli\"]",
+    );
+    repo.edit(
+        "projects/kit/pyproject.toml",
+        "[tool.monorepo]\n",
+        "[tool.monorepo]\nextras = [\"fast\"]\ngroups = [\"lint\"]\n",
+    );
+    let run = repo.expect(&["test", "kit"], 0);
+    assert!(run.stdout.contains("1 passed"), "{}", run.all());
+    let lock = repo.read("_meta/requirements/kit.txt");
+    assert!(lock.contains("-c _meta/requirements/gpu.txt"), "{lock}");
+    for (package, from) in [("attrs", "the fast extra"), ("sniffio", "the test group"), ("tomli", "the lint group")] {
+        assert!(repo.pin("kit", package).is_some(), "{package} ({from}) is not in the lock:\n{lock}");
+    }
+    repo.expect(&["lock"], 0);
+    for package in ["attrs", "sniffio", "tomli"] {
+        assert!(repo.pin("app", package).is_none(), "{package} leaked into app");
+    }
+    assert_eq!(repo.pin("kit", "idna"), repo.pin("app", "idna"), "extra's pin is shared");
+    assert_eq!(repo.pin("kit", "six"), repo.pin("gpu", "six"));
+}
