@@ -16,12 +16,21 @@ pub struct Cmd {
     pub args: Vec<OsString>,
     pub cwd: Utf8PathBuf,
     pub env: Vec<(OsString, OsString)>,
+    /// Variables of ours the child must not inherit.
+    pub env_remove: Vec<OsString>,
     pub stdin: Option<String>,
 }
 
 impl Cmd {
     pub fn new(program: impl Into<OsString>, cwd: impl Into<Utf8PathBuf>) -> Cmd {
-        Cmd { program: program.into(), args: Vec::new(), cwd: cwd.into(), env: Vec::new(), stdin: None }
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: cwd.into(),
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            stdin: None,
+        }
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Cmd {
@@ -36,6 +45,11 @@ impl Cmd {
 
     pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Cmd {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn env_remove(mut self, key: impl Into<OsString>) -> Cmd {
+        self.env_remove.push(key.into());
         self
     }
 
@@ -68,6 +82,9 @@ pub struct Captured {
 pub fn capture(cmd: &Cmd) -> Result<Captured> {
     let start = Instant::now();
     let mut expr = duct::cmd(&cmd.program, &cmd.args).dir(&cmd.cwd).stderr_to_stdout().stdout_capture().unchecked();
+    for key in &cmd.env_remove {
+        expr = expr.env_remove(key);
+    }
     for (key, value) in &cmd.env {
         expr = expr.env(key, value);
     }

@@ -9,6 +9,12 @@ use crate::venv;
 
 /// The pytest command for a member: the env's interpreter, run from the member's folder,
 /// with the venv active (`VIRTUAL_ENV`, its `bin` first on `PATH`) for any tool it spawns.
+///
+/// Bytecode is compiled lazily and kept in the venv (`PYTHONPYCACHEPREFIX=<venv>/.pycache`),
+/// even where `PYTHONDONTWRITEBYTECODE` is set: a suite compiles what it imports once, the
+/// next run reuses it, and the source tree gets no `__pycache__`. Compiling every module
+/// at sync time instead costs far more (most of a venv's modules are never imported by a
+/// test run: mypy, black...); see bench/RESULTS.md.
 pub fn command(root: &Utf8Path, member_dir: &Utf8Path, venv_dir: &Utf8Path, args: &[String]) -> Cmd {
     let venv = root.join(venv_dir);
     let bin = venv::bin_dir(&venv);
@@ -20,6 +26,8 @@ pub fn command(root: &Utf8Path, member_dir: &Utf8Path, venv_dir: &Utf8Path, args
         .args(args)
         .env("VIRTUAL_ENV", venv.as_str())
         .env("PATH", path)
+        .env("PYTHONPYCACHEPREFIX", venv::bytecode_dir(&venv).as_str())
+        .env_remove("PYTHONDONTWRITEBYTECODE")
 }
 
 /// pytest's exit code for "no tests were collected".

@@ -30,6 +30,12 @@ pub fn python(venv: &Utf8Path) -> Utf8PathBuf {
     executable(venv, "python")
 }
 
+/// Where test runs keep compiled bytecode (`PYTHONPYCACHEPREFIX`): inside the venv, so it
+/// goes with it and never lands in the source tree.
+pub fn bytecode_dir(venv: &Utf8Path) -> Utf8PathBuf {
+    venv.join(".pycache")
+}
+
 /// What a venv's stamp says when it is synced to the lock with this content.
 pub fn stamp_for(lock_content: &str, python_request: &str) -> String {
     format!("lock-sha256 {}\npython {python_request}\n", crate::lock::sha256(lock_content.as_bytes()))
@@ -41,8 +47,8 @@ pub fn is_fresh(venv: &Utf8Path, expected_stamp: &str) -> bool {
     std::fs::read_to_string(venv.join(STAMP_FILE)).is_ok_and(|s| s == expected_stamp) && python(venv).is_file()
 }
 
-/// Creates the venv if needed and syncs it exactly to `lock` (extraneous packages removed,
-/// bytecode compiled), then stamps it. A venv made for another Python is made anew. Paths
+/// Creates the venv if needed and syncs it exactly to `lock` (extraneous packages removed),
+/// then stamps it. Bytecode is not compiled here but on first import (see `pytest::command`). A venv made for another Python is made anew. Paths
 /// are absolute.
 pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, stamp: &str) -> Result<Vec<Captured>> {
     let mut steps = Vec::new();
@@ -76,7 +82,7 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
             ))
         })?);
     }
-    let sync = uv.cmd(&["pip", "sync", "--compile-bytecode", "--python"]).arg(python(venv).as_str()).arg(lock.as_str());
+    let sync = uv.cmd(&["pip", "sync", "--python"]).arg(python(venv).as_str()).arg(lock.as_str());
     steps.push(crate::exec::run_ok(&sync).with_context(|| format!("cannot sync {venv} to {lock}"))?);
     fsutil::write_atomic(&venv.join(STAMP_FILE), stamp)?;
     Ok(steps)
