@@ -82,8 +82,15 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
             ))
         })?);
     }
+    // A lock pins exact versions, so a warm cache needs no index: try offline first, which
+    // spares a revalidation round trip per package, and go online only for what it lacks.
     let sync = uv.cmd(&["pip", "sync", "--python"]).arg(python(venv).as_str()).arg(lock.as_str());
-    steps.push(crate::exec::run_ok(&sync).with_context(|| format!("cannot sync {venv} to {lock}"))?);
+    let offline = crate::exec::capture(&sync.clone().arg("--offline"))?;
+    steps.push(if offline.success {
+        offline
+    } else {
+        crate::exec::run_ok(&sync).with_context(|| format!("cannot sync {venv} to {lock}"))?
+    });
     fsutil::write_atomic(&venv.join(STAMP_FILE), stamp)?;
     Ok(steps)
 }
