@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod graph;
 pub mod layers;
 pub mod lock;
+pub mod markers;
 pub mod pep440;
 pub mod pyproject;
 pub mod pytest;

@@ -34,105 +34,145 @@ pub fn sha256(bytes: &[u8]) -> String {
 #[derive(Debug, Clone)]
 pub struct LockSpec {
     pub name: String,
+    pub target: Target,
     /// The lock file, relative to the root.
     pub lock: Utf8PathBuf,
     /// The interpreter version the lock is compiled for (`--python-version`).
     pub python: String,
-    /// The requirements given to `uv pip compile` on stdin: `-r` layer inputs, `-c` layer
-    /// locks, `-e` member folders, group requirements. Paths are relative to the root.
-    pub input: String,
-    /// The files the lock is computed from, for the header.
-    pub sources: Vec<Utf8PathBuf>,
     /// Specs (indices into the plan) whose locks this one is constrained by.
     pub after: Vec<usize>,
     pub digest: String,
 }
 
+/// What a lock is for: an index into the workspace's layers or envs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Layer(usize),
+    Env(usize),
+}
+
 /// Every lock of the workspace, layers first (in layer order), then one per env.
 /// `specs[i]` for `i < ws.layers.len()` is layer `i`; after that, env `i - layers.len()`.
-/// Reads the layer locks (an env's digest covers the content of the locks it is
-/// constrained by, so upgrading base makes every env stale).
+///
+/// Only digests are computed here, in time linear in the size of the graphs: each member's
+/// *closure digest* covers its pyproject and, through theirs, those of all its local
+/// dependencies, so an env hashes its own members only. The input given to uv (which lists
+/// every transitive local dependency) is built by [`input`] when a lock is compiled. An
+/// env's digest also covers the content of the locks it is constrained by, so upgrading
+/// base makes every env stale.
 pub fn plan(ws: &Workspace) -> Vec<LockSpec> {
     let layer_locks: Vec<String> = ws
         .layers
         .iter()
         .map(|l| std::fs::read(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |bytes| sha256(&bytes)))
         .collect();
-    let mut specs: Vec<LockSpec> = Vec::with_capacity(ws.layers.len() + ws.envs.len());
-    let push = |specs: &mut Vec<LockSpec>,
-                name: &str,
-                lock: Utf8PathBuf,
-                python: &str,
-                layers: &[usize],
-                constraints: &[usize],
-                editables: &[(usize, &[String])],
-                extra: &[&str]| {
-        let mut input = String::new();
-        let mut sources = Vec::new();
+    let mut closure_digests: Vec<String> = Vec::with_capacity(ws.members.len());
+    for member in &ws.members {
         let mut hasher = Sha256::new();
-        for part in [RECIPE_VERSION, &ws.config.uv, "--universal --python-version", python] {
+        for part in [member.dir.as_str(), &member.pyproject_digest] {
             hasher.update(part.as_bytes());
             hasher.update(b"\n");
         }
+        for &dep in &member.deps {
+            hasher.update(closure_digests[dep].as_bytes()); // members are in dependency order
+        }
+        closure_digests.push(sha256(&hasher.finalize()));
+    }
+    let mut specs: Vec<LockSpec> = Vec::with_capacity(ws.layers.len() + ws.envs.len());
+    let digest = |specs: &[LockSpec], python: &str, layers: &[usize], constraints: &[usize], members: &[usize]| {
+        let mut hasher = Sha256::new();
+        let mut part = |text: &str| {
+            hasher.update(text.as_bytes());
+            hasher.update(b"\n");
+        };
+        for text in [RECIPE_VERSION, &ws.config.uv, "--universal --python-version", python] {
+            part(text);
+        }
         for &l in layers {
-            let layer = &ws.layers[l];
-            let _ = writeln!(input, "-r {}", layer.input());
-            sources.push(layer.input());
-            hasher.update(layer.input_digest.as_bytes());
+            part(ws.layers[l].input().as_str());
+            part(&ws.layers[l].input_digest);
         }
         for &l in constraints {
-            let _ = writeln!(input, "-c {}", ws.layers[l].lock());
-            hasher.update(specs[l].digest.as_bytes());
-            hasher.update(layer_locks[l].as_bytes());
+            part(&specs[l].digest);
+            part(&layer_locks[l]);
         }
-        for &(m, extras) in editables {
+        for &m in members {
             let member = &ws.members[m];
-            let extras = if extras.is_empty() { String::new() } else { format!("[{}]", extras.join(",")) };
-            let _ = writeln!(input, "-e {}{extras}", member.dir);
-            sources.push(member.dir.join("pyproject.toml"));
-            hasher.update(member.pyproject_digest.as_bytes());
+            part(&closure_digests[m]);
+            part(&member.pyproject.extras.join(","));
+            part(&member.pyproject.group_requirements.join("\n"));
         }
-        for req in extra {
-            let _ = writeln!(input, "{req}");
-        }
-        hasher.update(input.as_bytes());
-        let digest = sha256(&hasher.finalize());
-        specs.push(LockSpec {
-            name: name.to_owned(),
-            lock,
-            python: python.to_owned(),
-            input,
-            sources,
-            after: constraints.to_vec(),
-            digest,
-        });
+        sha256(&hasher.finalize())
     };
     for (ix, layer) in ws.layers.iter().enumerate() {
         let mut layers = layer.extends.clone();
         layers.push(ix);
-        push(&mut specs, &layer.name, layer.lock(), &ws.config.python, &layers, &layer.extends, &[], &[]);
+        let digest = digest(&specs, &ws.config.python, &layers, &layer.extends, &[]);
+        specs.push(LockSpec {
+            name: layer.name.clone(),
+            target: Target::Layer(ix),
+            lock: layer.lock(),
+            python: ws.config.python.clone(),
+            after: layer.extends.clone(),
+            digest,
+        });
     }
-    for env in &ws.envs {
-        // The env's members come with their extras; their local dependencies come plain.
-        let no_extras: &[String] = &[];
-        let editables: Vec<(usize, &[String])> = env
-            .editables
-            .iter()
-            .map(|&m| (m, if env.members.contains(&m) { ws.members[m].pyproject.extras.as_slice() } else { no_extras }))
-            .collect();
-        // Group requirements that name a member are installed as that member's editable.
-        let is_local = |req: &&str| {
-            requirement_name(req).is_some_and(|n| ws.members.iter().any(|m| m.pyproject.package == normalize(n)))
-        };
-        let extra: Vec<&str> = env
-            .members
-            .iter()
-            .flat_map(|&m| ws.members[m].pyproject.group_requirements.iter().map(String::as_str))
-            .filter(|r| !is_local(r))
-            .collect();
-        push(&mut specs, &env.name, env.lock.clone(), &env.python, &env.layers, &env.layers, &editables, &extra);
+    for (ix, env) in ws.envs.iter().enumerate() {
+        let digest = digest(&specs, &env.python, &env.layers, &env.layers, &env.members);
+        specs.push(LockSpec {
+            name: env.name.clone(),
+            target: Target::Env(ix),
+            lock: env.lock.clone(),
+            python: env.python.clone(),
+            after: env.layers.clone(),
+            digest,
+        });
     }
     specs
+}
+
+/// What `uv pip compile` is given on stdin for `spec` (`-r` layer inputs, `-c` layer locks,
+/// `-e` member folders with their extras, group requirements; paths relative to the root),
+/// and the files it comes from, for the lock's header.
+pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
+    let mut input = String::new();
+    let mut sources = Vec::new();
+    let (layers, constraints, editables, members): (Vec<usize>, &[usize], &[usize], &[usize]) = match spec.target {
+        Target::Layer(ix) => {
+            let layer = &ws.layers[ix];
+            (layer.extends.iter().copied().chain([ix]).collect(), &layer.extends, &[], &[])
+        }
+        Target::Env(ix) => {
+            let env = &ws.envs[ix];
+            (env.layers.clone(), &env.layers, &env.editables, &env.members)
+        }
+    };
+    for &l in &layers {
+        let _ = writeln!(input, "-r {}", ws.layers[l].input());
+        sources.push(ws.layers[l].input());
+    }
+    for &l in constraints {
+        let _ = writeln!(input, "-c {}", ws.layers[l].lock());
+    }
+    for &m in editables {
+        let member = &ws.members[m];
+        // The env's own members come with their extras; their local dependencies come plain.
+        let extras = &member.pyproject.extras;
+        let extras =
+            if members.contains(&m) && !extras.is_empty() { format!("[{}]", extras.join(",")) } else { String::new() };
+        let _ = writeln!(input, "-e {}{extras}", member.dir);
+        sources.push(member.dir.join("pyproject.toml"));
+    }
+    // Group requirements that name a member are installed as that member's editable.
+    let is_local = |req: &str| {
+        requirement_name(req).is_some_and(|n| ws.members.iter().any(|m| m.pyproject.package == normalize(n)))
+    };
+    for &m in members {
+        for req in ws.members[m].pyproject.group_requirements.iter().filter(|r| !is_local(r)) {
+            let _ = writeln!(input, "{req}");
+        }
+    }
+    (input, sources)
 }
 
 /// What to let move in a compile; by default nothing moves that the inputs do not ask to.
@@ -185,25 +225,31 @@ pub enum Freshness {
     Missing,
 }
 
-/// Reads the lock's header and compares its digest with the spec's.
+/// Reads the lock's header (only the header: locks of deep graphs are long) and compares
+/// its digest with the spec's.
 pub fn freshness(root: &Utf8Path, spec: &LockSpec) -> Freshness {
-    match std::fs::read_to_string(root.join(&spec.lock)) {
-        Err(_) => Freshness::Missing,
-        Ok(text) if header_digest(&text) == Some(spec.digest.as_str()) => Freshness::Fresh,
-        Ok(_) => Freshness::Stale,
-    }
+    use std::io::BufRead as _;
+    let Ok(file) = std::fs::File::open(root.join(&spec.lock)) else { return Freshness::Missing };
+    let header: String = std::io::BufReader::new(file)
+        .lines()
+        .map_while(|l| l.ok())
+        .take_while(|l| l.starts_with('#'))
+        .take(8)
+        .map(|l| l + "\n")
+        .collect();
+    if header_digest(&header) == Some(spec.digest.as_str()) { Freshness::Fresh } else { Freshness::Stale }
 }
 
 fn header_digest(text: &str) -> Option<&str> {
     text.lines().take_while(|l| l.starts_with('#')).find_map(|l| l.strip_prefix(DIGEST_PREFIX))
 }
 
-fn header(spec: &LockSpec) -> String {
+fn header(spec: &LockSpec, sources: &[Utf8PathBuf]) -> String {
     let mut out = format!(
         "# Locked by `cargo xtask lock` from the inputs below: edit them and run it again, never this file.\n{DIGEST_PREFIX}{}\n# inputs:\n",
         spec.digest
     );
-    for source in &spec.sources {
+    for source in sources {
         let _ = writeln!(out, "#   {source}");
     }
     out
@@ -212,13 +258,14 @@ fn header(spec: &LockSpec) -> String {
 /// Compiles one lock with uv and writes it atomically. The current lock, if any, is the
 /// resolver's starting point, so pins move only when an input (or `upgrade`) asks them to.
 /// The error carries uv's explanation; `conflict::explain` turns it into a better one.
-pub fn compile(root: &Utf8Path, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> Result<()> {
-    let lock = root.join(&spec.lock);
+pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> Result<()> {
+    let (input, sources) = input(ws, spec);
+    let lock = ws.root.join(&spec.lock);
     let out = fsutil::temp_path(&lock);
     if lock.is_file() {
         std::fs::copy(&lock, &out).with_context(|| format!("cannot copy {lock} to {out}"))?;
     }
-    let mut cmd = uv.pip_compile(&spec.python, &out, spec.input.clone()).arg("--no-header");
+    let mut cmd = uv.pip_compile(&spec.python, &out, input).arg("--no-header");
     if upgrade.all {
         cmd = cmd.arg("--upgrade");
     }
@@ -227,11 +274,11 @@ pub fn compile(root: &Utf8Path, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> 
     }
     let result = crate::exec::run_ok(&cmd).and_then(|_| {
         let body = fsutil::read(&out)?;
-        fsutil::write_atomic(&lock, &(header(spec) + &body))
+        fsutil::write_atomic(&lock, &(header(spec, &sources) + &body))
     });
     let _ = std::fs::remove_file(&out);
     result.map_err(|err| {
-        let sources: Vec<&str> = spec.sources.iter().map(|s| s.as_str()).collect();
+        let sources: Vec<&str> = sources.iter().map(|s| s.as_str()).collect();
         err.context(Hinted::new(
             format!("cannot lock `{}` ({})", spec.name, spec.lock),
             format!("the resolver's explanation is above; adjust the requirements in: {}", sources.join(", ")),
@@ -264,14 +311,13 @@ mod tests {
     fn reads_the_digest_from_the_header_only() {
         let spec = LockSpec {
             name: "x".into(),
+            target: Target::Layer(0),
             lock: "x.txt".into(),
             python: "3.11".into(),
-            input: String::new(),
-            sources: vec!["a.in".into()],
             after: vec![],
             digest: "d1".into(),
         };
-        let text = header(&spec) + "six==1.17.0\n# inputs-digest: d2\n";
+        let text = header(&spec, &["a.in".into()]) + "six==1.17.0\n# inputs-digest: d2\n";
         assert_eq!(header_digest(&text), Some("d1"));
         assert_eq!(header_digest("six==1\n"), None);
     }
@@ -324,7 +370,9 @@ mod plan_tests {
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["base", "a", "b", "c"]);
         let b = &specs[2];
-        assert_eq!(b.input, "-r _meta/requirements/base.in\n-c _meta/requirements/base.txt\n-e p/a\n-e p/b\n");
+        let (input, sources) = input(&ws, b);
+        assert_eq!(input, "-r _meta/requirements/base.in\n-c _meta/requirements/base.txt\n-e p/a\n-e p/b\n");
+        assert_eq!(sources, ["_meta/requirements/base.in", "p/a/pyproject.toml", "p/b/pyproject.toml"]);
         assert_eq!(b.after, [0]);
         assert_eq!(b.lock, "_meta/requirements/b.txt");
     }

@@ -217,33 +217,57 @@ impl std::fmt::Display for Drift {
 }
 
 /// Compares what a venv has installed with its lock. `locals` are the package names of the
-/// editables the lock installs. Packages pinned under an environment marker may be absent.
+/// editables the lock installs. A line under an environment marker counts where its marker
+/// holds for this venv; one whose marker cannot be read may be present or not.
 pub fn drift(venv: &Utf8Path, lock_text: &str, locals: &[&str]) -> Result<Vec<Drift>> {
     let installed = installed(venv)?;
-    let pins = crate::lock::pins(lock_text);
-    let conditional: Vec<String> = lock_text
-        .lines()
-        .filter(|l| l.contains(" ; "))
-        .filter_map(|l| l.split_once("==").map(|(n, _)| crate::pyproject::normalize(n.trim())))
-        .collect();
+    let env = crate::markers::Environment { python_full_version: python_version(venv)? };
+    let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut maybe: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in lock_text.lines().filter(|l| !l.starts_with([' ', '#', '-'])) {
+        let Some((name, rest)) = line.split_once("==") else { continue };
+        let (version, marker) = match rest.split_once(';') {
+            Some((v, m)) => (v.trim(), Some(m.trim())),
+            None => (rest.trim(), None),
+        };
+        let bucket = match marker.map(|m| crate::markers::evaluate(m, &env)) {
+            None | Some(Some(true)) => &mut expected,
+            Some(None) => &mut maybe,
+            Some(Some(false)) => continue,
+        };
+        bucket.entry(crate::pyproject::normalize(name.trim())).or_default().push(version.to_owned());
+    }
     let mut out = Vec::new();
     for (package, version) in &installed {
-        match pins.get(package) {
-            Some(pinned) if !pinned.split(crate::lock::PIN_SEPARATOR).any(|p| p == version) => out
-                .push(Drift::Changed { package: package.clone(), installed: version.clone(), pinned: pinned.clone() }),
+        match expected.get(package).or_else(|| maybe.get(package)) {
+            Some(pinned) if !pinned.contains(version) => out.push(Drift::Changed {
+                package: package.clone(),
+                installed: version.clone(),
+                pinned: pinned.join(crate::lock::PIN_SEPARATOR),
+            }),
             None if !locals.contains(&package.as_str()) => {
                 out.push(Drift::Extraneous { package: package.clone(), version: version.clone() })
             }
             _ => {}
         }
     }
-    let expected = pins.keys().filter(|p| !conditional.contains(p)).map(String::as_str).chain(locals.iter().copied());
-    for package in expected {
+    for package in expected.keys().map(String::as_str).chain(locals.iter().copied()) {
         if !installed.contains_key(package) {
             out.push(Drift::Missing { package: package.to_owned() });
         }
     }
     Ok(out)
+}
+
+/// The venv's interpreter version, from its `pyvenv.cfg` (`version_info` from uv, `version`
+/// from the stdlib's venv).
+fn python_version(venv: &Utf8Path) -> Result<String> {
+    let cfg = fsutil::read(&venv.join("pyvenv.cfg"))?;
+    cfg.lines()
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| matches!(k.trim(), "version_info" | "version"))
+        .map(|(_, v)| v.trim().to_owned())
+        .with_context(|| format!("{venv}/pyvenv.cfg does not say its Python version"))
 }
 
 #[cfg(test)]
@@ -268,6 +292,7 @@ mod tests {
         {
             std::fs::create_dir_all(site.join(d)).unwrap();
         }
+        std::fs::write(venv.join("pyvenv.cfg"), "home = /usr/bin\nversion_info = 3.11.7\n").unwrap();
         let lock = "-e projects/model\nnumpy==2.4.6 ; python_full_version < '3.12'\nnumpy==2.5.5 ; python_full_version >= '3.12'\n\
                     idna==3.10\npytest==9.0.0\ncolorama==0.4.6 ; sys_platform == 'win32'\n";
         let drift = drift(&venv, lock, &["ideas-model"]).unwrap();
@@ -278,6 +303,18 @@ mod tests {
                 Drift::Extraneous { package: "six".into(), version: "1.17.0".into() },
                 Drift::Missing { package: "pytest".into() },
             ]
+        );
+        // A package pinned only under markers is still required where they hold.
+        std::fs::remove_dir_all(site.join("numpy-2.4.6.dist-info")).unwrap();
+        let drift = super::drift(&venv, lock, &["ideas-model"]).unwrap();
+        assert!(drift.contains(&Drift::Missing { package: "numpy".into() }), "{drift:?}");
+        // And one whose marker fails here is extraneous if installed.
+        std::fs::create_dir_all(site.join("colorama-0.4.6.dist-info")).unwrap();
+        let drift = super::drift(&venv, lock, &["ideas-model"]).unwrap();
+        assert_eq!(
+            drift.iter().any(|d| matches!(d, Drift::Extraneous { package, .. } if package == "colorama")),
+            !cfg!(windows),
+            "{drift:?}"
         );
     }
 

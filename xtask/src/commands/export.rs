@@ -80,7 +80,7 @@ fn pylock(ws: &Workspace, spec: &lock::LockSpec) -> Result<String> {
         .collect();
     let constraints = dir.join("constraints.txt");
     fsutil::write_atomic(&constraints, &pins)?;
-    let input = format!("{}-c {constraints}\n", spec.input);
+    let input = format!("{}-c {constraints}\n", lock::input(ws, spec).0);
     let cmd = uv.pip_compile(&spec.python, &out, input).args(["--format", "pylock.toml"]);
     let result = crate::exec::run_ok(&cmd).and_then(|_| fsutil::read(&out));
     let _ = std::fs::remove_dir_all(&dir);

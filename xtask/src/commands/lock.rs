@@ -113,7 +113,7 @@ pub fn compile(
                 let path = ws.root.join(&spec.lock);
                 backups.lock().expect("no job panics").push((spec.lock.clone(), std::fs::read(&path).ok()));
                 let started = Instant::now();
-                let result = lock::compile(&ws.root, uv, spec, if named.contains(&ix) { upgrade } else { &none });
+                let result = lock::compile(ws, uv, spec, if named.contains(&ix) { upgrade } else { &none });
                 let result = result.map_err(|err| match crate::conflict::explain(ws, &plan, ix, &format!("{err:#}")) {
                     Some(explained) => anyhow!("{}", uv_part(&err)).context(explained),
                     None => err,
