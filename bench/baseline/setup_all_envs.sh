@@ -23,16 +23,18 @@ OUT=${BASELINE_OUT:-$ROOT/.baseline}
 PYTHON=${BASELINE_PYTHON:-python3}
 REQ=$OUT/req
 VENVS=$OUT/venvs
-LAYERS=$ROOT/_meta/requirements
 
 compile() {
   mkdir -p "$REQ"
   cd "$REQ"
+  # The layer inputs, relative to req/ so the compiled files name no absolute path.
+  local LAYERS
+  LAYERS=$(realpath --relative-to="$REQ" "$ROOT/_meta/requirements")
   # Layers, in order: base, then http on top of it.
   printf -- '-r %s/base.in\n' "$LAYERS" > base.in
-  pip-compile --quiet --output-file base.txt base.in
+  pip-compile --quiet --strip-extras --output-file base.txt base.in
   printf -- '-r %s/http.in\n-c base.txt\n' "$LAYERS" > http.in
-  pip-compile --quiet --output-file http.txt http.in
+  pip-compile --quiet --strip-extras --output-file http.txt http.in
 
   # One requirements file per project. The third-party dependencies of each project's local
   # dependencies are copied in by hand (this is what goes stale in real life).
@@ -52,7 +54,7 @@ IN
   cat > scoring.in <<IN
 -r $LAYERS/base.in
 -c base.txt
-numpy>=1.26
+numpy>=2.0
 # from configload
 python-dotenv>=1.0
 IN
@@ -70,14 +72,14 @@ IN
 -c http.txt
 fastapi>=0.110
 # from scoring
-numpy>=1.26
+numpy>=2.0
 # from configload (via scoring)
 python-dotenv>=1.0
 # from sources
 httpx>=0.27
 IN
   for p in model configload classification scoring sources web; do
-    pip-compile --quiet --output-file "$p.txt" "$p.in"
+    pip-compile --quiet --strip-extras --output-file "$p.txt" "$p.in"
   done
 }
 

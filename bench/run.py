@@ -1,0 +1,1063 @@
+#!/usr/bin/env python3
+"""Benchmarks of `cargo xtask` against the script sprawl it replaces; writes bench/RESULTS.md.
+
+    python3 bench/run.py                      # the full run: 5 runs after 1 warm-up, N up to 1000
+    python3 bench/run.py --quick --scale 10   # a smoke test: 1 run, no warm-up
+
+See bench/README.md for what each case measures. Python 3.11 standard library only.
+
+Every case works on copies of the sample monorepo in a temporary folder (never on the
+repository itself), runs the xtask binary built from this checkout with the copy as its
+working directory, and takes uv and pip-tools from one tool venv, bench/.cache/tools.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+CACHE = BENCH / ".cache"
+TOOLS = CACHE / "tools"  # python3 -m venv + pip install uv==<pin> pip-tools
+TOOLS_BIN = CACHE / "bin"  # links to the tools' commands only, so the venv's python3 stays off PATH
+UV_CACHE = CACHE / "uv-cache"
+PIP_CACHE = CACHE / "pip-cache"
+SCALE_DIR = CACHE / "scale"
+XTASK_BUILT = REPO / "target" / "debug" / "xtask"
+XTASK = CACHE / "xtask"  # a frozen copy of the binary, so a rebuild mid-run changes nothing
+BASELINE = BENCH / "baseline"
+GEN = BENCH / "gen_monorepo.py"
+TIMING_HTML = CACHE / "cargo-timing.html"
+
+# The sample monorepo as the baseline scripts know it: project -> local dependencies, and
+# the opt-in layers. The runner checks the xtask's graph of the copy against this.
+SAMPLE = {
+    "model": [],
+    "configload": [],
+    "classification": ["model"],
+    "scoring": ["configload", "model"],
+    "sources": ["model"],
+    "web": ["classification", "model", "scoring", "sources"],
+}
+SAMPLE_LAYERS = {"sources": ["http"], "web": ["http"]}
+BASE_EDIT = "pytest-timeout>=2"
+# Never copied into a benchmark copy: what Python, venvs and tools leave behind.
+IGNORE = shutil.ignore_patterns(".venv", ".pytest_cache", "__pycache__", "*.egg-info", ".mypy_cache", ".ruff_cache")
+
+T0 = time.monotonic()
+
+
+def log(message: str) -> None:
+    print(f"[{time.monotonic() - T0:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    pass
+
+
+@dataclass
+class Done:
+    cmd: list[str]
+    seconds: float
+    code: int
+    out: str
+    err: str
+
+
+def tail(text: str, lines: int = 30) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def fmt_cmd(cmd: list[str]) -> str:
+    return " ".join(shlex.quote(str(c)) for c in cmd)
+
+
+# ---------------------------------------------------------------------------------------
+# Running commands
+
+
+class Runner:
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+
+    def run(self, cmd: list, cwd: Path, *, check: bool = True, timeout: float | None = 3600,
+            env: dict[str, str] | None = None) -> Done:
+        cmd = [str(c) for c in cmd]
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, cwd=cwd, env={**self.env, **(env or {})}, capture_output=True, text=True,
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as err:
+            raise BenchError(f"`{fmt_cmd(cmd)}` (in {cwd}) timed out after {timeout}s") from err
+        done = Done(cmd, time.perf_counter() - start, proc.returncode, proc.stdout, proc.stderr)
+        if "Bootstrapping" in done.err:
+            raise BenchError(f"`{fmt_cmd(cmd)}` bootstrapped uv: PATH did not give it uv at the pin")
+        if check and done.code != 0:
+            raise BenchError(f"`{fmt_cmd(cmd)}` (in {cwd}) exited {done.code}:\n{tail(done.out)}\n{tail(done.err)}")
+        return done
+
+    def xtask(self, args: list[str], cwd: Path, **kw) -> Done:
+        return self.run([XTASK, *args], cwd, **kw)
+
+    def script(self, name: str, *args, cwd: Path | None = None, **kw) -> Done:
+        return self.run([BASELINE / name, *args], cwd or BENCH, **kw)
+
+
+def parse_elapsed(text: str, pattern: str) -> float:
+    """Seconds from a status line `... (85ms)` / `... (1.23s)` that `pattern` (with one group
+    for the number and one for the unit) finds."""
+    m = re.search(pattern, text, re.M)
+    if not m:
+        raise BenchError(f"no line matching {pattern!r} in:\n{tail(text)}")
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "ms" else value
+
+
+FRESH_ENVS = r"Fresh\s+\d+ envs?, nothing to do \(([\d.]+)(ms|s)\)"
+FRESH_LOCKS = r"Fresh\s+\d+ locks?, nothing to do \(([\d.]+)(ms|s)\)"
+CHECKED = r"Checked .*\(([\d.]+)(ms|s)\)\s*$"
+
+
+def count(text: str, verb: str) -> int:
+    return len(re.findall(rf"^\s*{verb} ", text, re.M))
+
+
+def parse_graph(text: str) -> dict[str, list[str]]:
+    """`web -> model, scoring  [layers: http]` lines into {project: [deps]}, in order."""
+    graph = {}
+    for line in text.splitlines():
+        line = re.sub(r"\s*\[layers:.*\]\s*$", "", line).strip()
+        if not line:
+            continue
+        name, _, deps = line.partition(" -> ")
+        graph[name.strip()] = [d.strip() for d in deps.split(",") if d.strip()]
+    return graph
+
+
+def parse_layers(text: str) -> dict[str, list[str]]:
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"(\S+).*\[layers: (.*)\]", line)
+        if m:
+            out[m.group(1)] = [x.strip() for x in m.group(2).split(",")]
+    return out
+
+
+def parse_test_table(stdout: str) -> dict[str, tuple[str, float]]:
+    """The closing table of `xtask test-all`: {project: (result, seconds)}."""
+    lines = stdout.splitlines()
+    heads = [i for i, l in enumerate(lines) if l.split()[:2] == ["project", "result"] and "seconds" in l]
+    if not heads:
+        raise BenchError(f"no result table in the test-all output:\n{tail(stdout)}")
+    columns = lines[heads[-1]].split()
+    rows = {}
+    for line in lines[heads[-1] + 1:]:
+        if not line.strip():
+            break
+        cells = line.split()
+        seconds = cells[columns.index("seconds")] if len(cells) > columns.index("seconds") else ""
+        rows[cells[0]] = (cells[1], float(seconds) if re.fullmatch(r"[\d.]+", seconds) else float("nan"))
+    return rows
+
+
+def critical_path(graph: dict[str, list[str]], seconds: dict[str, float]) -> tuple[float, list[str]]:
+    """The longest chain of summed seconds along dependency edges (graph in dependency order)."""
+    best: dict[str, tuple[float, list[str]]] = {}
+    for node, deps in graph.items():
+        below = max((best[d] for d in deps), default=(0.0, []), key=lambda b: b[0])
+        best[node] = (below[0] + seconds[node], below[1] + [node])
+    return max(best.values(), key=lambda b: b[0])
+
+
+# ---------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Metric:
+    name: str
+    command: str
+    unit: str = "s"  # "s" or "MB"
+    samples: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Case:
+    key: str
+    title: str
+    what: str
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    ratios: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)  # markdown lines after the table
+    error: str | None = None
+    seconds: float = 0.0
+
+    def metric(self, name: str, command: str, unit: str = "s") -> None:
+        self.metrics[name] = Metric(name, command, unit)
+
+    def add(self, name: str, value: float, record: bool = True) -> None:
+        if record:
+            self.metrics[name].samples.append(value)
+
+    def median(self, name: str) -> float | None:
+        samples = self.metrics[name].samples
+        return statistics.median(samples) if samples else None
+
+
+def fmt_s(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "-"
+    if seconds == 0:
+        return "< 1 ms"  # the xtask's own figures have a 1 ms resolution
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if unit == "MB":
+        return "-" if value is None else f"{value:.1f} MB"
+    return fmt_s(value)
+
+
+def render_case(case: Case) -> list[str]:
+    out = [f"### {case.key}. {case.title}", "", case.what, ""]
+    if case.error:
+        out += ["**FAILED** (no numbers, or only some):", "", "```", tail(case.error, 40), "```", ""]
+    if case.metrics:
+        out += ["| variant | median | min | max | runs | command |", "|---|---:|---:|---:|---:|---|"]
+        for m in case.metrics.values():
+            s = m.samples
+            cells = [fmt_value(statistics.median(s), m.unit), fmt_value(min(s), m.unit), fmt_value(max(s), m.unit)] \
+                if s else ["-", "-", "-"]
+            command = m.command if m.command.startswith("(") else f"`{m.command}`"
+            out.append(f"| {m.name} | {' | '.join(cells)} | {len(s)} | {command} |")
+        out.append("")
+    for label, num, den in case.ratios:
+        a, b = case.median(num), case.median(den)
+        if a and b:
+            out.append(f"- **{label}** = {a / b:.2f}× (medians of this run: {fmt_s(a)} / {fmt_s(b)})")
+    if case.ratios:
+        out.append("")
+    out += case.extra
+    if case.extra:
+        out.append("")
+    for note in case.notes:
+        out.append(f"- {note}")
+    if case.notes:
+        out.append("")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# The benchmark context: tools, binary, template copy, caches
+
+
+class Bench:
+    def __init__(self, opts: argparse.Namespace):
+        self.opts = opts
+        self.config = tomllib.loads((REPO / "_meta" / "monorepo.toml").read_text())
+        self.uv_pin = self.config["monorepo"]["uv"]
+        self.work = Path(tempfile.mkdtemp(prefix="xtask-bench-", dir=opts.workdir))
+        self.copies = 0
+        self.info: dict[str, str] = {}
+        self.notes: list[str] = []  # for the Method section
+        self.cases: list[Case] = []
+        self.full: Path | None = None
+        self.template: Path | None = None
+        self.template_bl: Path | None = None
+        env = {k: v for k, v in os.environ.items()
+               if k not in {"VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH", "CONDA_PREFIX", "GITHUB_ACTIONS",
+                            "PIP_FIND_LINKS", "PIP_REQUIRE_VIRTUALENV", "UV_PYTHON", "UV_SYSTEM_PYTHON"}}
+        self.removed_env = sorted(set(os.environ) - set(env))
+        env.update(PATH=f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}", UV_CACHE_DIR=str(UV_CACHE),
+                   PIP_CACHE_DIR=str(PIP_CACHE), PIP_DISABLE_PIP_VERSION_CHECK="1", CARGO_TERM_COLOR="never")
+        self.r = Runner(env)
+
+    # -- iterations and copies
+
+    def iterations(self, runs: int | None = None, warmup: int | None = None):
+        """Yields True for a recorded run, False for a warm-up."""
+        warmup = self.opts.warmup if warmup is None else warmup
+        runs = self.opts.runs if runs is None else runs
+        for i in range(warmup + runs):
+            log(f"  {'warm-up' if i < warmup else 'run'} {i + 1 - (0 if i < warmup else warmup)}")
+            yield i >= warmup
+
+    def copy(self, name: str, src: Path | None = None) -> Path:
+        self.copies += 1
+        dst = self.work / f"{name}-{self.copies}"
+        shutil.copytree(src or self.template, dst, symlinks=True)
+        return dst
+
+    def drop(self, path: Path) -> None:
+        if not self.opts.keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+    # -- preparation
+
+    def ensure_tools(self) -> None:
+        uv, compile_ = TOOLS / "bin" / "uv", TOOLS / "bin" / "pip-compile"
+
+        def ready() -> bool:
+            if not (uv.is_file() and compile_.is_file()):
+                return False
+            out = subprocess.run([uv, "--version"], capture_output=True, text=True).stdout.split()
+            return len(out) > 1 and out[1] == self.uv_pin
+
+        if not ready():
+            log(f"creating the tool venv {TOOLS} (uv=={self.uv_pin}, pip-tools)")
+            shutil.rmtree(TOOLS, ignore_errors=True)
+            self.r.run(["python3", "-m", "venv", TOOLS], BENCH)
+            self.r.run([TOOLS / "bin" / "python", "-m", "pip", "install", "--quiet", f"uv=={self.uv_pin}",
+                        "pip-tools"], BENCH)
+            if not ready():
+                raise BenchError(f"{uv} is not uv {self.uv_pin}")
+        TOOLS_BIN.mkdir(parents=True, exist_ok=True)
+        for name in ["uv", "uvx", "pip-compile", "pip-sync"]:
+            link = TOOLS_BIN / name
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(TOOLS / "bin" / name)
+        UV_CACHE.mkdir(parents=True, exist_ok=True)
+        PIP_CACHE.mkdir(parents=True, exist_ok=True)
+
+    def build_xtask(self) -> None:
+        for attempt in range(6):
+            done = self.r.run(["cargo", "build", "-p", "xtask"], REPO, check=False)
+            if done.code == 0:
+                break
+            log(f"cargo build -p xtask failed (attempt {attempt + 1}); retrying in 60 s:\n{tail(done.err, 10)}")
+            time.sleep(60)
+        else:
+            raise BenchError(f"cargo build -p xtask keeps failing:\n{tail(done.err)}")
+        shutil.copy2(XTASK_BUILT, XTASK)
+        self.binary_sha = hashlib.sha256(XTASK.read_bytes()).hexdigest()[:16]
+
+    def collect_info(self) -> None:
+        def out(cmd, cwd=BENCH) -> str:
+            try:
+                d = self.r.run(cmd, cwd, check=False, timeout=120)
+                return (d.out or d.err).strip().splitlines()[0] if (d.out or d.err).strip() else "?"
+            except Exception as err:  # noqa: BLE001
+                return f"? ({err})"
+
+        cpu = "?"
+        try:
+            cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                       if l.startswith("model name"))
+        except (OSError, StopIteration):
+            cpu = platform.processor() or "?"
+        mem = "?"
+        try:
+            kb = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
+                          if l.startswith("MemTotal")))
+            mem = f"{kb / 1024 / 1024:.1f} GiB"
+        except (OSError, StopIteration, ValueError):
+            pass
+        load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
+        commit = out(["git", "rev-parse", "HEAD"], REPO)
+        dirty_x = out(["git", "--no-optional-locks", "status", "--porcelain", "--", "xtask", "Cargo.toml",
+                       "Cargo.lock"], REPO)
+        dirty_s = out(["git", "--no-optional-locks", "status", "--porcelain", "--", "projects", "_meta"], REPO)
+        self.python = out(["python3", "-c", "import sys; print(sys.executable)"])
+        self.info.update({
+            "CPU": cpu,
+            "cores": str(os.cpu_count()),
+            "memory": mem,
+            "OS": platform.platform(),
+            "load average at start (1, 5, 15 min)": ", ".join(f"{x:.2f}" if isinstance(x, float) else x
+                                                               for x in load),
+            "uv": out([TOOLS_BIN / "uv", "--version"]),
+            "pip-tools": out([TOOLS_BIN / "pip-compile", "--version"]),
+            "pip (in the tool venv, used by pip-compile)": out([TOOLS / "bin" / "python", "-m", "pip", "--version"]).split(" from ")[0],
+            "pip (in the baseline venvs: ensurepip's)": "pip " + out([self.python, "-c",
+                                                                       "import ensurepip; print(ensurepip.version())"]),
+            "python": out([self.python, "--version"]) + f" ({self.python})",
+            "rustc": out(["rustc", "--version"]),
+            "cargo": out(["cargo", "--version"]),
+            "xtask git commit": commit + (" + uncommitted changes under xtask/ or Cargo.*" if dirty_x not in ("", "?")
+                                          else ""),
+            "xtask binary (sha256, first 16)": self.binary_sha,
+            "sample monorepo": "as committed" if dirty_s in ("", "?") else "working tree differs from the commit "
+                               "under projects/ or _meta/ (copied as it is on disk)",
+        })
+        self.r.env["BASELINE_PYTHON"] = self.python
+        self.r.env["UV_SEQ_PYTHON"] = self.python
+        same_fs = os.stat(self.work).st_dev == os.stat(UV_CACHE).st_dev
+        self.notes.append(
+            f"Copies live in {self.work} (a temp folder); the uv cache is {UV_CACHE.relative_to(REPO)}: "
+            + ("same filesystem, so uv hard-links files from its cache into venvs."
+               if same_fs else "**another filesystem**, so uv copies files into venvs (slower, more disk)."))
+
+    def make_template(self) -> None:
+        """One snapshot of the sample (so an edit in the repository mid-run changes nothing),
+        with fresh locks; every copy is made from it."""
+        t = self.work / "template"
+        req = t / "_meta" / "requirements"
+        req.mkdir(parents=True)
+        shutil.copy2(REPO / "_meta" / "monorepo.toml", t / "_meta" / "monorepo.toml")
+        src = REPO / "_meta" / "requirements"
+        layers = {p.stem for p in src.glob("*.in")}
+        for f in sorted(src.iterdir()):
+            if f.suffix == ".in" or (f.suffix == ".txt" and (f.stem in layers or f.stem in SAMPLE)):
+                shutil.copy2(f, req / f.name)
+        for p in SAMPLE:
+            shutil.copytree(REPO / "projects" / p, t / "projects" / p, ignore=IGNORE, symlinks=True)
+        extra = sorted(d.name for d in (REPO / "projects").iterdir() if d.is_dir() and d.name not in SAMPLE)
+        if extra:
+            self.notes.append(f"projects/ also holds {', '.join(extra)}, which the hand-written baseline does not "
+                              "know: left out of the copies, so both sides handle the same six projects.")
+        self.template = t
+        graph_out = self.r.xtask(["graph"], t).out
+        graph = parse_graph(graph_out)
+        if {k: sorted(v) for k, v in graph.items()} != {k: sorted(v) for k, v in SAMPLE.items()} \
+                or parse_layers(graph_out) != SAMPLE_LAYERS:
+            raise BenchError(f"the sample's graph is not the one the baseline scripts are written for:\n{graph_out}"
+                             "update SAMPLE in bench/run.py and bench/baseline/*.sh")
+        self.graph = graph
+        self.check_baseline_deps(t)
+        check = self.r.xtask(["lock", "--check"], t, check=False)
+        if check.code != 0:
+            done = self.r.xtask(["lock"], t)
+            self.notes.append(f"The copied locks were not fresh for the copied tree (`lock --check` exit {check.code}"
+                              f"); the template was re-locked once before any case ({count(done.err, 'Locked')} "
+                              "locks).")
+        self.lock_count = len(list(req.glob("*.txt")))
+
+    def check_baseline_deps(self, t: Path) -> None:
+        """Warns when the third-party requirements hand-copied into setup_all_envs.sh differ
+        from what the projects' pyprojects (and their local dependencies') ask for."""
+        script = (BASELINE / "setup_all_envs.sh").read_text()
+        declared = {m.group(1): {l.strip() for l in m.group(2).splitlines()
+                                 if l.strip() and not l.strip().startswith(("#", "-r", "-c"))}
+                    for m in re.finditer(r"cat > (\w+)\.in <<IN\n(.*?)\nIN\n", script, re.S)}
+        pkg_of, own = {}, {}
+        for p in SAMPLE:
+            doc = tomllib.loads((t / "projects" / p / "pyproject.toml").read_text())
+            pkg_of[re.sub(r"[-_.]+", "-", doc["project"]["name"]).lower()] = p
+            own[p] = doc["project"].get("dependencies", [])
+        def name(req: str) -> str:
+            return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", req).group(0)).lower()
+        wanted = {}
+        for p in SAMPLE:
+            seen, stack, reqs = set(), [p], set()
+            while stack:
+                q = stack.pop()
+                if q in seen:
+                    continue
+                seen.add(q)
+                for r in own[q]:
+                    if name(r) in pkg_of:
+                        stack.append(pkg_of[name(r)])
+                    else:
+                        reqs.add(r.replace(" ", ""))
+            wanted[p] = reqs
+        for p in SAMPLE:
+            if {r.replace(" ", "") for r in declared.get(p, set())} != wanted[p]:
+                self.notes.append(f"**Baseline drift**: setup_all_envs.sh gives `{p}` {sorted(declared.get(p, []))}"
+                                  f", its pyprojects ask for {sorted(wanted[p])}.")
+
+    def warm_caches(self) -> None:
+        """Fills the uv and pip caches with everything the cases install (also the base edit
+        of case f), and keeps the baseline's compiled requirements for the cases that need them."""
+        log("warming the uv and pip caches (untimed)")
+        start = time.perf_counter()
+        w = self.copy("warm")
+        self.r.xtask(["setup-envs"], w)
+        self.r.script("setup_all_envs.sh", w, "all")
+        self.template_bl = self.copy("template-bl")
+        shutil.copytree(w / ".baseline" / "req", self.template_bl / ".baseline" / "req")
+        with open(w / "_meta" / "requirements" / "base.in", "a") as f:
+            f.write(BASE_EDIT + "\n")
+        self.r.xtask(["lock"], w)
+        self.r.xtask(["setup-envs"], w)
+        self.r.script("setup_all_envs.sh", w, "all")
+        self.drop(w)
+        self.notes.append(f"Cache warm-up before the cases (untimed): {time.perf_counter() - start:.0f} s.")
+        self.check_pip_cache()
+
+    def check_pip_cache(self) -> None:
+        if not any(f.is_file() for f in PIP_CACHE.rglob("*")):
+            self.notes.append(
+                f"**pip's cache stayed empty** ({PIP_CACHE.relative_to(REPO)}) although the baseline installed "
+                "everything at least once: the package index answered without the caching headers pip's HTTP "
+                "cache needs (a proxy or mirror?), so **every baseline pip-compile and pip install downloaded "
+                "its packages again**, while uv's cache (which keeps unpacked wheels whatever the headers) was "
+                "warm. On such a machine the baseline figures include downloads and overstate the xtask's lead; "
+                "on a machine talking to pypi.org directly, pip's cache works and this note does not appear.")
+
+    def full_copy(self) -> Path:
+        """A copy with fresh locks, the xtask's venvs and the baseline's venvs, for d, e, g, f."""
+        if self.full is None:
+            log("preparing a copy with both sets of venvs (untimed)")
+            p = self.copy("full", self.template_bl)
+            self.r.xtask(["setup-envs"], p)
+            self.r.script("setup_all_envs.sh", p, "install")
+            self.full = p
+        return self.full
+
+
+# ---------------------------------------------------------------------------------------
+# The cases
+
+
+def rm_venvs(root: Path) -> None:
+    for p in SAMPLE:
+        v = root / "projects" / p / ".venv"
+        if v.is_symlink():
+            v.unlink()
+        elif v.exists():
+            shutil.rmtree(v)
+
+
+def case_a(b: Bench, c: Case) -> None:
+    c.metric("xtask lock", "cd <copy> && rm _meta/requirements/*.txt && xtask lock")
+    c.metric("baseline pip-compile steps", "bench/baseline/setup_all_envs.sh <copy> compile")
+    c.ratios.append(("baseline / xtask", "baseline pip-compile steps", "xtask lock"))
+    for rec in b.iterations():
+        x = b.copy("a-xtask")
+        for f in (x / "_meta" / "requirements").glob("*.txt"):
+            f.unlink()
+        d = b.r.xtask(["lock"], x)
+        if count(d.err, "Locked") != b.lock_count:
+            raise BenchError(f"xtask lock locked {count(d.err, 'Locked')}, not {b.lock_count}:\n{d.err}")
+        c.add("xtask lock", d.seconds, rec)
+        b.drop(x)
+        y = b.copy("a-baseline")
+        d = b.r.script("setup_all_envs.sh", y, "compile")
+        made = len(list((y / ".baseline" / "req").glob("*.txt")))
+        if made != 2 + len(SAMPLE):
+            raise BenchError(f"the baseline compiled {made} files")
+        c.add("baseline pip-compile steps", d.seconds, rec)
+        b.drop(y)
+    c.notes += [
+        f"Both resolve {b.lock_count} files ({b.lock_count - len(SAMPLE)} layers, then {len(SAMPLE)} envs); the xtask "
+        "runs independent compiles in parallel (-j = CPUs), the baseline one after the other.",
+        "Not the same work: `uv pip compile --universal` resolves for every platform and Python, pip-compile for "
+        "this interpreter and platform only. Both read package metadata through their warm caches, but may "
+        "still revalidate index pages over the network: network latency is part of these numbers.",
+    ]
+
+
+def case_b(b: Bench, c: Case) -> None:
+    c.metric("xtask lock (wall)", "cd <copy> && xtask lock")
+    c.metric("xtask lock (in-process, its `Fresh` line)", "(parsed from the stderr of the run above)")
+    c.metric("xtask lock --check (wall)", "cd <copy> && xtask lock --check")
+    c.metric("baseline re-run of its pip-compile steps", "bench/baseline/setup_all_envs.sh <copy> compile")
+    c.ratios.append(("baseline / xtask lock", "baseline re-run of its pip-compile steps", "xtask lock (wall)"))
+    p = b.copy("b", b.template_bl)
+    line = ""
+    for rec in b.iterations():
+        d = b.r.xtask(["lock"], p)
+        if "nothing to do" not in d.err or count(d.err, "Locked"):
+            raise BenchError(f"xtask lock did work on fresh locks:\n{d.err}")
+        line = d.err.strip()
+        c.add("xtask lock (wall)", d.seconds, rec)
+        c.add("xtask lock (in-process, its `Fresh` line)", parse_elapsed(d.err, FRESH_LOCKS), rec)
+        d = b.r.xtask(["lock", "--check"], p)
+        c.add("xtask lock --check (wall)", d.seconds, rec)
+        d = b.r.script("setup_all_envs.sh", p, "compile")
+        c.add("baseline re-run of its pip-compile steps", d.seconds, rec)
+    b.drop(p)
+    c.notes += [
+        f"No resolver was spawned: the xtask's stderr was `{line}` on every run, and it starts uv only after "
+        "finding a stale lock (a fresh `lock` returns before locating uv).",
+        "The baseline has no freshness check: re-running it re-resolves everything (pip-compile keeps the pins "
+        "of its existing output files).",
+        "`lock --check` is the offline `check`: lock digests, layer pins in every lock, and venv drift (no venvs "
+        "exist in this copy).",
+    ]
+
+
+def case_c(b: Bench, c: Case) -> None:
+    c.metric("xtask setup-envs", "cd <copy> && rm -rf projects/*/.venv && xtask setup-envs")
+    c.metric("hand-rolled uv sequence", "rm -rf <copy>/projects/*/.venv && bench/baseline/uv_sequence.sh <copy>")
+    c.metric("hand-rolled uv sequence, no bytecode", "rm -rf <copy>/projects/*/.venv && "
+             "bench/baseline/uv_sequence.sh <copy> --no-compile-bytecode")
+    c.metric("baseline venv + pip steps", "rm -rf <copy>/.baseline/venvs && "
+             "bench/baseline/setup_all_envs.sh <copy> install")
+    c.metric("xtask: sum of its per-env `Synced` times", "(parsed from the stderr of the xtask run)")
+    c.ratios += [("baseline / xtask", "baseline venv + pip steps", "xtask setup-envs"),
+                 ("uv sequence / xtask", "hand-rolled uv sequence", "xtask setup-envs"),
+                 ("sum of per-env syncs / xtask wall (parallelism)", "xtask: sum of its per-env `Synced` times",
+                  "xtask setup-envs")]
+    p = b.copy("c", b.template_bl)
+    for rec in b.iterations():
+        rm_venvs(p)
+        c.add("hand-rolled uv sequence", b.r.script("uv_sequence.sh", p).seconds, rec)
+        rm_venvs(p)
+        c.add("hand-rolled uv sequence, no bytecode", b.r.script("uv_sequence.sh", p, "--no-compile-bytecode").seconds,
+              rec)
+        rm_venvs(p)
+        d = b.r.xtask(["setup-envs"], p)
+        if count(d.err, "Synced") != len(SAMPLE) or count(d.err, "Locked"):
+            raise BenchError(f"expected {len(SAMPLE)} syncs and no lock:\n{d.err}")
+        c.add("xtask setup-envs", d.seconds, rec)
+        syncs = [float(v) / (1000 if u == "ms" else 1)
+                 for v, u in re.findall(r"Synced .* in ([\d.]+)(ms|s)$", d.err, re.M)]
+        c.add("xtask: sum of its per-env `Synced` times", sum(syncs), rec)
+        shutil.rmtree(p / ".baseline" / "venvs", ignore_errors=True)
+        c.add("baseline venv + pip steps", b.r.script("setup_all_envs.sh", p, "install").seconds, rec)
+    b.drop(p)
+    c.notes += [
+        "Warm caches, fresh locks, no venvs. The xtask and the uv sequence install the same locks with the same "
+        "uv into the same folders; the xtask syncs envs in parallel (-j = CPUs) and writes stamps.",
+        "The baseline makes each venv with `python -m venv` (pip bundled by ensurepip), `pip install -r` its "
+        "compiled file, then `pip install -e` the project and its local dependencies (each editable built in "
+        "an isolated build env with uv_build).",
+        "Bytecode: the xtask and the first uv sequence compile .pyc for every installed module "
+        "(`--compile-bytecode`), as pip does by default; the no-bytecode line shows what that part costs.",
+    ]
+
+
+def case_d(b: Bench, c: Case) -> None:
+    c.metric("xtask setup-envs, binary (wall)", "cd <copy> && xtask setup-envs")
+    c.metric("xtask setup-envs (in-process, its `Fresh` line)", "(parsed from the stderr of the run above)")
+    c.metric("cargo run … setup-envs (wall)", "cd <copy> && cargo run -q --manifest-path "
+             f"{REPO}/Cargo.toml -p xtask -- setup-envs")
+    c.ratios.append(("cargo run / binary", "cargo run … setup-envs (wall)", "xtask setup-envs, binary (wall)"))
+    p = b.full_copy()
+    # What `cargo run` runs should be built already (if the sources are mid-change, cargo run
+    # rebuilds or fails below, and that is reported).
+    b.r.run(["cargo", "build", "-q", "-p", "xtask"], REPO, check=False)
+    line, rebuilt = "", 0
+    for rec in b.iterations():
+        d = b.r.xtask(["setup-envs"], p)
+        if count(d.err, "Synced") or count(d.err, "Locked"):
+            raise BenchError(f"setup-envs did work on fresh envs:\n{d.err}")
+        line = d.err.strip()
+        c.add("xtask setup-envs, binary (wall)", d.seconds, rec)
+        c.add("xtask setup-envs (in-process, its `Fresh` line)", parse_elapsed(d.err, FRESH_ENVS), rec)
+        before = XTASK_BUILT.stat().st_mtime_ns
+        d = b.r.run(["cargo", "run", "-q", "--manifest-path", REPO / "Cargo.toml", "-p", "xtask", "--",
+                     "setup-envs"], p)
+        parse_elapsed(d.err, FRESH_ENVS)
+        if XTASK_BUILT.stat().st_mtime_ns != before:
+            rebuilt += 1
+        c.add("cargo run … setup-envs (wall)", d.seconds, rec)
+    c.notes.append(f"Its stderr: `{line}`. The in-process figure has a 1 ms resolution and starts after the "
+                   "workspace is loaded (config and pyprojects parsed); the wall time adds process start and "
+                   "that load.")
+    c.notes.append("`cargo run` is what `cargo xtask` expands to: cargo checks the build is up to date, then runs "
+                   "target/debug/xtask (a dev build).")
+    if rebuilt:
+        c.notes.append(f"**{rebuilt} `cargo run` sample(s) rebuilt the xtask** (its sources changed during the "
+                       "run): those samples include compile time.")
+
+
+def case_e(b: Bench, c: Case) -> None:
+    c.metric("xtask test-all (wall)", "cd <copy> && xtask test-all")
+    c.metric("sum of the suites (xtask's table)", "(seconds column of the table above, summed)")
+    c.metric("critical path (xtask's table + graph)", "(longest chain of seconds along `xtask graph` edges)")
+    c.metric("baseline test_all.sh (wall)", "bench/baseline/test_all.sh <copy>")
+    c.ratios += [("baseline / xtask", "baseline test_all.sh (wall)", "xtask test-all (wall)"),
+                 ("sum of suites / xtask wall (parallel speed-up)", "sum of the suites (xtask's table)",
+                  "xtask test-all (wall)"),
+                 ("xtask wall / critical path", "xtask test-all (wall)", "critical path (xtask's table + graph)")]
+    p = b.full_copy()
+    graph = parse_graph(b.r.xtask(["graph"], p).out)
+    chain: list[str] = []
+    for rec in b.iterations():
+        d = b.r.xtask(["test-all"], p)
+        table = parse_test_table(d.out)
+        if set(table) != set(SAMPLE) or any(r != "ok" for r, _ in table.values()):
+            raise BenchError(f"test-all table: {table}")
+        seconds = {k: s for k, (_, s) in table.items()}
+        path_s, chain = critical_path(graph, seconds)
+        c.add("xtask test-all (wall)", d.seconds, rec)
+        c.add("sum of the suites (xtask's table)", sum(seconds.values()), rec)
+        c.add("critical path (xtask's table + graph)", path_s, rec)
+        c.add("baseline test_all.sh (wall)", b.r.script("test_all.sh", p).seconds, rec)
+    c.notes += [
+        f"The critical path of the last run: {' -> '.join(chain)}. The xtask starts a suite only after the suites "
+        "of its dependencies passed, so with unlimited cores its wall time is at least the critical path; with "
+        f"-j = {os.cpu_count()} it is also at least sum / {os.cpu_count()}.",
+        "Per-suite seconds are the xtask's (process start to exit of `python -m pytest`); the envs were fresh, "
+        "so the wall time includes the xtask's ms-scale freshness check.",
+    ]
+
+
+def du(paths: list[Path], apparent: bool = False, first: Path | None = None) -> int:
+    """KiB that `du -sk` gives `paths` in one invocation (a file hard-linked into several of
+    them, or into `first`, which is listed first and not counted, is counted once)."""
+    args = ["du", "-sk"] + (["--apparent-size"] if apparent else []) + ([str(first)] if first else []) \
+        + [str(p) for p in paths]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout.splitlines()
+    sizes = [int(l.split("\t", 1)[0]) for l in out]
+    return sum(sizes[1:] if first else sizes)
+
+
+def linked_files(paths: list[Path]) -> tuple[int, int]:
+    files = linked = 0
+    for p in paths:
+        for dirpath, _, names in os.walk(p):
+            for n in names:
+                st = os.lstat(os.path.join(dirpath, n))
+                if not os.path.islink(os.path.join(dirpath, n)):
+                    files += 1
+                    linked += st.st_nlink > 1
+    return files, linked
+
+
+def case_g(b: Bench, c: Case) -> None:
+    p = b.full_copy()
+    sets = {"xtask venvs (projects/*/.venv)": [p / "projects" / n / ".venv" for n in SAMPLE],
+            "baseline venvs (.baseline/venvs/*)": [p / ".baseline" / "venvs" / n for n in SAMPLE]}
+    rows = []
+    for label, venvs in sets.items():
+        alone = sum(du([v]) for v in venvs) / 1024
+        together = du(venvs) / 1024
+        beyond_uv = du(venvs, first=UV_CACHE) / 1024
+        apparent = sum(du([v], apparent=True) for v in venvs) / 1024
+        files, linked = linked_files(venvs)
+        rows.append(f"| {label} | {alone:.1f} MB | {together:.1f} MB | {beyond_uv:.1f} MB | {apparent:.1f} MB | "
+                    f"{linked} of {files} |")
+    c.extra += [
+        "| venvs | `du -sk` per venv, summed | `du -sk` all six at once | ... beyond the uv cache | "
+        "`du -sk --apparent-size` per venv, summed | files with more than one link |",
+        "|---|---:|---:|---:|---:|---:|", *rows, "",
+        f"Caches, shared by every repository on the machine: uv cache {du([UV_CACHE]) / 1024:.1f} MB, pip cache "
+        f"{du([PIP_CACHE]) / 1024:.1f} MB (`du -sk`; the bench's own caches, {UV_CACHE.relative_to(REPO)} and "
+        f"{PIP_CACHE.relative_to(REPO)}, which also hold the scale repos' packages).",
+    ]
+    c.notes += [
+        "How to read it: `du -sk` counts disk blocks, and a file with several hard links once per invocation. "
+        "*Per venv, summed* is what each venv weighs if you look at it alone (what `du` of one project shows). "
+        "*All six at once* counts a file shared by hard links between venvs once. *Beyond the uv cache* lists the "
+        "uv cache first in the same `du`, so a file hard-linked from the cache counts zero: the disk the venvs "
+        "really add on this machine while the cache exists. *Apparent size* is the bytes of the files, links or "
+        "not (what a copy or an archive of the venvs would weigh).",
+        "uv installs by hard-linking from its cache (same filesystem here); the .pyc files it compiles are "
+        "written per venv, so they are not shared. pip copies every file into each venv; its cache keeps "
+        "wheels and HTTP responses, not unpacked files, so nothing is shared.",
+        "The two sets do not hold quite the same packages: the xtask's locks are universal (e.g. numpy under "
+        "markers) and sync exactly; the baseline installs what pip-compile pinned for this machine, plus pip and "
+        "(3.11's ensurepip) setuptools in each venv.",
+    ]
+
+
+def case_f(b: Bench, c: Case) -> None:
+    p = b.full_copy()
+    has_update_base = "update-base" in b.r.xtask(["help"], BENCH).out
+    xt = "xtask update-base" if has_update_base else "xtask lock + xtask setup-envs"
+    c.metric(xt, f"cd <copy> && echo '{BASE_EDIT}' >> _meta/requirements/base.in && "
+             + ("xtask update-base" if has_update_base else "xtask lock && xtask setup-envs"))
+    c.metric("baseline compile + install", "bench/baseline/setup_all_envs.sh <copy> all")
+    c.ratios.append(("baseline / xtask", "baseline compile + install", xt))
+    golden = b.work / "f-golden"
+    b.r.run(["cp", "-a", p, golden], b.work)
+    moved = ""
+    for i, rec in enumerate(b.iterations()):
+        if i:
+            shutil.rmtree(p)
+            b.r.run(["cp", "-a", golden, p], b.work)
+        with open(p / "_meta" / "requirements" / "base.in", "a") as f:
+            f.write(BASE_EDIT + "\n")
+        if has_update_base:
+            d = b.r.xtask(["update-base"], p)
+            seconds, err, out = d.seconds, d.err, d.out
+        else:
+            d1, d2 = b.r.xtask(["lock"], p), b.r.xtask(["setup-envs"], p)
+            seconds, err, out = d1.seconds + d2.seconds, d1.err + d2.err, d1.out + d2.out
+        if count(err, "Locked") != b.lock_count or count(err, "Synced") != len(SAMPLE):
+            raise BenchError(f"expected {b.lock_count} locks and {len(SAMPLE)} syncs:\n{err}")
+        moved = "; ".join(l.strip() for l in out.splitlines() if "pytest-timeout" in l or "pytest_timeout" in l)
+        c.add(xt, seconds, rec)
+        c.add("baseline compile + install", b.r.script("setup_all_envs.sh", p, "all").seconds, rec)
+        for root in [p / "projects" / n / ".venv" for n in SAMPLE] + [p / ".baseline" / "venvs" / n for n in SAMPLE]:
+            if not list(root.glob("lib/python*/site-packages/pytest_timeout*")):
+                raise BenchError(f"{root} did not get pytest-timeout")
+    b.drop(golden)
+    c.notes += [
+        f"Each run starts from the same state (fresh locks, both sets of venvs synced; restored with `cp -a` at "
+        f"the same path, untimed), appends `{BASE_EDIT}` to base.in, then runs each side; every venv of both "
+        "sets was checked to have pytest-timeout afterwards.",
+        f"The xtask re-locked all {b.lock_count} locks and resynced {len(SAMPLE)} venvs; its table of moves said: "
+        f"`{moved or '(no pytest-timeout row)'}`.",
+        "The baseline re-runs its whole script: every pip-compile, then `pip install -r` (adds the new package "
+        "to the existing venv) and `pip install -e` (rebuilds every editable) per project.",
+    ]
+
+
+def case_scale(b: Bench) -> Case:
+    c = Case("scale", "Scale: synthetic monorepos of N projects",
+             "`bench/gen_monorepo.py N SEED DIR` makes N tiny projects (each depends on 0-3 earlier ones; one "
+             "base layer, `pytest>=8`). Locks and venvs are made once per N with `xtask setup-envs` (untimed, "
+             f"cached in {SCALE_DIR.relative_to(REPO)}/); then, with everything fresh, each command is timed "
+             "with the repository as the working directory.")
+    gen_sha = hashlib.sha256(GEN.read_bytes() + (REPO / "_meta" / "monorepo.toml").read_bytes()).hexdigest()[:16]
+    rows = []
+    for n in b.opts.scale:
+        log(f"scale N={n}")
+        repo = SCALE_DIR / f"n{n}-seed{b.opts.seed}"
+        marker = repo / ".bench-gen.json"
+        meta = json.loads(marker.read_text()) if marker.is_file() else {}
+        if meta.get("gen") != gen_sha:
+            shutil.rmtree(repo, ignore_errors=True)
+            b.r.run([sys.executable, GEN, n, b.opts.seed, repo], BENCH)
+            meta = {"gen": gen_sha, "n": n, "seed": b.opts.seed}
+            marker.write_text(json.dumps(meta))
+        log(f"  preparing locks and venvs for N={n} (untimed; slow the first time)")
+        d = b.r.xtask(["setup-envs"], repo, timeout=None)
+        if count(d.err, "Locked") or count(d.err, "Synced"):
+            meta["prepared"] = {"seconds": round(d.seconds, 1), "locked": count(d.err, "Locked"),
+                                "synced": count(d.err, "Synced"), "binary": b.binary_sha}
+            marker.write_text(json.dumps(meta))
+        names = {k: f"N={n}: {k}" for k in ["graph", "lock --check", "lock --check (in-process)",
+                                             "setup-envs (wall)", "setup-envs (in-process)"]}
+        c.metric(names["graph"], "cd <repo> && xtask graph")
+        c.metric(names["lock --check"], "cd <repo> && xtask lock --check")
+        c.metric(names["lock --check (in-process)"], "(its `Checked … (Nms)` line)")
+        c.metric(names["setup-envs (wall)"], "cd <repo> && xtask setup-envs")
+        c.metric(names["setup-envs (in-process)"], "(its `Fresh … (Nms)` line)")
+        for rec in b.iterations():
+            d = b.r.xtask(["graph"], repo)
+            if len(d.out.splitlines()) != n:
+                raise BenchError(f"xtask graph printed {len(d.out.splitlines())} lines for N={n}")
+            c.add(names["graph"], d.seconds, rec)
+            d = b.r.xtask(["lock", "--check"], repo)
+            c.add(names["lock --check"], d.seconds, rec)
+            c.add(names["lock --check (in-process)"], parse_elapsed(d.err, CHECKED), rec)
+            d = b.r.xtask(["setup-envs"], repo)
+            c.add(names["setup-envs (wall)"], d.seconds, rec)
+            c.add(names["setup-envs (in-process)"], parse_elapsed(d.err, FRESH_ENVS), rec)
+        med = {k: c.median(v) for k, v in names.items()}
+        prep = meta.get("prepared")
+        rows.append(f"| {n} | {fmt_s(med['graph'])} | {fmt_s(med['lock --check'])} | "
+                    f"{fmt_s(med['setup-envs (wall)'])} | {fmt_s(med['setup-envs (in-process)'])} | "
+                    f"{med['graph'] / n * 1e6:.0f} µs | {med['lock --check'] / n * 1e6:.0f} µs | "
+                    f"{med['setup-envs (wall)'] / n * 1e6:.0f} µs | "
+                    + (f"{prep['seconds']:.0f} s ({prep['locked']} locks, {prep['synced']} venvs)" if prep else "-")
+                    + " |")
+    c.extra += [
+        "Medians (the table above has min and max); *per project* = median / N.", "",
+        "| N | graph | lock --check | setup-envs (fresh, wall) | setup-envs (in-process) | graph per project | "
+        "lock --check per project | setup-envs per project | one-off: locks + venvs from nothing |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|", *rows, "",
+        "The last column is one `xtask setup-envs` run that made every lock and venv (warm uv cache), timed when "
+        "the repo was generated; it is one sample, from whichever run generated the repo.",
+    ]
+    c.notes += [
+        "`affected` (which projects an edit touches) is not implemented in the xtask yet: not measured.",
+        "Wall times include process start and loading the workspace (reading N pyprojects); the in-process "
+        "figures start after that load. "
+        "`lock --check` also reads every lock and lists every venv's site-packages (drift), "
+        "`setup-envs` reads every lock, stamp and site-packages.",
+    ]
+    return c
+
+
+def case_cold(b: Bench) -> Case:
+    c = Case("cold", "Cold build of the xtask",
+             "The first `cargo xtask …` on a fresh clone compiles the xtask and its dependencies: "
+             "`cargo build -p xtask` into an empty target dir (the crates are already downloaded in "
+             "~/.cargo/registry; the OS file cache is warm after the first run).")
+    c.metric("cargo build -p xtask (clean target dir)", "cd /work/main && cargo build -p xtask --target-dir <empty dir>")
+    for i, rec in enumerate(b.iterations()):
+        t = b.work / f"cold-target-{i}"
+        c.add("cargo build -p xtask (clean target dir)", b.r.run(["cargo", "build", "-p", "xtask", "--target-dir", t],
+                                                                 REPO).seconds, rec)
+        shutil.rmtree(t, ignore_errors=True)
+    t = b.work / "cold-timings"
+    d = b.r.run(["cargo", "build", "-p", "xtask", "--timings", "--target-dir", t], REPO)
+    html = t / "cargo-timings" / "cargo-timing.html"
+    shutil.copy2(html, TIMING_HTML)
+    shutil.rmtree(t, ignore_errors=True)
+    units = parse_timings(TIMING_HTML.read_text())
+    total = re.search(r"Finished .* in ([\d.]+)s", d.err)
+    c.extra += [f"`cargo build -p xtask --timings` (one more cold build{', ' + total.group(1) + ' s' if total else ''}"
+                f", {len(units)} units) — the slowest units; full report: {TIMING_HTML.relative_to(REPO)}", "",
+                "| unit | version | target | seconds |", "|---|---|---|---:|"]
+    for u in sorted(units, key=lambda u: -u["duration"])[:12]:
+        c.extra.append(f"| {u['name']} | {u['version']} | {u.get('target', '').strip() or 'lib'} | "
+                       f"{u['duration']:.2f} |")
+    c.notes.append(f"Profile: dev (what `cargo xtask` builds), {os.cpu_count()} cores.")
+    return c
+
+
+def parse_timings(html: str) -> list[dict]:
+    start = html.find("UNIT_DATA")
+    if start < 0:
+        raise BenchError("no UNIT_DATA in cargo-timing.html")
+    units, _ = json.JSONDecoder().raw_decode(html[html.index("[", start):])
+    return units
+
+
+# ---------------------------------------------------------------------------------------
+# The report
+
+
+def write_results(b: Bench, path: Path, started: datetime.datetime, finished: bool) -> None:
+    o = b.opts
+    cmdline = "python3 bench/run.py" + ("".join(f" {shlex.quote(a)}" for a in sys.argv[1:]))
+    minutes = (time.monotonic() - T0) / 60
+    out = ["# Benchmark results", "",
+           f"Generated by `{cmdline}` on {started:%Y-%m-%d %H:%M} UTC, in {minutes:.1f} min"
+           + ("" if finished else " (**incomplete: the run was still going or stopped**)") + ".", ""]
+    if o.quick or o.runs < 5:
+        out += [f"**Quick run ({o.runs} run(s), {o.warmup} warm-up): a smoke test of the suite, not numbers to "
+                "quote.** The full run is `python3 bench/run.py` on a quiet machine.", ""]
+    out += ["## Machine and tools", "", "| | |", "|---|---|"]
+    out += [f"| {k} | {v} |" for k, v in b.info.items()]
+    out += ["", "## Method", "",
+            f"- Each case: {o.warmup} warm-up run(s), then {o.runs} recorded run(s); median, min and max of the "
+            "recorded ones. Ratios divide medians of this same run. Variants of a case alternate within each run.",
+            f"- `xtask` is {XTASK.relative_to(REPO)}, a copy of target/debug/xtask built by `cargo build -p xtask` "
+            "at the start (a dev build, what `cargo xtask` runs), with `-j` left at its default (the CPU count).",
+            f"- `<copy>` is a fresh copy of the sample monorepo (_meta/monorepo.toml, the requirements' .in and "
+            ".txt, projects/* without .venv, caches or bytecode) in a temp folder; commands run with it as the "
+            "working directory, so the xtask finds it as its root.",
+            f"- Every command runs with `PATH={TOOLS_BIN.relative_to(REPO)}:$PATH` (uv {b.uv_pin}, pip-compile "
+            f"and pip-sync from the tool venv {TOOLS.relative_to(REPO)}, so the xtask uses uv from PATH and never "
+            f"bootstraps), `UV_CACHE_DIR={UV_CACHE.relative_to(REPO)}`, `PIP_CACHE_DIR="
+            f"{PIP_CACHE.relative_to(REPO)}`"
+            + (f", and without {', '.join(b.removed_env)}" if b.removed_env else "") + ".",
+            "- The baseline (bench/baseline/setup_all_envs.sh, test_all.sh) is the hand-written script sprawl "
+            "for the same six projects; it writes only under `<copy>/.baseline/`. Its venvs use the interpreter "
+            "the xtask picks (`BASELINE_PYTHON`).",
+            "- Timings are wall-clock times of the whole process (Python's `time.perf_counter` around "
+            "`subprocess.run`); *in-process* figures are what the xtask prints about itself.",
+            ]
+    out += [f"- {n}" for n in b.notes]
+    out += ["", "## Results", ""]
+    for case in b.cases:
+        out += render_case(case)
+    out += ["## Not measured", "",
+            "- `xtask affected`: not implemented in the xtask yet.", ""]
+    path.write_text("\n".join(out))
+    raw = {"args": vars(o) | {"workdir": str(o.workdir), "output": str(o.output)}, "info": b.info,
+           "cases": [{"key": c.key, "error": c.error,
+                      "metrics": {m.name: m.samples for m in c.metrics.values()}} for c in b.cases]}
+    (CACHE / "results.json").write_text(json.dumps(raw, indent=1))
+
+
+# ---------------------------------------------------------------------------------------
+
+
+CASES = {
+    "a": ("Compile all locks from scratch", case_a,
+          "No `.txt` in _meta/requirements (the xtask) / no `.baseline/` (the baseline); warm caches."),
+    "b": ("Lock when every lock is fresh", case_b,
+          "Committed, fresh locks; nothing to compile. The baseline has its compiled files from a previous run."),
+    "c": ("Set up every env: warm package cache, no venvs", case_c,
+          "Fresh locks; every venv deleted before each variant; caches warmed before the cases."),
+    "d": ("Set up when everything is fresh", case_d,
+          "Fresh locks and venvs: the xtask should read a few files and start no process."),
+    "e": ("Test all", case_e,
+          "Fresh envs; every suite of the sample. The xtask schedules suites on the graph, in parallel; the "
+          "baseline runs them one after the other."),
+    "g": ("Disk used by the venvs", case_g,
+          "Both sets of venvs of the sample, measured once (no timing)."),
+    "f": ("Update the base after a one-line edit of base.in", case_f,
+          f"Fresh locks, both sets of venvs synced; then `{BASE_EDIT}` appended to _meta/requirements/base.in."),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Benchmarks of cargo xtask; writes bench/RESULTS.md.")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke test: 1 run, no warm-up, N up to 100 (unless given explicitly)")
+    parser.add_argument("--runs", type=int, help="recorded runs per case (default 5; --quick: 1)")
+    parser.add_argument("--warmup", type=int, help="warm-up runs per case, not recorded (default 1; --quick: 0)")
+    parser.add_argument("--scale", help="comma-separated N for the scale case (default 10,100,500,1000; "
+                                        "--quick: 10,100); empty to skip it")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic monorepos (default 1)")
+    parser.add_argument("--cases", default="a,b,c,d,e,g,f,scale,cold",
+                        help="which cases to run, comma-separated (default: all: a,b,c,d,e,g,f,scale,cold)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where the temp copies go (default: the "
+                                                                    "system temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp copies")
+    parser.add_argument("--no-cache-warmup", action="store_true",
+                        help="skip warming the caches before the cases (only to develop the suite: the "
+                             "numbers then include downloads)")
+    parser.add_argument("--output", type=Path, default=BENCH / "RESULTS.md", help="default bench/RESULTS.md")
+    opts = parser.parse_args()
+    opts.runs = opts.runs if opts.runs is not None else (1 if opts.quick else 5)
+    opts.warmup = opts.warmup if opts.warmup is not None else (0 if opts.quick else 1)
+    if opts.scale is None:
+        opts.scale = "10,100" if opts.quick else "10,100,500,1000"
+    opts.scale = [int(x) for x in opts.scale.split(",") if x.strip()]
+    if opts.runs < 1:
+        parser.error("--runs must be at least 1")
+    wanted = [c.strip() for c in opts.cases.split(",") if c.strip()]
+    unknown = set(wanted) - set(CASES) - {"scale", "cold"}
+    if unknown:
+        parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
+    if not opts.scale and "scale" in wanted:
+        wanted.remove("scale")
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    b = Bench(opts)
+    log(f"working in {b.work}")
+    failed = False
+    completed = False
+    try:
+        b.ensure_tools()
+        log("building the xtask")
+        b.build_xtask()
+        b.collect_info()
+        b.make_template()
+        if set(wanted) & set(CASES):
+            if opts.no_cache_warmup:
+                b.template_bl = b.copy("template-bl")
+                b.r.script("setup_all_envs.sh", b.template_bl, "compile")
+                b.notes.append("**Caches not warmed before the cases (--no-cache-warmup).**")
+            else:
+                b.warm_caches()
+        for key in [k for k in CASES if k in wanted] + [k for k in ("scale", "cold") if k in wanted]:
+            log(f"case {key}")
+            start = time.perf_counter()
+            if key in CASES:
+                title, fn, what = CASES[key]
+                case = Case(key, title, what)
+                b.cases.append(case)
+                try:
+                    fn(b, case)
+                except Exception as err:  # noqa: BLE001 - one failed case must not hide the others
+                    case.error = f"{err}\n\n{traceback.format_exc(limit=3)}"
+                    failed = True
+                    log(f"case {key} FAILED: {str(err)[:500]}")
+            else:
+                try:
+                    case = case_scale(b) if key == "scale" else case_cold(b)
+                except Exception as err:  # noqa: BLE001
+                    case = Case(key, {"scale": "Scale: synthetic monorepos of N projects",
+                                      "cold": "Cold build of the xtask"}[key], "")
+                    case.error = f"{err}\n\n{traceback.format_exc(limit=3)}"
+                    failed = True
+                    log(f"case {key} FAILED: {str(err)[:500]}")
+                b.cases.append(case)
+            case.seconds = time.perf_counter() - start
+            log(f"case {key} took {case.seconds:.0f} s")
+            write_results(b, opts.output, started, finished=False)
+        completed = True
+    finally:
+        write_results(b, opts.output, started, finished=completed)
+        if not opts.keep:
+            shutil.rmtree(b.work, ignore_errors=True)
+    log(f"wrote {opts.output} ({(time.monotonic() - T0) / 60:.1f} min)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
