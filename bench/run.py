@@ -624,8 +624,9 @@ def case_c(b: Bench, c: Case) -> None:
         "The baseline makes each venv with `python -m venv` (pip bundled by ensurepip), `pip install -r` its "
         "compiled file, then `pip install -e` the project and its local dependencies (each editable built in "
         "an isolated build env with uv_build).",
-        "Bytecode: the xtask and the first uv sequence compile .pyc for every installed module "
-        "(`--compile-bytecode`), as pip does by default; the no-bytecode line shows what that part costs.",
+        "Bytecode: pip and the first uv sequence compile .pyc for every installed module at install time; "
+        "the xtask does not (its test runs compile what they import, once, into the venv), like the "
+        "no-bytecode uv sequence, which shows what that part costs.",
     ]
 
 
@@ -746,8 +747,8 @@ def case_g(b: Bench, c: Case) -> None:
         "uv cache first in the same `du`, so a file hard-linked from the cache counts zero: the disk the venvs "
         "really add on this machine while the cache exists. *Apparent size* is the bytes of the files, links or "
         "not (what a copy or an archive of the venvs would weigh).",
-        "uv installs by hard-linking from its cache (same filesystem here); the .pyc files it compiles are "
-        "written per venv, so they are not shared. pip copies every file into each venv; its cache keeps "
+        "uv installs by hard-linking from its cache (same filesystem here); the xtask compiles no .pyc at "
+        "install time (test runs add the ones they import, per venv). pip copies every file into each venv; its cache keeps "
         "wheels and HTTP responses, not unpacked files, so nothing is shared.",
         "The two sets do not hold quite the same packages: the xtask's locks are universal (e.g. numpy under "
         "markers) and sync exactly; the baseline installs what pip-compile pinned for this machine, plus pip and "
