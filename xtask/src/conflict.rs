@@ -34,10 +34,9 @@ pub fn explain(ws: &Workspace, plan: &[LockSpec], ix: usize, uv_output: &str) ->
         for a in &asked {
             let Some(pinned) = layer_pins.get(&a.name) else { continue };
             // Unmet when no version the layer pins (under any marker) meets the requirement.
-            let met = pinned
+            let unmet = pinned
                 .split(crate::lock::PIN_SEPARATOR)
-                .map(|p| Version::parse(p).and_then(|v| satisfies(&v, &a.specifiers)));
-            let unmet = met.clone().all(|m| m == Some(false));
+                .all(|p| Version::parse(p).and_then(|v| satisfies(&v, &a.specifiers)) == Some(false));
             if unmet && !findings.iter().any(|f: &String| f.contains(&a.requirement)) {
                 let layer_name = &ws.layers[layer].name;
                 findings.push(format!(

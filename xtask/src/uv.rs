@@ -23,7 +23,19 @@ pub struct Uv {
 impl Uv {
     /// The pinned uv: already bootstrapped, else on PATH at that version, else bootstrapped
     /// now (once) with `python3 -m venv` and `pip install uv==VERSION`.
+    /// Found once per process: a command that both locks and syncs asks twice.
     pub fn locate(root: &Utf8Path, version: &str) -> Result<Uv> {
+        static FOUND: std::sync::Mutex<Option<(Utf8PathBuf, String, Uv)>> = std::sync::Mutex::new(None);
+        let mut found = FOUND.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, _, uv)) = found.as_ref().filter(|(r, v, _)| r == root && v == version) {
+            return Ok(uv.clone());
+        }
+        let uv = Uv::find_or_bootstrap(root, version)?;
+        *found = Some((root.to_owned(), version.to_owned(), uv.clone()));
+        Ok(uv)
+    }
+
+    fn find_or_bootstrap(root: &Utf8Path, version: &str) -> Result<Uv> {
         let tools = root.join(TOOLS_DIR).join(format!("uv-{version}"));
         let bootstrapped = venv::executable(&tools, "uv");
         if bootstrapped.is_file() {
