@@ -24,12 +24,17 @@ Commands:
                                          print what moved, resync every venv.
   setup-envs [-p PROJECT]... [-j N]      Create or sync each env's venv exactly to its lock
                                          (locking first where needed); skip fresh ones.
-  test-all [-j N] [--keep-going] [-- PYTEST_ARGS]
+  test-all [-j N] [--keep-going] [--affected] [--since REF] [-- PYTEST_ARGS]
                                          Set up, then run every project's pytest suite in its own
                                          venv, dependencies first, independent ones in parallel.
+                                         --affected: only the projects `affected` lists.
   test PROJECT [-- PYTEST_ARGS]          Set up, then run one project's suite.
   export PROJECT [--format requirements|pylock] [-o FILE]
                                          Write a project's env resolution for use outside the repo.
+  affected [--since REF]                 List the projects touched by the changes since the
+                                         merge base of REF and HEAD (uncommitted ones included),
+                                         and their dependants. REF defaults to origin/HEAD, or to
+                                         origin/$GITHUB_BASE_REF in a pull request's CI run.
   graph [--format text|dot]              Print the project graph.
   help                                   Print this help.
 
@@ -38,14 +43,45 @@ A PROJECT is a member's folder name (or its package name). -j defaults to the nu
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Lock { check: bool, upgrade: Upgrade, names: Vec<String>, jobs: Option<usize> },
+    Lock {
+        check: bool,
+        upgrade: Upgrade,
+        names: Vec<String>,
+        jobs: Option<usize>,
+    },
     Check,
-    UpdateBase { upgrade: Upgrade, no_sync: bool, jobs: Option<usize> },
-    SetupEnvs { projects: Vec<String>, jobs: Option<usize> },
-    TestAll { jobs: Option<usize>, keep_going: bool, pytest_args: Vec<String> },
-    Test { project: String, pytest_args: Vec<String> },
-    Export { project: String, format: ExportFormat, output: Option<String> },
-    Graph { format: GraphFormat },
+    UpdateBase {
+        upgrade: Upgrade,
+        no_sync: bool,
+        jobs: Option<usize>,
+    },
+    SetupEnvs {
+        projects: Vec<String>,
+        jobs: Option<usize>,
+    },
+    /// `affected`: only the suites of the projects changed since a ref (`since`, or the default).
+    TestAll {
+        jobs: Option<usize>,
+        keep_going: bool,
+        affected: bool,
+        since: Option<String>,
+        pytest_args: Vec<String>,
+    },
+    Test {
+        project: String,
+        pytest_args: Vec<String>,
+    },
+    Export {
+        project: String,
+        format: ExportFormat,
+        output: Option<String>,
+    },
+    Affected {
+        since: Option<String>,
+    },
+    Graph {
+        format: GraphFormat,
+    },
     Help,
 }
 
@@ -83,6 +119,8 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
     let mut output = None;
     let mut export_format = ExportFormat::Requirements;
     let mut keep_going = false;
+    let mut affected = false;
+    let mut since = None;
     let mut jobs = None;
     let mut projects = Vec::new();
     let mut positional = Vec::new();
@@ -117,6 +155,8 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             }
             ("setup-envs", Short('p') | Long("project")) => projects.push(parser.value()?.string()?),
             ("test-all", Long("keep-going")) => keep_going = true,
+            ("test-all", Long("affected")) => affected = true,
+            ("test-all" | "affected", Long("since")) => since = Some(parser.value()?.string()?),
             ("graph", Long("format")) => {
                 format = match parser.value()?.string()?.as_str() {
                     "text" => GraphFormat::Text,
@@ -147,7 +187,9 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             None => return Err(hinted("`export` needs a project", "run `cargo xtask export PROJECT`")),
         },
         "setup-envs" => Command::SetupEnvs { projects, jobs },
-        "test-all" => Command::TestAll { jobs, keep_going, pytest_args },
+        // --since alone means --affected: there is nothing else to compare for.
+        "test-all" => Command::TestAll { jobs, keep_going, affected: affected || since.is_some(), since, pytest_args },
+        "affected" => Command::Affected { since },
         "test" => match positional.pop() {
             Some(project) => Command::Test { project, pytest_args },
             None => {
@@ -202,6 +244,26 @@ mod tests {
             Command::SetupEnvs { projects: vec!["web".into(), "model".into()], jobs: Some(3) }
         );
         assert_eq!(parse_strs(&["graph", "--format", "dot"]).unwrap(), Command::Graph { format: GraphFormat::Dot });
+        assert_eq!(parse_strs(&["affected"]).unwrap(), Command::Affected { since: None });
+        assert_eq!(
+            parse_strs(&["affected", "--since", "main"]).unwrap(),
+            Command::Affected { since: Some("main".into()) }
+        );
+    }
+
+    #[test]
+    fn test_all_takes_affected_and_since_implies_it() {
+        let test_all = |affected, since: Option<&str>| Command::TestAll {
+            jobs: None,
+            keep_going: false,
+            affected,
+            since: since.map(Into::into),
+            pytest_args: vec![],
+        };
+        assert_eq!(parse_strs(&["test-all"]).unwrap(), test_all(false, None));
+        assert_eq!(parse_strs(&["test-all", "--affected"]).unwrap(), test_all(true, None));
+        assert_eq!(parse_strs(&["test-all", "--since", "v1"]).unwrap(), test_all(true, Some("v1")));
+        assert!(parse_strs(&["affected", "--affected"]).is_err());
     }
 
     #[test]
@@ -211,6 +273,8 @@ mod tests {
             Command::TestAll {
                 jobs: None,
                 keep_going: true,
+                affected: false,
+                since: None,
                 pytest_args: vec!["-k".into(), "slow".into(), "--".into(), "-x".into()]
             }
         );

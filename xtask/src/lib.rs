@@ -3,6 +3,7 @@
 //! `main.rs` parses the command line and dispatches to `commands/`; everything a command
 //! needs is here, loaded once into a [`Workspace`]. The top-level `tests/` harness reuses it.
 
+pub mod affected;
 pub mod commands;
 pub mod config;
 pub mod conflict;

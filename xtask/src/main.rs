@@ -48,9 +48,16 @@ fn run(command: Command) -> Result<()> {
             commands::export::run(&ws, &project, format, output.as_deref(), commands::default_jobs())
         }
         Command::SetupEnvs { projects, jobs: j } => commands::setup_envs::run(&ws, &projects, jobs(j)),
-        Command::TestAll { jobs: j, keep_going, pytest_args } => {
-            let all: Vec<usize> = (0..ws.members.len()).collect();
-            test_all::run(&ws, &all, &test_all::Options { jobs: jobs(j), keep_going, pytest_args })
+        Command::TestAll { jobs: j, keep_going, affected, since, pytest_args } => {
+            let members: Vec<usize> = if affected {
+                commands::affected::select(&ws, &since.unwrap_or_else(xtask::affected::default_base))?
+            } else {
+                (0..ws.members.len()).collect()
+            };
+            test_all::run(&ws, &members, &test_all::Options { jobs: jobs(j), keep_going, pytest_args })
+        }
+        Command::Affected { since } => {
+            commands::affected::run(&ws, &since.unwrap_or_else(xtask::affected::default_base))
         }
         Command::Test { project, pytest_args } => {
             let member = ws.member(&project)?;

@@ -1,5 +1,6 @@
 //! One file per subcommand. Each borrows the loaded [`Workspace`](crate::Workspace).
 
+pub mod affected;
 pub mod check;
 pub mod export;
 pub mod graph;

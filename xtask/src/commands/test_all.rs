@@ -32,6 +32,10 @@ struct Suite {
 
 pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     let start = Instant::now();
+    if members.is_empty() {
+        ui::status("Finished", "nothing to test: no project selected");
+        return Ok(());
+    }
     let mut envs: Vec<usize> = members.iter().map(|&m| ws.members[m].env).collect();
     envs.sort_unstable();
     envs.dedup();

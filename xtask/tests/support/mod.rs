@@ -106,6 +106,31 @@ impl Repo {
         self.write(rel, &before.replacen(from, to, 1));
     }
 
+    /// Runs git in the repo (with a fixed identity, whatever the machine's config) and returns its stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=xtask e2e", "-c", "user.email=e2e@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {} failed:\n{}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Makes the repo a git repository on branch `main` with everything committed.
+    pub fn git_init(&self) {
+        self.write(".gitignore", ".venv\n_meta/.tools\n__pycache__/\n.pytest_cache/\n");
+        self.git(&["init", "--quiet", "--initial-branch=main"]);
+        self.commit("initial");
+    }
+
+    /// Commits every change in the working tree.
+    pub fn commit(&self, message: &str) {
+        self.git(&["add", "--all"]);
+        self.git(&["commit", "--quiet", "--allow-empty", "-m", message]);
+    }
+
     /// The pinned uv (through the shared tools folder), for poking at venvs by hand.
     pub fn uv(&self) -> PathBuf {
         self.path("_meta/.tools/uv-0.13.9/bin/uv")
@@ -127,6 +152,7 @@ impl Repo {
             .env("PATH", path)
             .env_remove("VIRTUAL_ENV")
             .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_BASE_REF")
             .output()
             .unwrap();
         Run {

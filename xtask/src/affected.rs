@@ -1,0 +1,226 @@
+//! Which projects a change touches: for `affected` and `test-all --affected`.
+//!
+//! Git lists the files changed since the merge base of a ref and HEAD, uncommitted and
+//! untracked ones included. A file inside a member's folder touches that member (the
+//! deepest one, if folders nest); a layer's `.in` or `.txt` touches every env on that layer;
+//! an env's lock touches its members; the config touches everything. Anything else (docs,
+//! the xtask, CI files) touches no project. Every dependant of a touched project is
+//! affected too, since its tests import it.
+
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::config::{CONFIG_PATH, REQUIREMENTS_DIR};
+use crate::error::hinted;
+use crate::exec::{self, Cmd};
+use crate::workspace::Workspace;
+
+/// Why a member is affected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Files in its folder changed: the first of them, and how many more.
+    Changed { file: Utf8PathBuf, more: usize },
+    /// A requirement file under its env changed: a layer's input or lock, or its env's lock.
+    Requirements(Utf8PathBuf),
+    /// `_meta/monorepo.toml` changed.
+    Config,
+    /// It depends on this affected member (an index into the workspace's members).
+    Depends(usize),
+}
+
+impl Reason {
+    pub fn describe(&self, ws: &Workspace) -> String {
+        match self {
+            Reason::Changed { file, more: 0 } => format!("{file} changed"),
+            Reason::Changed { file, more } => format!("{file} and {} changed", crate::ui::count(*more, "more file")),
+            Reason::Requirements(file) => format!("{file} changed"),
+            Reason::Config => format!("{CONFIG_PATH} changed"),
+            Reason::Depends(m) => format!("depends on {}", ws.members[*m].name),
+        }
+    }
+}
+
+/// Per member (in the workspace's order), why the changed `files` affect it, or `None`.
+/// `files` are relative to the workspace root.
+pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
+    let mut reasons: Vec<Option<Reason>> = vec![None; ws.members.len()];
+    let mark = |reasons: &mut Vec<Option<Reason>>, m: usize, reason: Reason| match (&mut reasons[m], reason) {
+        (Some(Reason::Changed { more, .. }), Reason::Changed { .. }) => *more += 1,
+        (slot @ None, reason) => *slot = Some(reason),
+        _ => {}
+    };
+    for file in files {
+        if file == CONFIG_PATH {
+            for m in 0..ws.members.len() {
+                mark(&mut reasons, m, Reason::Config);
+            }
+        } else if let Some(name) = requirement_stem(file) {
+            let layer = ws.layers.iter().position(|l| l.name == name);
+            for env in &ws.envs {
+                let on_layer = layer.is_some_and(|l| env.layers.contains(&l));
+                if on_layer || (env.name == name && file.extension() == Some("txt")) {
+                    for &m in &env.members {
+                        mark(&mut reasons, m, Reason::Requirements(file.clone()));
+                    }
+                }
+            }
+        } else if let Some(m) = owner(ws, file) {
+            mark(&mut reasons, m, Reason::Changed { file: file.clone(), more: 0 });
+        }
+    }
+    // Members are in dependency order, so one pass carries the mark to every dependant.
+    for m in 0..ws.members.len() {
+        if reasons[m].is_none()
+            && let Some(&dep) = ws.members[m].deps.iter().find(|&&d| reasons[d].is_some())
+        {
+            reasons[m] = Some(Reason::Depends(dep));
+        }
+    }
+    reasons
+}
+
+/// `base` for `_meta/requirements/base.in` or `base.txt`; `None` for any other file.
+fn requirement_stem(file: &Utf8Path) -> Option<&str> {
+    (file.parent()? == REQUIREMENTS_DIR && matches!(file.extension()?, "in" | "txt")).then(|| file.file_stem())?
+}
+
+/// The member whose folder holds `file`: the deepest, when member folders nest.
+fn owner(ws: &Workspace, file: &Utf8Path) -> Option<usize> {
+    (0..ws.members.len())
+        .filter(|&m| file.starts_with(&ws.members[m].dir))
+        .max_by_key(|&m| ws.members[m].dir.as_str().len())
+}
+
+/// The ref to compare against when none is given: the pull request's base branch in GitHub
+/// Actions, else the remote's default branch.
+pub fn default_base() -> String {
+    match std::env::var("GITHUB_BASE_REF") {
+        Ok(branch) if !branch.is_empty() => format!("origin/{branch}"),
+        _ => "origin/HEAD".to_owned(),
+    }
+}
+
+/// The files changed between the merge base of `base` and HEAD and the working tree,
+/// untracked ones included, relative to `root`. Renames count as a deletion and an addition,
+/// so both folders are touched.
+pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
+    let git = |args: &[&str]| Cmd::new("git", root).args(args);
+    let inside = exec::capture(&git(&["rev-parse", "--is-inside-work-tree"]))?;
+    if !inside.success {
+        return Err(hinted(
+            format!("{root} is not in a git repository, so there are no changes to compare"),
+            "run `git init` and commit, or run `cargo xtask test-all` without --affected",
+        ));
+    }
+    let commit = format!("{base}^{{commit}}");
+    if !exec::capture(&git(&["rev-parse", "--verify", "--quiet", &commit]))?.success {
+        return Err(hinted(
+            format!("git knows no commit `{base}` to compare against"),
+            "pass --since with a branch, tag or commit; in a shallow CI checkout, fetch the base first \
+             (`git fetch origin main`, or actions/checkout with fetch-depth: 0)",
+        ));
+    }
+    let merge_base = exec::capture(&git(&["merge-base", &commit, "HEAD"]))?;
+    if !merge_base.success {
+        return Err(hinted(
+            format!("`{base}` and HEAD have no common ancestor that git can see"),
+            "in a shallow clone, fetch more history (`git fetch --unshallow`, or fetch-depth: 0)",
+        ));
+    }
+    let merge_base = merge_base.output.trim();
+    let diff = exec::run_ok(&git(&["diff", "--name-only", "--no-renames", "--relative", "-z", merge_base]))
+        .context("cannot list the changed files")?;
+    let untracked = exec::run_ok(&git(&["ls-files", "--others", "--exclude-standard", "-z"]))
+        .context("cannot list the untracked files")?;
+    let mut files: Vec<Utf8PathBuf> =
+        diff.output.split('\0').chain(untracked.output.split('\0')).filter(|f| !f.is_empty()).map(Into::into).collect();
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Utf8Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// `a` <- `b` <- `c` (c opts into the `http` layer), `d` alone; `e` and `f` share the env `pair`.
+    fn workspace() -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
+        write(
+            &root,
+            CONFIG_PATH,
+            "[monorepo]\nmembers = [\"p/*\"]\npython = \"3.11\"\nuv = \"0.13.9\"\n\n[layers.http]\n",
+        );
+        write(&root, "_meta/requirements/base.in", "pytest\n");
+        write(&root, "_meta/requirements/http.in", "httpx\n");
+        for (name, deps, extra) in [
+            ("a", "", ""),
+            ("b", "\"a\"", ""),
+            ("c", "\"b\"", "[tool.monorepo]\nlayers = [\"http\"]\n"),
+            ("d", "", ""),
+            ("e", "", "[tool.monorepo]\nenv = \"pair\"\n"),
+            ("f", "", "[tool.monorepo]\nenv = \"pair\"\n"),
+        ] {
+            write(
+                &root,
+                &format!("p/{name}/pyproject.toml"),
+                &format!("[project]\nname = \"{name}\"\ndependencies = [{deps}]\n{extra}"),
+            );
+        }
+        let ws = Workspace::load(&root).unwrap();
+        (dir, ws)
+    }
+
+    fn affected(ws: &Workspace, files: &[&str]) -> Vec<String> {
+        let files: Vec<Utf8PathBuf> = files.iter().map(Into::into).collect();
+        of_files(ws, &files)
+            .iter()
+            .enumerate()
+            .filter_map(|(m, r)| Some(format!("{}: {}", ws.members[m].name, r.as_ref()?.describe(ws))))
+            .collect()
+    }
+
+    #[test]
+    fn a_project_file_affects_it_and_its_dependants_in_order() {
+        let (_dir, ws) = workspace();
+        assert_eq!(
+            affected(&ws, &["p/a/src/a/core.py", "p/a/tests/test_a.py"]),
+            ["a: p/a/src/a/core.py and 1 more file changed", "b: depends on a", "c: depends on b"]
+        );
+        assert_eq!(affected(&ws, &["p/c/README.md"]), ["c: p/c/README.md changed"]);
+        assert_eq!(affected(&ws, &["p/e/x.py"]), ["e: p/e/x.py changed"], "a shared env is no dependency");
+    }
+
+    #[test]
+    fn requirement_files_affect_the_envs_on_them() {
+        let (_dir, ws) = workspace();
+        let everyone =
+            |why: &str| -> Vec<String> { ["a", "b", "c", "d", "e", "f"].map(|m| format!("{m}: {why}")).into() };
+        assert_eq!(affected(&ws, &["_meta/requirements/base.in"]), everyone("_meta/requirements/base.in changed"));
+        assert_eq!(affected(&ws, &[CONFIG_PATH]), everyone("_meta/monorepo.toml changed"));
+        assert_eq!(affected(&ws, &["_meta/requirements/http.txt"]), ["c: _meta/requirements/http.txt changed"]);
+        assert_eq!(
+            affected(&ws, &["_meta/requirements/pair.txt"]),
+            ["e: _meta/requirements/pair.txt changed", "f: _meta/requirements/pair.txt changed"]
+        );
+        assert_eq!(
+            affected(&ws, &["_meta/requirements/b.txt"]),
+            ["b: _meta/requirements/b.txt changed", "c: depends on b"]
+        );
+    }
+
+    #[test]
+    fn files_outside_projects_and_requirements_affect_nothing() {
+        let (_dir, ws) = workspace();
+        let none: [&str; 0] = [];
+        assert_eq!(affected(&ws, &["README.md", "xtask/src/main.rs", "_meta/docs/x.md", "p/ab/x.py", "p"]), none);
+        assert_eq!(affected(&ws, &["_meta/requirements/b.in", "_meta/requirements/nested/base.in"]), none);
+    }
+}
