@@ -133,6 +133,8 @@ def parse_elapsed(text: str, pattern: str) -> float:
 FRESH_ENVS = r"Fresh\s+\d+ envs?, nothing to do \(([\d.]+)(ms|s)\)"
 FRESH_LOCKS = r"Fresh\s+\d+ locks?, nothing to do \(([\d.]+)(ms|s)\)"
 CHECKED = r"Checked .*\(([\d.]+)(ms|s)\)\s*$"
+AFFECTED = r"Affected .*\(([\d.]+)(ms|s)\)\s*$"
+GIT_ID = ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
 
 
 def count(text: str, verb: str) -> int:
@@ -175,6 +177,15 @@ def parse_test_table(stdout: str) -> dict[str, tuple[str, float]]:
         seconds = cells[columns.index("seconds")] if len(cells) > columns.index("seconds") else ""
         rows[cells[0]] = (cells[1], float(seconds) if re.fullmatch(r"[\d.]+", seconds) else float("nan"))
     return rows
+
+
+def dependants_closure(graph: dict[str, list[str]], root: str) -> list[str]:
+    """`root` and every project that depends on it, directly or not, in the graph's order."""
+    reached = {root}
+    for name, deps in graph.items():  # the graph is in dependency order
+        if any(d in reached for d in deps):
+            reached.add(name)
+    return [name for name in graph if name in reached]
 
 
 def critical_path(graph: dict[str, list[str]], seconds: dict[str, float]) -> tuple[float, list[str]]:
@@ -823,13 +834,25 @@ def case_scale(b: Bench) -> Case:
             meta["prepared"] = {"seconds": round(d.seconds, 1), "locked": count(d.err, "Locked"),
                                 "synced": count(d.err, "Synced"), "binary": b.binary_sha}
             marker.write_text(json.dumps(meta))
+        if not (repo / ".git").is_dir():
+            # Committed once, so `affected` has a history to compare with; venvs are ignored.
+            (repo / ".gitignore").write_text(".venv\n.bench-gen.json\n__pycache__/\n.pytest_cache/\n")
+            b.r.run(["git", "init", "--quiet", "--initial-branch=main"], repo)
+            b.r.run(["git", *GIT_ID, "add", "--all"], repo)
+            b.r.run(["git", *GIT_ID, "commit", "--quiet", "-m", "generated"], repo)
+        graph = parse_graph(b.r.xtask(["graph"], repo).out)
+        touched = "projects/p0000/src/synth_p0000/__init__.py"
+        expected = dependants_closure(graph, "p0000")
         names = {k: f"N={n}: {k}" for k in ["graph", "lock --check", "lock --check (in-process)",
-                                             "setup-envs (wall)", "setup-envs (in-process)"]}
+                                             "setup-envs (wall)", "setup-envs (in-process)",
+                                             "affected (wall)", "affected (in-process)"]}
         c.metric(names["graph"], "cd <repo> && xtask graph")
         c.metric(names["lock --check"], "cd <repo> && xtask lock --check")
         c.metric(names["lock --check (in-process)"], "(its `Checked … (Nms)` line)")
         c.metric(names["setup-envs (wall)"], "cd <repo> && xtask setup-envs")
         c.metric(names["setup-envs (in-process)"], "(its `Fresh … (Nms)` line)")
+        c.metric(names["affected (wall)"], f"edit {touched}; cd <repo> && xtask affected --since HEAD")
+        c.metric(names["affected (in-process)"], "(its `Affected … (Nms)` line: git included)")
         for rec in b.iterations():
             d = b.r.xtask(["graph"], repo)
             if len(d.out.splitlines()) != n:
@@ -841,24 +864,40 @@ def case_scale(b: Bench) -> Case:
             d = b.r.xtask(["setup-envs"], repo)
             c.add(names["setup-envs (wall)"], d.seconds, rec)
             c.add(names["setup-envs (in-process)"], parse_elapsed(d.err, FRESH_ENVS), rec)
+            original = (repo / touched).read_text()
+            (repo / touched).write_text(original + "# edited by the benchmark\n")
+            try:
+                d = b.r.xtask(["affected", "--since", "HEAD"], repo)
+            finally:
+                (repo / touched).write_text(original)
+            if d.out.split() != expected:
+                raise BenchError(f"xtask affected printed {len(d.out.split())} projects for N={n}, "
+                                 f"expected the {len(expected)} that p0000 reaches")
+            c.add(names["affected (wall)"], d.seconds, rec)
+            c.add(names["affected (in-process)"], parse_elapsed(d.err, AFFECTED), rec)
         med = {k: c.median(v) for k, v in names.items()}
         prep = meta.get("prepared")
         rows.append(f"| {n} | {fmt_s(med['graph'])} | {fmt_s(med['lock --check'])} | "
                     f"{fmt_s(med['setup-envs (wall)'])} | {fmt_s(med['setup-envs (in-process)'])} | "
+                    f"{fmt_s(med['affected (wall)'])} ({len(expected)} affected) | "
                     f"{med['graph'] / n * 1e6:.0f} µs | {med['lock --check'] / n * 1e6:.0f} µs | "
-                    f"{med['setup-envs (wall)'] / n * 1e6:.0f} µs | "
+                    f"{med['setup-envs (wall)'] / n * 1e6:.0f} µs | {med['affected (wall)'] / n * 1e6:.0f} µs | "
                     + (f"{prep['seconds']:.0f} s ({prep['locked']} locks, {prep['synced']} venvs)" if prep else "-")
                     + " |")
     c.extra += [
         "Medians (the table above has min and max); *per project* = median / N.", "",
-        "| N | graph | lock --check | setup-envs (fresh, wall) | setup-envs (in-process) | graph per project | "
-        "lock --check per project | setup-envs per project | one-off: locks + venvs from nothing |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|", *rows, "",
+        "| N | graph | lock --check | setup-envs (fresh, wall) | setup-envs (in-process) | affected (wall) | "
+        "graph per project | lock --check per project | setup-envs per project | affected per project | "
+        "one-off: locks + venvs from nothing |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|", *rows, "",
         "The last column is one `xtask setup-envs` run that made every lock and venv (warm uv cache), timed when "
         "the repo was generated; it is one sample, from whichever run generated the repo.",
     ]
     c.notes += [
-        "`affected` (which projects an edit touches) is not implemented in the xtask yet: not measured.",
+        "`affected`: the repo is committed once to git; each run appends a comment to p0000's `__init__.py` "
+        "(the first project, so its dependants are many), runs `xtask affected --since HEAD`, checks it printed "
+        "exactly p0000's dependants closure, and restores the file. Its time includes git's `rev-parse`, "
+        "`merge-base`, `diff` and `ls-files` over the whole tree.",
         "Wall times include process start and loading the workspace (reading N pyprojects); the in-process "
         "figures start after that load. "
         "`lock --check` also reads every lock and lists every venv's site-packages (drift), "
@@ -942,8 +981,6 @@ def write_results(b: Bench, path: Path, started: datetime.datetime, finished: bo
     out += ["", "## Results", ""]
     for case in b.cases:
         out += render_case(case)
-    out += ["## Not measured", "",
-            "- `xtask affected`: not implemented in the xtask yet.", ""]
     path.write_text("\n".join(out))
     raw = {"args": vars(o) | {"workdir": str(o.workdir), "output": str(o.output)}, "info": b.info,
            "cases": [{"key": c.key, "error": c.error,
