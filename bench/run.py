@@ -52,6 +52,7 @@ SAMPLE = {
     "model": [],
     "configload": [],
     "classification": ["model"],
+    "digest": ["model"],
     "scoring": ["configload", "model"],
     "sources": ["model"],
     "web": ["classification", "model", "scoring", "sources"],
@@ -744,7 +745,7 @@ def case_g(b: Bench, c: Case) -> None:
         rows.append(f"| {label} | {alone:.1f} MB | {together:.1f} MB | {beyond_uv:.1f} MB | {apparent:.1f} MB | "
                     f"{linked} of {files} |")
     c.extra += [
-        "| venvs | `du -sk` per venv, summed | `du -sk` all six at once | ... beyond the uv cache | "
+        "| venvs | `du -sk` per venv, summed | `du -sk` all at once | ... beyond the uv cache | "
         "`du -sk --apparent-size` per venv, summed | files with more than one link |",
         "|---|---:|---:|---:|---:|---:|", *rows, "",
         f"Caches, shared by every repository on the machine: uv cache {du([UV_CACHE]) / 1024:.1f} MB, pip cache "
@@ -754,7 +755,7 @@ def case_g(b: Bench, c: Case) -> None:
     c.notes += [
         "How to read it: `du -sk` counts disk blocks, and a file with several hard links once per invocation. "
         "*Per venv, summed* is what each venv weighs if you look at it alone (what `du` of one project shows). "
-        "*All six at once* counts a file shared by hard links between venvs once. *Beyond the uv cache* lists the "
+        "*All at once* counts a file shared by hard links between venvs once. *Beyond the uv cache* lists the "
         "uv cache first in the same `du`, so a file hard-linked from the cache counts zero: the disk the venvs "
         "really add on this machine while the cache exists. *Apparent size* is the bytes of the files, links or "
         "not (what a copy or an archive of the venvs would weigh).",
@@ -972,7 +973,7 @@ def write_results(b: Bench, path: Path, started: datetime.datetime, finished: bo
             f"{PIP_CACHE.relative_to(REPO)}`"
             + (f", and without {', '.join(b.removed_env)}" if b.removed_env else "") + ".",
             "- The baseline (bench/baseline/setup_all_envs.sh, test_all.sh) is the hand-written script sprawl "
-            "for the same six projects; it writes only under `<copy>/.baseline/`. Its venvs use the interpreter "
+            "for the same seven projects; it writes only under `<copy>/.baseline/`. Its venvs use the interpreter "
             "the xtask picks (`BASELINE_PYTHON`).",
             "- Timings are wall-clock times of the whole process (Python's `time.perf_counter` around "
             "`subprocess.run`); *in-process* figures are what the xtask prints about itself.",

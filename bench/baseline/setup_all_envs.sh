@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The baseline: the script sprawl `cargo xtask setup-envs` replaces, written by hand for the
-# sample monorepo (model, configload, classification, scoring, sources, web).
+# sample monorepo (model, configload, classification, digest, scoring, sources, web).
 #
 #   setup_all_envs.sh ROOT [compile|install|all]      (default: all)
 #
@@ -51,6 +51,11 @@ IN
 -r $LAYERS/base.in
 -c base.txt
 IN
+  cat > digest.in <<IN
+-r $LAYERS/base.in
+-c base.txt
+numpy>=1.26,<2
+IN
   cat > scoring.in <<IN
 -r $LAYERS/base.in
 -c base.txt
@@ -78,7 +83,7 @@ python-dotenv>=1.0
 # from sources
 httpx>=0.27
 IN
-  for p in model configload classification scoring sources web; do
+  for p in model configload classification digest scoring sources web; do
     pip-compile --quiet --strip-extras --output-file "$p.txt" "$p.in"
   done
 }
@@ -102,6 +107,7 @@ install_all() {
   install model
   install configload
   install classification model
+  install digest model
   install scoring model configload
   install sources model
   install web model configload classification scoring sources

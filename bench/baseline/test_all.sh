@@ -8,7 +8,7 @@ set -uo pipefail
 ROOT=$(cd "${1:?usage: test_all.sh ROOT}" && pwd)
 VENVS=${BASELINE_OUT:-$ROOT/.baseline}/venvs
 status=0
-for p in model configload classification scoring sources web; do
+for p in model configload classification digest scoring sources web; do
   echo "==> $p"
   (cd "$ROOT/projects/$p" && "$VENVS/$p/bin/python" -m pytest) || status=1
 done
