@@ -1,6 +1,10 @@
 //! Runs a graph of jobs on a few threads: each job starts once everything it depends on has
-//! succeeded, lowest index first, so a dependency order of indices is also the start order.
+//! succeeded. Among ready jobs, the one with the most transitive dependants starts first (as
+//! cargo orders its build queue): it unblocks the most work, so leaves fill idle slots at the
+//! end instead of delaying a long chain. Ties go to the lowest index.
 
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
 use std::sync::mpsc;
 
 /// What became of one job.
@@ -31,14 +35,17 @@ where
             dependants[dep].push(job);
         }
     }
-    let mut ready: std::collections::BTreeSet<usize> = (0..n).filter(|&j| waiting_on[j] == 0).collect();
+    let priority = dependant_counts(&dependants);
+    // Ordered by (fewest dependants last, index): `pop_first` takes the most urgent job.
+    let key = |job: usize| (Reverse(priority[job]), job);
+    let mut ready: BTreeSet<(Reverse<usize>, usize)> = (0..n).filter(|&j| waiting_on[j] == 0).map(key).collect();
     let mut running = 0;
     let mut failed = false;
     let (tx, rx) = mpsc::channel::<(usize, T, bool)>();
     std::thread::scope(|scope| {
         loop {
             while running < jobs.max(1) && (keep_going || !failed) {
-                let Some(job) = ready.pop_first() else { break };
+                let Some((_, job)) = ready.pop_first() else { break };
                 let tx = tx.clone();
                 let work = &work;
                 running += 1;
@@ -58,34 +65,54 @@ where
                 for &next in &dependants[job] {
                     waiting_on[next] -= 1;
                     if waiting_on[next] == 0 && status[next].is_none() {
-                        ready.insert(next);
+                        ready.insert(key(next));
                     }
                 }
             } else {
                 failed = true;
-                skip_dependants(job, &dependants, &mut status, &mut ready);
+                for skipped in skip_dependants(job, &dependants, &mut status) {
+                    ready.remove(&key(skipped));
+                }
             }
         }
     });
     status.into_iter().map(|s| s.unwrap_or(Status::NotRun)).collect()
 }
 
-fn skip_dependants<T>(
-    failed: usize,
-    dependants: &[Vec<usize>],
-    status: &mut [Option<Status<T>>],
-    ready: &mut std::collections::BTreeSet<usize>,
-) {
+/// Marks every job downstream of `failed` as skipped, and returns them.
+fn skip_dependants<T>(failed: usize, dependants: &[Vec<usize>], status: &mut [Option<Status<T>>]) -> Vec<usize> {
+    let mut skipped = Vec::new();
     let mut stack = vec![failed];
     while let Some(job) = stack.pop() {
         for &next in &dependants[job] {
             if status[next].is_none() {
                 status[next] = Some(Status::Skipped { because: job });
-                ready.remove(&next);
+                skipped.push(next);
                 stack.push(next);
             }
         }
     }
+    skipped
+}
+
+/// How many jobs transitively depend on each job.
+fn dependant_counts(dependants: &[Vec<usize>]) -> Vec<usize> {
+    (0..dependants.len())
+        .map(|job| {
+            let mut seen = vec![false; dependants.len()];
+            let mut stack = vec![job];
+            let mut count = 0;
+            while let Some(j) = stack.pop() {
+                for &next in &dependants[j] {
+                    if !std::mem::replace(&mut seen[next], true) {
+                        count += 1;
+                        stack.push(next);
+                    }
+                }
+            }
+            count
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -105,6 +132,26 @@ mod tests {
         let pos = |j| log.iter().position(|&x| x == j).unwrap();
         assert!(pos(0) < pos(1) && pos(0) < pos(2) && pos(1) < pos(3) && pos(2) < pos(3));
         assert_eq!(result[3], Status::Ran { value: 30, ok: true });
+    }
+
+    #[test]
+    fn starts_the_job_that_unblocks_most_work_first() {
+        // 0 is a leaf; 1 has two dependants (2, then 3); with one slot, 1 and 2 go before 0,
+        // then 0 and 3 (no dependants either) tie and go by index.
+        let deps = vec![vec![], vec![], vec![1], vec![2]];
+        let log = Mutex::new(Vec::new());
+        run(&deps, 1, false, |job| {
+            log.lock().unwrap().push(job);
+            ((), true)
+        });
+        assert_eq!(log.into_inner().unwrap(), [1, 2, 0, 3]);
+    }
+
+    #[test]
+    fn counts_transitive_dependants_once() {
+        // A diamond: 0 <- 1, 0 <- 2, both <- 3.
+        let dependants = vec![vec![1, 2], vec![3], vec![3], vec![]];
+        assert_eq!(dependant_counts(&dependants), [3, 1, 1, 0]);
     }
 
     #[test]
