@@ -36,7 +36,7 @@ where
         }
     }
     let priority = dependant_counts(&dependants);
-    // Ordered by (fewest dependants last, index): `pop_first` takes the most urgent job.
+    // Most dependants first, then lowest index: `pop_first` takes the most urgent job.
     let key = |job: usize| (Reverse(priority[job]), job);
     let mut ready: BTreeSet<(Reverse<usize>, usize)> = (0..n).filter(|&j| waiting_on[j] == 0).map(key).collect();
     let mut running = 0;
