@@ -13,7 +13,8 @@ use std::sync::{Arc, OnceLock};
 use camino::Utf8Path;
 use libtest_mimic::{Arguments, Failed, Trial};
 use xtask::exec::{self, Captured};
-use xtask::lock::{self, Freshness};
+use xtask::lock;
+use xtask::lockfile::Freshness;
 use xtask::sched::{self, Status};
 use xtask::{Workspace, commands, pytest};
 
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
 fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
     let ws = Arc::new(Workspace::load(root)?);
     let stale: Vec<String> = lock::plan(&ws)
-        .into_iter()
+        .iter()
         .filter(|s| lock::freshness(&ws.root, s) != Freshness::Fresh)
         .map(|s| s.lock.to_string())
         .collect();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use camino::Utf8PathBuf;
 
 use crate::error::Hinted;
-use crate::lock::{LockSpec, pins};
+use crate::lock::{LockId, Plan};
 use crate::pep440::{Version, satisfies, split_requirement};
 use crate::pyproject::normalize;
 use crate::workspace::Workspace;
@@ -20,22 +20,23 @@ struct Asked {
     specifiers: String,
 }
 
-/// An explanation for the failed compile of `plan[ix]`, when the inputs show one.
-pub fn explain(ws: &Workspace, plan: &[LockSpec], ix: usize, uv_output: &str) -> Option<Hinted> {
-    let spec = &plan[ix];
-    let asked = asked(ws, ix);
+/// An explanation for the failed compile of `plan[id]`, when the inputs show one.
+pub fn explain(ws: &Workspace, plan: &Plan, id: LockId, uv_output: &str) -> Option<Hinted> {
+    let spec = &plan[id];
+    let asked = asked(ws, id);
     let mut findings = Vec::new();
     let mut hints = Vec::new();
     // A requirement that a pin of a layer under it does not meet.
     for &layer in &spec.after {
         let lock = ws.layers[layer].lock();
         let Ok(text) = std::fs::read_to_string(ws.root.join(&lock)) else { continue };
-        let layer_pins = pins(&text);
+        let Ok(layer_lock) = crate::lockfile::parse(&text) else { continue };
+        let layer_pins = layer_lock.pins();
         for a in &asked {
             let Some(pinned) = layer_pins.get(&a.name) else { continue };
             // Unmet when no version the layer pins (under any marker) meets the requirement.
             let unmet = pinned
-                .split(crate::lock::PIN_SEPARATOR)
+                .split(crate::lockfile::PIN_SEPARATOR)
                 .all(|p| Version::parse(p).and_then(|v| satisfies(&v, &a.specifiers)) == Some(false));
             if unmet && !findings.iter().any(|f: &String| f.contains(&a.requirement)) {
                 let layer_name = &ws.layers[layer].name;
@@ -77,9 +78,9 @@ pub fn explain(ws: &Workspace, plan: &[LockSpec], ix: usize, uv_output: &str) ->
     Some(Hinted::new(format!("cannot lock `{}` ({}): {}", spec.name, spec.lock, findings.join("; ")), hints.join("; ")))
 }
 
-/// The requirements that went into `plan[ix]`, with their files: a layer's `.in` lines, or
+/// The requirements that went into lock `id`, with their files: a layer's `.in` lines, or
 /// the pyproject requirements of an env's editables.
-fn asked(ws: &Workspace, ix: usize) -> Vec<Asked> {
+fn asked(ws: &Workspace, id: LockId) -> Vec<Asked> {
     let mut out = Vec::new();
     let mut push = |file: Utf8PathBuf, req: &str| {
         if let Some((name, specifiers)) = split_requirement(req) {
@@ -89,7 +90,7 @@ fn asked(ws: &Workspace, ix: usize) -> Vec<Asked> {
             }
         }
     };
-    if ix < ws.layers.len() {
+    if let LockId::Layer(ix) = id {
         let input = ws.layers[ix].input();
         for line in std::fs::read_to_string(ws.root.join(&input)).unwrap_or_default().lines() {
             let line = line.split('#').next().unwrap_or_default().trim();
@@ -97,8 +98,8 @@ fn asked(ws: &Workspace, ix: usize) -> Vec<Asked> {
                 push(input.clone(), line);
             }
         }
-    } else {
-        for &m in &ws.envs[ix - ws.layers.len()].editables {
+    } else if let LockId::Env(ix) = id {
+        for &m in &ws.envs[ix].editables {
             let member = &ws.members[m];
             for req in member.pyproject.requirements() {
                 push(member.dir.join("pyproject.toml"), req);

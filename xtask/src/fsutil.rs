@@ -10,6 +10,11 @@ pub fn read(path: &Utf8Path) -> Result<String> {
 /// Writes through a temp file in the same folder and a rename, so a reader (or a crash)
 /// never sees half a file.
 pub fn write_atomic(path: &Utf8Path, contents: &str) -> Result<()> {
+    write_atomic_bytes(path, contents.as_bytes())
+}
+
+/// [`write_atomic`] for bytes that need not be UTF-8 (a lock put back exactly as it was).
+pub fn write_atomic_bytes(path: &Utf8Path, contents: &[u8]) -> Result<()> {
     let tmp = temp_path(path);
     std::fs::write(&tmp, contents).with_context(|| format!("cannot write {tmp}"))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {tmp} to {path}"))

@@ -9,6 +9,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::config::{LayerConfig, REQUIREMENTS_DIR};
 use crate::error::hinted;
 use crate::graph::topo_order;
+use crate::lockfile::IndexOptions;
 
 pub const BASE: &str = "base";
 
@@ -18,8 +19,13 @@ pub struct Layer {
     /// Every layer this one builds on, transitively, in layer order (base first); indices
     /// into the workspace's layers, which are themselves in layer order.
     pub extends: Vec<usize>,
-    /// SHA-256 of the `.in` file, read once at load.
+    /// Every file its input is made of: the `.in` file, then what it includes (`-r`, `-c`),
+    /// relative to the root; read once at load.
+    pub inputs: Vec<Utf8PathBuf>,
+    /// The digest of those files' paths and contents.
     pub input_digest: String,
+    /// The index options its input files hold (relative `find_links` relative to the root).
+    pub index: IndexOptions,
 }
 
 impl Layer {
@@ -74,15 +80,26 @@ pub fn resolve(root: &Utf8Path, config_path: &Utf8Path, configs: &[LayerConfig])
         .map(|&ix| {
             let name = names[ix];
             let input = input_path(name);
-            let text = std::fs::read_to_string(root.join(&input)).map_err(|_| {
-                hinted(
+            if !root.join(&input).is_file() {
+                return Err(hinted(
                     format!("layer `{name}` has no input file {input}"),
                     format!("create {input} with one requirement per line"),
-                )
-            })?;
+                ));
+            }
+            let tree = crate::infile::read_tree(root, &input)?;
+            let mut hasher = crate::digest::Hasher::default();
+            for (file, digest) in &tree.files {
+                hasher.part(file.as_str()).part(digest);
+            }
             let mut extends: Vec<usize> = crate::graph::closure(&deps, ix).into_iter().map(|d| position[d]).collect();
             extends.sort_unstable();
-            Ok(Layer { name: name.to_owned(), extends, input_digest: crate::lock::sha256(text.as_bytes()) })
+            Ok(Layer {
+                name: name.to_owned(),
+                extends,
+                inputs: tree.files.into_iter().map(|(f, _)| f).collect(),
+                input_digest: hasher.finish(),
+                index: tree.index,
+            })
         })
         .collect()
 }

@@ -1,157 +1,221 @@
-//! Locks: what each layer and env is compiled from, the digest of those inputs, and the
-//! compile itself.
+//! Locks: what each layer and env is compiled from (a typed [`Plan`] of [`LockSpec`]s), the
+//! digest of those inputs, and the compile itself. The file format is [`crate::lockfile`]'s.
 //!
-//! A lock starts with a header holding the digest of every input (the `.in` files, the
-//! pyprojects of the editable members, the locks it is constrained by, the Python request,
-//! uv's version and the flags). A lock is fresh when that digest matches: checking needs
-//! no network and no resolver.
+//! A lock's header holds the digest of every input (the `.in` files and what they include,
+//! the pyprojects of the editable members, the locks it is constrained by, the index
+//! options, the Python request, uv's version and the flags) and the digest of its body. A
+//! lock is fresh when both match: checking needs no network and no resolver.
 
-use std::fmt::Write as _;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
-use sha2::{Digest, Sha256};
 
+use crate::digest::{self, Hasher};
 use crate::error::Hinted;
-use crate::fsutil;
+use crate::lockfile::{self, Freshness, IndexOptions};
 use crate::pyproject::{normalize, requirement_name};
 use crate::uv::Uv;
 use crate::workspace::Workspace;
+use crate::{config, fsutil};
 
 /// Bump when the way locks are compiled changes, so every lock becomes stale.
-const RECIPE_VERSION: &str = "1";
-const DIGEST_PREFIX: &str = "# inputs-digest: ";
+const RECIPE_VERSION: &str = "2";
+/// The flags every compile gets (besides the Python and the index options), hashed.
+const FLAGS: &str = "--universal --generate-hashes --python-version";
 
-pub fn sha256(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(64);
-    for byte in Sha256::digest(bytes) {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
-}
-
-/// One lock to compile: a layer's or an env's.
-#[derive(Debug, Clone)]
-pub struct LockSpec {
-    pub name: String,
-    pub target: Target,
-    /// The lock file, relative to the root.
-    pub lock: Utf8PathBuf,
-    /// The interpreter version the lock is compiled for (`--python-version`).
-    pub python: String,
-    /// Specs (indices into the plan) whose locks this one is constrained by.
-    pub after: Vec<usize>,
-    pub digest: String,
-}
-
-/// What a lock is for: an index into the workspace's layers or envs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+/// Which lock: a layer's or an env's, by its index in the workspace's layers or envs.
+/// Layers order before envs, which is the order they are compiled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LockId {
     Layer(usize),
     Env(usize),
 }
 
-/// Every lock of the workspace, layers first (in layer order), then one per env.
-/// `specs[i]` for `i < ws.layers.len()` is layer `i`; after that, env `i - layers.len()`.
+/// One lock to compile.
+#[derive(Debug, Clone)]
+pub struct LockSpec {
+    pub id: LockId,
+    pub name: String,
+    /// The lock file, relative to the root.
+    pub lock: Utf8PathBuf,
+    /// The interpreter version the lock is compiled for (`--python-version`).
+    pub python: String,
+    /// The layers (indices into the workspace's layers) whose locks constrain this one.
+    pub after: Vec<usize>,
+    /// Where packages come from: the config's options and those of its layers' inputs
+    /// (relative `find_links` relative to the root).
+    pub index: IndexOptions,
+    pub digest: String,
+}
+
+/// Every lock of the workspace: one per layer (in layer order), one per env.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub layers: Vec<LockSpec>,
+    pub envs: Vec<LockSpec>,
+}
+
+impl Plan {
+    /// Layers first, then envs.
+    pub fn iter(&self) -> impl Iterator<Item = &LockSpec> {
+        self.layers.iter().chain(&self.envs)
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = LockId> + '_ {
+        self.iter().map(|s| s.id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.layers.len() + self.envs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The ids of the locks that layer `layer`'s lock constrains.
+    pub fn on_layer(&self, layer: usize) -> impl Iterator<Item = LockId> + '_ {
+        self.iter().filter(move |s| s.after.contains(&layer)).map(|s| s.id)
+    }
+}
+
+impl std::ops::Index<LockId> for Plan {
+    type Output = LockSpec;
+
+    fn index(&self, id: LockId) -> &LockSpec {
+        match id {
+            LockId::Layer(l) => &self.layers[l],
+            LockId::Env(e) => &self.envs[e],
+        }
+    }
+}
+
+/// Plans every lock of the workspace.
 ///
 /// Only digests are computed here, in time linear in the size of the graphs: each member's
 /// *closure digest* covers its pyproject and, through theirs, those of all its local
 /// dependencies, so an env hashes its own members only. The input given to uv (which lists
-/// every transitive local dependency) is built by [`input`] when a lock is compiled. An
-/// env's digest also covers the content of the locks it is constrained by, so upgrading
-/// base makes every env stale.
-pub fn plan(ws: &Workspace) -> Vec<LockSpec> {
+/// every transitive local dependency) is built by [`input`] when a lock is compiled. A
+/// digest also covers the content of the locks it is constrained by, so upgrading base
+/// makes every env stale.
+pub fn plan(ws: &Workspace) -> Plan {
     let layer_locks: Vec<String> = ws
         .layers
         .iter()
-        .map(|l| std::fs::read(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |bytes| sha256(&bytes)))
+        .map(|l| std::fs::read_to_string(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |t| digest::text(&t)))
         .collect();
     let mut closure_digests: Vec<String> = Vec::with_capacity(ws.members.len());
     for member in &ws.members {
-        let mut hasher = Sha256::new();
-        for part in [member.dir.as_str(), &member.pyproject_digest] {
-            hasher.update(part.as_bytes());
-            hasher.update(b"\n");
-        }
+        let mut hasher = Hasher::default();
+        hasher.part(member.dir.as_str()).part(&member.pyproject_digest);
         for &dep in &member.deps {
-            hasher.update(closure_digests[dep].as_bytes()); // members are in dependency order
+            hasher.part(&closure_digests[dep]); // members are in dependency order
         }
-        closure_digests.push(sha256(&hasher.finalize()));
+        closure_digests.push(hasher.finish());
     }
-    let mut specs: Vec<LockSpec> = Vec::with_capacity(ws.layers.len() + ws.envs.len());
-    let digest = |specs: &[LockSpec], python: &str, layers: &[usize], constraints: &[usize], members: &[usize]| {
-        let mut hasher = Sha256::new();
-        let mut part = |text: &str| {
-            hasher.update(text.as_bytes());
-            hasher.update(b"\n");
-        };
-        for text in [RECIPE_VERSION, &ws.config.uv, "--universal --python-version", python] {
-            part(text);
-        }
+    let index_of = |layers: &[usize]| {
+        let mut index = config_index(&ws.config);
         for &l in layers {
-            part(ws.layers[l].input().as_str());
-            part(&ws.layers[l].input_digest);
+            index.merge(&ws.layers[l].index);
         }
-        for &l in constraints {
-            part(&specs[l].digest);
-            part(&layer_locks[l]);
+        index
+    };
+    let digest = |layer_specs: &[LockSpec], python: &str, layers: &[usize], members: &[usize], index: &IndexOptions| {
+        let mut hasher = Hasher::default();
+        for text in [RECIPE_VERSION, &ws.config.uv, FLAGS, python] {
+            hasher.part(text);
+        }
+        hasher.part(ws.config.exclude_newer.as_deref().unwrap_or("")).part(&index.lines());
+        for &l in layers {
+            hasher.part(ws.layers[l].input().as_str()).part(&ws.layers[l].input_digest);
+        }
+        // Constraints: every layer below, by its final digest and content.
+        for &l in layers.iter().filter(|&&l| l < layer_specs.len()) {
+            hasher.part(&layer_specs[l].digest).part(&layer_locks[l]);
         }
         for &m in members {
             let member = &ws.members[m];
-            part(&closure_digests[m]);
-            part(&member.pyproject.extras.join(","));
-            part(&member.pyproject.group_requirements.join("\n"));
+            hasher.part(&closure_digests[m]);
+            hasher.part(&member.pyproject.extras.join(","));
+            hasher.part(&member.pyproject.group_requirements.join("\n"));
         }
-        sha256(&hasher.finalize())
+        hasher.finish()
     };
+    let mut layers: Vec<LockSpec> = Vec::with_capacity(ws.layers.len());
     for (ix, layer) in ws.layers.iter().enumerate() {
-        let mut layers = layer.extends.clone();
-        layers.push(ix);
-        let digest = digest(&specs, &ws.config.python, &layers, &layer.extends, &[]);
-        specs.push(LockSpec {
+        let mut own = layer.extends.clone();
+        own.push(ix);
+        let index = index_of(&own);
+        // A layer is constrained by what it extends only: `own` minus itself.
+        let digest = digest(&layers[..ix], &ws.config.python, &own, &[], &index);
+        layers.push(LockSpec {
+            id: LockId::Layer(ix),
             name: layer.name.clone(),
-            target: Target::Layer(ix),
             lock: layer.lock(),
             python: ws.config.python.clone(),
             after: layer.extends.clone(),
+            index,
             digest,
         });
     }
-    for (ix, env) in ws.envs.iter().enumerate() {
-        let digest = digest(&specs, &env.python, &env.layers, &env.layers, &env.members);
-        specs.push(LockSpec {
-            name: env.name.clone(),
-            target: Target::Env(ix),
-            lock: env.lock.clone(),
-            python: env.python.clone(),
-            after: env.layers.clone(),
-            digest,
-        });
+    let envs = ws
+        .envs
+        .iter()
+        .enumerate()
+        .map(|(ix, env)| {
+            let index = index_of(&env.layers);
+            LockSpec {
+                id: LockId::Env(ix),
+                name: env.name.clone(),
+                lock: env.lock.clone(),
+                python: env.python.clone(),
+                after: env.layers.clone(),
+                digest: digest(&layers, &env.python, &env.layers, &env.members, &index),
+                index,
+            }
+        })
+        .collect();
+    Plan { layers, envs }
+}
+
+/// The config's index options, relative folders cleaned (`/`, no `..` where avoidable).
+fn config_index(config: &config::Config) -> IndexOptions {
+    IndexOptions {
+        no_index: config.no_index,
+        index_url: config.index_url.clone(),
+        extra_index_urls: config.extra_index_url.clone(),
+        find_links: config
+            .find_links
+            .iter()
+            .map(|link| {
+                if lockfile::is_local_relative(link) {
+                    lockfile::clean(Utf8Path::new(link)).join("/")
+                } else {
+                    link.replace('\\', "/")
+                }
+            })
+            .collect(),
     }
-    specs
 }
 
 /// What `uv pip compile` is given on stdin for `spec` (`-r` layer inputs, `-c` layer locks,
 /// `-e` member folders with their extras, group requirements; paths relative to the root),
 /// and the files it comes from, for the lock's header.
 pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
+    use std::fmt::Write as _;
     let mut input = String::new();
     let mut sources = Vec::new();
-    let (layers, constraints, editables, members): (Vec<usize>, &[usize], &[usize], &[usize]) = match spec.target {
-        Target::Layer(ix) => {
-            let layer = &ws.layers[ix];
-            (layer.extends.iter().copied().chain([ix]).collect(), &layer.extends, &[], &[])
-        }
-        Target::Env(ix) => {
+    let (layers, editables, members): (Vec<usize>, &[usize], &[usize]) = match spec.id {
+        LockId::Layer(ix) => (ws.layers[ix].extends.iter().copied().chain([ix]).collect(), &[], &[]),
+        LockId::Env(ix) => {
             let env = &ws.envs[ix];
-            (env.layers.clone(), &env.layers, &env.editables, &env.members)
+            (env.layers.clone(), &env.editables, &env.members)
         }
     };
     for &l in &layers {
         let _ = writeln!(input, "-r {}", ws.layers[l].input());
-        sources.push(ws.layers[l].input());
+        sources.extend(ws.layers[l].inputs.iter().cloned());
     }
-    for &l in constraints {
+    for &l in &spec.after {
         let _ = writeln!(input, "-c {}", ws.layers[l].lock());
     }
     for &m in editables {
@@ -160,7 +224,8 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
         let extras = &member.pyproject.extras;
         let extras =
             if members.contains(&m) && !extras.is_empty() { format!("[{}]", extras.join(",")) } else { String::new() };
-        let _ = writeln!(input, "-e {}{extras}", member.dir);
+        // `./`: a path, even for a folder whose name reads as a package name (`_meta`).
+        let _ = writeln!(input, "-e ./{}{extras}", member.dir);
         sources.push(member.dir.join("pyproject.toml"));
     }
     // Group requirements that name a member are installed as that member's editable.
@@ -172,6 +237,8 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
             let _ = writeln!(input, "{req}");
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    sources.retain(|s| seen.insert(s.clone()));
     (input, sources)
 }
 
@@ -190,91 +257,39 @@ impl Upgrade {
     }
 }
 
-/// The pins of a lock: normalised name -> version. A universal lock may pin a package
-/// twice under different markers (numpy 2.4 below Python 3.12, 2.5 from it): the versions
-/// are then sorted and joined with ` | `. Editables and comments are skipped.
-pub fn pins(text: &str) -> std::collections::BTreeMap<String, String> {
-    let mut all: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
-    for line in text.lines() {
-        let Some((name, rest)) = line.split_once("==") else { continue };
-        let name = name.trim();
-        if name.is_empty() || name.starts_with(['#', '-', ' ']) || line.starts_with(' ') {
-            continue;
-        }
-        let version = rest.split([' ', ';']).next().unwrap_or(rest).trim().to_owned();
-        let versions = all.entry(normalize(name)).or_default();
-        if !versions.contains(&version) {
-            versions.push(version);
-        }
-    }
-    all.into_iter()
-        .map(|(name, mut versions)| {
-            versions.sort_by(|a, b| crate::pep440::Version::parse(a).cmp(&crate::pep440::Version::parse(b)));
-            (name, versions.join(PIN_SEPARATOR))
-        })
-        .collect()
-}
-
-/// Joins the versions of a package pinned under several markers; see [`pins`].
-pub const PIN_SEPARATOR: &str = " | ";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Freshness {
-    Fresh,
-    Stale,
-    Missing,
-}
-
-/// Reads the lock's header (only the header: locks of deep graphs are long) and compares
-/// its digest with the spec's.
+/// Whether the lock on disk is what `spec` describes, intact. Reads one file.
 pub fn freshness(root: &Utf8Path, spec: &LockSpec) -> Freshness {
-    use std::io::BufRead as _;
-    let Ok(file) = std::fs::File::open(root.join(&spec.lock)) else { return Freshness::Missing };
-    let header: String = std::io::BufReader::new(file)
-        .lines()
-        .map_while(|l| l.ok())
-        .take_while(|l| l.starts_with('#'))
-        .take(8)
-        .map(|l| l + "\n")
-        .collect();
-    if header_digest(&header) == Some(spec.digest.as_str()) { Freshness::Fresh } else { Freshness::Stale }
+    lockfile::freshness(&root.join(&spec.lock), &spec.digest)
 }
 
-fn header_digest(text: &str) -> Option<&str> {
-    text.lines().take_while(|l| l.starts_with('#')).find_map(|l| l.strip_prefix(DIGEST_PREFIX))
-}
-
-fn header(spec: &LockSpec, sources: &[Utf8PathBuf]) -> String {
-    let mut out = format!(
-        "# Locked by `cargo xtask lock` from the inputs below: edit them and run it again, never this file.\n{DIGEST_PREFIX}{}\n# inputs:\n",
-        spec.digest
-    );
-    for source in sources {
-        let _ = writeln!(out, "#   {source}");
-    }
-    out
-}
-
-/// Compiles one lock with uv and writes it atomically. The current lock, if any, is the
-/// resolver's starting point, so pins move only when an input (or `upgrade`) asks them to.
-/// The error carries uv's explanation; `conflict::explain` turns it into a better one.
+/// Compiles one lock with uv and writes it atomically. The current lock, unless it was
+/// edited by hand or cannot be read, is the resolver's starting point, so pins move only
+/// when an input (or `upgrade`) asks them to. The error carries
+/// uv's explanation; `conflict::explain` turns it into a better one.
 pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> Result<()> {
     let (input, sources) = input(ws, spec);
     let lock = ws.root.join(&spec.lock);
     let out = fsutil::temp_path(&lock);
-    if lock.is_file() {
-        std::fs::copy(&lock, &out).with_context(|| format!("cannot copy {lock} to {out}"))?;
+    let seed = std::fs::read_to_string(&lock).ok().filter(|t| lockfile::parse(t).is_ok_and(|l| l.can_seed()));
+    if let Some(seed) = &seed {
+        fsutil::write_atomic(&out, seed)?;
     }
-    let mut cmd = uv.pip_compile(&spec.python, &out, input).arg("--no-header");
+    let mut cmd = uv.pip_compile(&spec.python, &out, input).args(["--no-header", "--generate-hashes"]);
+    cmd = cmd.args(uv.index_args(&spec.index));
+    if let Some(cutoff) = &ws.config.exclude_newer {
+        cmd = cmd.args(["--exclude-newer", cutoff]);
+    }
     if upgrade.all {
         cmd = cmd.arg("--upgrade");
     }
     for package in &upgrade.packages {
         cmd = cmd.args(["--upgrade-package", package]);
     }
+    let lock_dir = spec.lock.parent().unwrap_or(Utf8Path::new(""));
     let result = crate::exec::run_ok(&cmd).and_then(|_| {
         let body = fsutil::read(&out)?;
-        fsutil::write_atomic(&lock, &(header(spec, &sources) + &body))
+        let text = lockfile::render(&spec.digest, &sources, &spec.index.relative_to(lock_dir), &body);
+        fsutil::write_atomic(&lock, &text)
     });
     let _ = std::fs::remove_file(&out);
     result.map_err(|err| {
@@ -284,43 +299,6 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
             format!("the resolver's explanation is above; adjust the requirements in: {}", sources.join(", ")),
         ))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sha256_is_hex_of_the_digest() {
-        assert_eq!(sha256(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    }
-
-    #[test]
-    fn reads_pins_skipping_editables_comments_and_markers() {
-        let text =
-            "# header\n-e projects/model\nNumPy==2.1.0\n    # via x\ncolorama==0.4.6 ; sys_platform == 'win32'\n";
-        let pins = pins(text);
-        assert_eq!(pins.get("numpy").map(String::as_str), Some("2.1.0"));
-        assert_eq!(pins.get("colorama").map(String::as_str), Some("0.4.6"));
-        assert_eq!(pins.len(), 2);
-        let forked = "numpy==2.5.5 ; python_full_version >= '3.12'\nnumpy==2.4.6 ; python_full_version < '3.12'\n";
-        assert_eq!(super::pins(forked)["numpy"], "2.4.6 | 2.5.5");
-    }
-
-    #[test]
-    fn reads_the_digest_from_the_header_only() {
-        let spec = LockSpec {
-            name: "x".into(),
-            target: Target::Layer(0),
-            lock: "x.txt".into(),
-            python: "3.11".into(),
-            after: vec![],
-            digest: "d1".into(),
-        };
-        let text = header(&spec, &["a.in".into()]) + "six==1.17.0\n# inputs-digest: d2\n";
-        assert_eq!(header_digest(&text), Some("d1"));
-        assert_eq!(header_digest("six==1\n"), None);
-    }
 }
 
 #[cfg(test)]
@@ -355,7 +333,7 @@ mod plan_tests {
     }
 
     fn digests(root: &Utf8Path) -> Vec<(String, String)> {
-        plan(&Workspace::load(root).unwrap()).into_iter().map(|s| (s.name, s.digest)).collect()
+        plan(&Workspace::load(root).unwrap()).iter().map(|s| (s.name.clone(), s.digest.clone())).collect()
     }
 
     fn changed(before: &[(String, String)], after: &[(String, String)]) -> Vec<String> {
@@ -369,9 +347,9 @@ mod plan_tests {
         let specs = plan(&ws);
         let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["base", "a", "b", "c"]);
-        let b = &specs[2];
+        let b = &specs[LockId::Env(1)];
         let (input, sources) = input(&ws, b);
-        assert_eq!(input, "-r _meta/requirements/base.in\n-c _meta/requirements/base.txt\n-e p/a\n-e p/b\n");
+        assert_eq!(input, "-r _meta/requirements/base.in\n-c _meta/requirements/base.txt\n-e ./p/a\n-e ./p/b\n");
         assert_eq!(sources, ["_meta/requirements/base.in", "p/a/pyproject.toml", "p/b/pyproject.toml"]);
         assert_eq!(b.after, [0]);
         assert_eq!(b.lock, "_meta/requirements/b.txt");

@@ -9,37 +9,67 @@ use crate::pep440::{Version, satisfies};
 pub struct Environment {
     /// The full interpreter version, `3.11.7`.
     pub python_full_version: String,
+    /// Whether the platform variables are this machine's; when not, they are unknown (for
+    /// comparing locks whatever the platform).
+    pub platform_known: bool,
 }
 
 impl Environment {
+    /// A venv on this machine, with this Python.
+    pub fn of_venv(python_full_version: String) -> Environment {
+        Environment { python_full_version, platform_known: true }
+    }
+
+    /// Only a Python version (`3.12` reads as `3.12.0`); every platform variable unknown.
+    pub fn of_python(version: &str) -> Environment {
+        let mut full: Vec<&str> = version.split('.').collect();
+        while full.len() < 3 {
+            full.push("0");
+        }
+        Environment { python_full_version: full.join("."), platform_known: false }
+    }
+
     fn value(&self, variable: &str) -> Option<String> {
         let short = || self.python_full_version.split('.').take(2).collect::<Vec<_>>().join(".");
-        Some(match variable {
-            "python_full_version" | "implementation_version" => self.python_full_version.clone(),
-            "python_version" => short(),
-            "sys_platform" => if cfg!(windows) {
+        let platform = |value: &str| self.platform_known.then(|| value.to_owned());
+        match variable {
+            "python_full_version" | "implementation_version" => Some(self.python_full_version.clone()),
+            "python_version" => Some(short()),
+            "sys_platform" => platform(if cfg!(windows) {
                 "win32"
             } else if cfg!(target_os = "macos") {
                 "darwin"
             } else {
                 std::env::consts::OS
-            }
-            .to_owned(),
-            "platform_system" => match std::env::consts::OS {
+            }),
+            "platform_system" => platform(match std::env::consts::OS {
                 "linux" => "Linux",
                 "macos" => "Darwin",
                 "windows" => "Windows",
                 other => other,
-            }
-            .to_owned(),
-            "os_name" => if cfg!(windows) { "nt" } else { "posix" }.to_owned(),
-            "platform_machine" => if cfg!(windows) { "AMD64" } else { std::env::consts::ARCH }.to_owned(),
-            "implementation_name" => "cpython".to_owned(),
-            "platform_python_implementation" => "CPython".to_owned(),
-            "extra" => String::new(),
-            _ => return None,
-        })
+            }),
+            "os_name" => platform(if cfg!(windows) { "nt" } else { "posix" }),
+            "platform_machine" => platform(&platform_machine(std::env::consts::OS, std::env::consts::ARCH)),
+            "implementation_name" => Some("cpython".to_owned()),
+            "platform_python_implementation" => Some("CPython".to_owned()),
+            "extra" => Some(String::new()),
+            _ => None,
+        }
     }
+}
+
+/// Python's `platform.machine()` for Rust's OS and arch names: Rust says `aarch64` where
+/// Python on macOS says `arm64` and on Windows `ARM64`, and `x86_64` where Windows says `AMD64`.
+fn platform_machine(os: &str, arch: &str) -> String {
+    match (os, arch) {
+        ("macos", "aarch64") => "arm64",
+        ("windows", "x86_64") => "AMD64",
+        ("windows", "aarch64") => "ARM64",
+        ("windows", "x86") => "x86",
+        ("linux", "x86") => "i686",
+        (_, arch) => arch,
+    }
+    .to_owned()
 }
 
 /// Whether `marker` holds in `env`; `None` when it cannot be read or names a variable
@@ -188,7 +218,7 @@ mod tests {
     use super::*;
 
     fn eval(marker: &str) -> Option<bool> {
-        evaluate(marker, &Environment { python_full_version: "3.11.7".into() })
+        evaluate(marker, &Environment::of_venv("3.11.7".into()))
     }
 
     #[test]
@@ -206,6 +236,22 @@ mod tests {
         assert_eq!(eval("python_full_version >= '3.12' and sys_platform == 'emscripten'"), Some(false));
         assert_eq!(eval("(os_name == 'nt' or os_name == 'posix') and extra == ''"), Some(true));
         assert_eq!(eval("platform_system not in 'Windows Darwin'"), Some(cfg!(target_os = "linux")));
+    }
+
+    #[test]
+    fn machine_names_are_pythons() {
+        assert_eq!(platform_machine("macos", "aarch64"), "arm64");
+        assert_eq!(platform_machine("linux", "aarch64"), "aarch64");
+        assert_eq!(platform_machine("windows", "x86_64"), "AMD64");
+        assert_eq!(platform_machine("linux", "x86_64"), "x86_64");
+    }
+
+    #[test]
+    fn without_a_platform_only_python_markers_are_known() {
+        let env = Environment::of_python("3.12");
+        assert_eq!(evaluate("python_full_version < '3.12'", &env), Some(false));
+        assert_eq!(evaluate("python_version >= '3.12'", &env), Some(true));
+        assert_eq!(evaluate("sys_platform == 'win32'", &env), None);
     }
 
     #[test]

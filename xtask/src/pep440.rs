@@ -79,13 +79,20 @@ impl PartialOrd for Version {
     }
 }
 
+/// The clauses of a specifier set as (operator, version text): `>=1.26, <2` gives
+/// (`>=`, `1.26`), (`<`, `2`).
+fn clauses(specifiers: &str) -> impl Iterator<Item = (&str, &str)> {
+    specifiers.split(',').map(str::trim).filter(|c| !c.is_empty()).map(|clause| {
+        let op_len = clause.find(|c: char| !matches!(c, '<' | '>' | '=' | '!' | '~')).unwrap_or(clause.len());
+        (&clause[..op_len], clause[op_len..].trim())
+    })
+}
+
 /// Whether `version` meets every clause of `specifiers` (`>=1.26,<2`); `None` when either
 /// cannot be read (an explanation then says nothing rather than something wrong).
 pub fn satisfies(version: &Version, specifiers: &str) -> Option<bool> {
     let mut all = true;
-    for clause in specifiers.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-        let op_len = clause.find(|c: char| !matches!(c, '<' | '>' | '=' | '!' | '~')).unwrap_or(clause.len());
-        let (op, target) = (&clause[..op_len], clause[op_len..].trim());
+    for (op, target) in clauses(specifiers) {
         let ok = if let Some(prefix) = target.strip_suffix(".*") {
             let prefix = Version::parse(prefix)?;
             let matches = version.release.iter().chain(std::iter::repeat(&0)).zip(&prefix.release).all(|(a, b)| a == b)
@@ -131,6 +138,28 @@ pub fn lower_bound(specifiers: &str) -> Option<String> {
         let version = Version::parse(target.trim().trim_end_matches(".*"))?;
         Some(version.release.iter().take(2).map(u64::to_string).collect::<Vec<_>>().join("."))
     })
+}
+
+/// Whether some Python version meets `requires-python`: `>=3.12,<3.11` is impossible.
+///
+/// Tries every `2.x` and `3.x` up to `3.40`, and each version the clauses name plus its next
+/// patch release (so `>3.11,<3.12` finds `3.11.1`). A specifier set that cannot be read
+/// counts as satisfiable: deciding that is uv's job, and an error here would be a guess.
+pub fn is_satisfiable(requires_python: &str) -> bool {
+    let release = |release: Vec<u64>| Version { epoch: 0, release, pre: None, post: None, dev: None };
+    let mut candidates: Vec<Version> =
+        (2..=3).flat_map(|major| (0..=40).map(move |minor| vec![major, minor])).map(release).collect();
+    for (_, target) in clauses(requires_python) {
+        let Some(named) = Version::parse(target.trim_end_matches(".*")) else {
+            return true;
+        };
+        let mut next = named.release.clone();
+        next.resize(3, 0); // X.Y.Z: Python's releases have three parts
+        next[2] += 1;
+        candidates.push(Version { epoch: named.epoch, ..release(next) });
+        candidates.push(named);
+    }
+    candidates.iter().any(|candidate| satisfies(candidate, requires_python).unwrap_or(true))
 }
 
 /// Splits a PEP 508 requirement into its name and its version specifiers:
@@ -184,6 +213,21 @@ mod tests {
         assert_eq!(lower_bound(">=3.12").as_deref(), Some("3.12"));
         assert_eq!(lower_bound(">=3.10.2,<4").as_deref(), Some("3.10"));
         assert_eq!(lower_bound("<4"), None);
+    }
+
+    #[test]
+    fn tells_impossible_requires_python_apart() {
+        for possible in [">=3.11", "<3.0", ">=3.12,<3.13", ">3.11,<3.12", "==3.11.*", "~=3.11.2", ">3.40", ">=4", ""] {
+            assert!(is_satisfiable(possible), "{possible}");
+        }
+        assert!(is_satisfiable(">=3.11.4,!=3.11.5,<3.11.6"), "3.11.4");
+        assert!(is_satisfiable(">2.7.18,<3"), "2.7.19 counts, being named plus a patch");
+        assert!(is_satisfiable("==3.13.0rc1"), "a pre-release named exactly");
+        for impossible in [">=3.12,<3.11", "<3.0,>=3.5", ">=3.12,<3.12", "==3.11.*,==3.12.*", ">3.11.2,<3.11.3"] {
+            assert!(!is_satisfiable(impossible), "{impossible}");
+        }
+        assert!(is_satisfiable(">=banana,<3.11"), "unreadable: left to uv");
+        assert!(is_satisfiable(">=3.12,<3.11,>=banana"), "unreadable: left to uv");
     }
 
     #[test]

@@ -1,10 +1,22 @@
 //! Reading a member's `pyproject.toml` (PEP 621, PEP 735) and the names in PEP 508 requirements.
+//!
+//! Also the typed reading of TOML shared with `config.rs` ([`from_toml`]): serde derives
+//! the shape, and toml's and serde's messages are turned into ours (the file, the line, the
+//! full dotted key, and the fix).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
 
 use anyhow::Result;
 use camino::Utf8Path;
+use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Unexpected, Visitor};
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
 use crate::error::hinted;
+use crate::pep440;
 
 /// What the xtask needs from a member's `pyproject.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +25,7 @@ pub struct Pyproject {
     pub package: String,
     /// `[project].dependencies`, as written.
     pub dependencies: Vec<String>,
-    /// `[project].requires-python`.
+    /// `[project].requires-python`, checked to allow at least one Python version.
     pub requires_python: Option<String>,
     /// The PEP 735 groups installed in the member's env (`test`, if it exists, and those
     /// named by `[tool.monorepo].groups`), `include-group`s expanded.
@@ -37,76 +49,102 @@ impl Pyproject {
     }
 }
 
-/// The keys of `[tool.monorepo]` in a pyproject.
-const TOOL_KEYS: &[&str] = &["layers", "env", "python", "extras", "groups"];
+/// The parts of a `pyproject.toml` the xtask reads. Other tables and keys belong to other
+/// tools and are ignored; only `[tool.monorepo]` is ours, so only it denies unknown keys.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct PyprojectFile {
+    project: Option<ProjectTable>,
+    #[serde(default)]
+    tool: ToolTable,
+    /// Kept as a table: its entries mix strings and `{include-group = "..."}` tables.
+    dependency_groups: Option<Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct ProjectTable {
+    /// Optional here so that its absence gets our message rather than serde's.
+    name: Option<String>,
+    #[serde(default)]
+    dynamic: Strings,
+    #[serde(default)]
+    dependencies: Strings,
+    requires_python: Option<String>,
+    #[serde(default)]
+    optional_dependencies: BTreeMap<String, Strings>,
+}
+
+#[derive(Deserialize, Default)]
+struct ToolTable {
+    monorepo: Option<ToolMonorepo>,
+}
+
+/// `[tool.monorepo]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ToolMonorepo {
+    #[serde(default)]
+    layers: Strings,
+    env: Option<NonEmpty>,
+    python: Option<NonEmpty>,
+    #[serde(default)]
+    extras: Strings,
+    #[serde(default)]
+    groups: Strings,
+}
 
 /// Parses TOML, naming the file and the line on error.
 pub fn parse_toml(path: &Utf8Path, text: &str) -> Result<Table> {
-    text.parse::<Table>().map_err(|err| {
-        hinted(
-            format!("{path} is not valid TOML:\n{}", err.to_string().trim_end()),
-            format!("fix the syntax of {path} at the line shown"),
-        )
-    })
+    text.parse::<Table>().map_err(|err| syntax_error(path, &err))
+}
+
+fn syntax_error(path: &Utf8Path, err: &toml::de::Error) -> anyhow::Error {
+    hinted(
+        format!("{path} is not valid TOML:\n{}", err.to_string().trim_end()),
+        format!("fix the syntax of {path} at the line shown"),
+    )
 }
 
 pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
-    let doc = parse_toml(path, text)?;
-    let project = doc.get("project").and_then(Value::as_table).ok_or_else(|| {
+    let doc: PyprojectFile = from_toml(path, text)?;
+    let project = doc.project.ok_or_else(|| {
         hinted(
             format!("{path} has no [project] table"),
             "declare the project the PEP 621 way: [project] with name, version and dependencies",
         )
     })?;
     let name = project
-        .get("name")
-        .and_then(Value::as_str)
+        .name
         .ok_or_else(|| hinted(format!("{path} has no [project].name"), "add `name = \"...\"` under [project]"))?;
-    if !is_valid_name(name) {
+    if !is_valid_name(&name) {
         return Err(hinted(
             format!("{path}: `{name}` is not a valid project name"),
             "use letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit",
         ));
     }
-    let dynamic = string_array(path, project.get("dynamic"), "project.dynamic")?;
-    if dynamic.iter().any(|d| d == "dependencies") {
+    if project.dynamic.0.iter().any(|d| d == "dependencies") {
         return Err(hinted(
             format!("{path} declares its dependencies as dynamic"),
             "list them in [project].dependencies: locks are computed from static metadata",
         ));
     }
-    let dependencies = string_array(path, project.get("dependencies"), "project.dependencies")?;
-    let requires_python = project.get("requires-python").and_then(Value::as_str).map(str::to_owned);
-    let tool = match doc.get("tool").and_then(|t| t.get("monorepo")) {
-        Some(Value::Table(tool)) => Some(tool),
-        Some(_) => {
-            return Err(hinted(format!("{path}: [tool.monorepo] must be a table"), "declare it as [tool.monorepo]"));
-        }
-        None => None,
-    };
-    if let Some(key) = tool.and_then(|t| t.keys().find(|k| !TOOL_KEYS.contains(&k.as_str()))) {
+    let dependencies = project.dependencies.0;
+    let requires_python = project.requires_python;
+    if let Some(spec) = requires_python.as_deref().filter(|spec| !pep440::is_satisfiable(spec)) {
         return Err(hinted(
-            format!("{path}: unknown key `tool.monorepo.{key}`"),
-            format!("the keys allowed there are: {}", TOOL_KEYS.join(", ")),
+            format!("{path}: requires-python `{spec}` allows no Python version"),
+            format!("fix `requires-python` in {path}: its bounds contradict each other (e.g. `>=3.11,<3.14`)"),
         ));
     }
-    let tool_string = |key: &str| -> Result<Option<String>> {
-        match tool.and_then(|t| t.get(key)) {
-            None => Ok(None),
-            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
-            Some(_) => Err(hinted(
-                format!("{path}: `tool.monorepo.{key}` must be a non-empty string"),
-                format!("write it as {key} = \"...\""),
-            )),
-        }
+    let tool = doc.tool.monorepo;
+    let env = tool.as_ref().and_then(|t| t.env.clone()).map(|n| n.0);
+    let python = tool.as_ref().and_then(|t| t.python.clone()).map(|n| n.0);
+    let (layers, extras, mut groups) = match tool {
+        Some(t) => (t.layers.0, t.extras.0, t.groups.0),
+        None => Default::default(),
     };
-    let env = tool_string("env")?;
-    let python = tool_string("python")?;
-    let tool_array = |key: &str| string_array(path, tool.and_then(|t| t.get(key)), &format!("tool.monorepo.{key}"));
-    let layers = tool_array("layers")?;
-    let extras = tool_array("extras")?;
-    let mut groups = tool_array("groups")?;
-    let declared = doc.get("dependency-groups").and_then(Value::as_table);
+    let declared = doc.dependency_groups.as_ref();
     if declared.is_some_and(|d| d.contains_key("test")) && !groups.iter().any(|g| g == "test") {
         groups.insert(0, "test".to_owned());
     }
@@ -124,15 +162,10 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
             }
         }
     }
-    let optional = project.get("optional-dependencies").and_then(Value::as_table);
     let mut extra_requirements = Vec::new();
     for extra in &extras {
-        match optional.and_then(|o| o.get(extra)) {
-            Some(reqs) => extra_requirements.extend(string_array(
-                path,
-                Some(reqs),
-                &format!("project.optional-dependencies.{extra}"),
-            )?),
+        match project.optional_dependencies.get(extra) {
+            Some(reqs) => extra_requirements.extend(reqs.0.iter().cloned()),
             None => {
                 return Err(hinted(
                     format!(
@@ -152,7 +185,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         }
     }
     Ok(Pyproject {
-        package: normalize(name),
+        package: normalize(&name),
         dependencies,
         requires_python,
         group_requirements,
@@ -192,6 +225,171 @@ fn expand_group(path: &Utf8Path, groups: &Table, name: &str, depth: usize) -> Re
         }
     }
     Ok(out)
+}
+
+/// Deserializes a TOML file into `T`, with errors in our terms: a syntax error names the
+/// line (toml's snippet); an unknown key names its full dotted path, the closest allowed
+/// key and every allowed one; a wrong type names the key, the type expected and the line.
+pub(crate) fn from_toml<T: DeserializeOwned>(path: &Utf8Path, text: &str) -> Result<T> {
+    toml::from_str(text).map_err(|err| explain(path, text, &err))
+}
+
+/// Turns toml's error (serde's message and a span) into ours. Only on the error path, so
+/// the spanned re-parse that finds the key costs nothing when the file is fine.
+fn explain(path: &Utf8Path, text: &str, err: &toml::de::Error) -> anyhow::Error {
+    let Ok(doc) = DeTable::parse(text) else {
+        return syntax_error(path, err);
+    };
+    let span = err.span().unwrap_or(0..0);
+    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+    let mut keys = Vec::new();
+    let in_array = locate(doc.get_ref(), &span, &mut keys);
+    let key = keys.join(".");
+    let message = err.message();
+    if let Some((unknown, allowed)) = unknown_field(message) {
+        let table = match keys.split_last() {
+            Some((_, [])) | None => "at the top level".to_owned(),
+            Some((_, parent)) => format!("in [{}]", parent.join(".")),
+        };
+        let guess = crate::suggest::closest(unknown, allowed.iter().copied());
+        let guess = guess.map(|g| format!("did you mean `{g}`? ")).unwrap_or_default();
+        let allowed = if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") };
+        return hinted(
+            format!("{path}: unknown key `{key}` (line {line})"),
+            format!("{guess}the keys allowed {table} are: {allowed}"),
+        );
+    }
+    if let Some(field) = quoted_after(message, "missing field ") {
+        let table = if key.is_empty() { "at the top level".to_owned() } else { format!("under [{key}]") };
+        let full = if key.is_empty() { field.to_owned() } else { format!("{key}.{field}") };
+        return hinted(format!("{path}: `{full}` is missing"), format!("add {field} = ... {table}"));
+    }
+    let expected = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|m| m.rsplit_once(", expected "));
+    if let Some((found, expected)) = expected {
+        let expected = match expected {
+            "a string" if in_array => "an array of strings",
+            "a map" => "a table",
+            e if e.starts_with("struct ") => "a table",
+            e => e,
+        };
+        let last = keys.last().map_or("it", String::as_str);
+        let hint = match expected {
+            "a table" => format!("declare it as [{key}]"),
+            "an array of strings" => format!("write it as {last} = [\"...\"]"),
+            "a boolean" => format!("write it as {last} = true or {last} = false"),
+            e if e.contains("timestamp") => format!("write it as {last} = \"2026-11-01\" or {last} = \"2026-11-01T00:00:00Z\""),
+            e if e.contains("string") => format!("write it as {last} = \"...\""),
+            _ => format!("fix `{key}` in {path}"),
+        };
+        return hinted(format!("{path}: `{key}` must be {expected}, not {found} (line {line})"), hint);
+    }
+    let at = if key.is_empty() { String::new() } else { format!(" `{key}`") };
+    hinted(format!("{path}:{at} {message} (line {line})"), format!("fix line {line} of {path}"))
+}
+
+/// Pushes onto `keys` the dotted path of the innermost key whose name or value covers
+/// `span`; true when `span` is an item inside an array value rather than the whole value.
+/// A table's span is only its header, so every table is searched, not only covering ones.
+fn locate(table: &DeTable<'_>, span: &Range<usize>, keys: &mut Vec<String>) -> bool {
+    let covers = |outer: Range<usize>| outer.start <= span.start && span.end <= outer.end;
+    for (key, value) in table {
+        keys.push(key.get_ref().to_string());
+        if covers(key.span()) {
+            return false;
+        }
+        match value.get_ref() {
+            DeValue::Table(inner) => {
+                let depth = keys.len();
+                let in_array = locate(inner, span, keys);
+                if keys.len() > depth || covers(value.span()) {
+                    return in_array;
+                }
+            }
+            DeValue::Array(items) => {
+                for item in items.iter() {
+                    if let DeValue::Table(inner) = item.get_ref() {
+                        let depth = keys.len();
+                        let in_array = locate(inner, span, keys);
+                        if keys.len() > depth {
+                            return in_array;
+                        }
+                    }
+                }
+                if covers(value.span()) {
+                    return value.span() != *span;
+                }
+            }
+            _ if covers(value.span()) => return false,
+            _ => {}
+        }
+        keys.pop();
+    }
+    false
+}
+
+/// serde's ``unknown field `x`, expected one of `a`, `b` `` (or `` expected `a` or `b` ``,
+/// or ``there are no fields``): the unknown key and the allowed ones.
+fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
+    let unknown = quoted_after(message, "unknown field ")?;
+    let rest = &message["unknown field ``".len() + unknown.len()..];
+    Some((unknown, rest.split('`').skip(1).step_by(2).collect()))
+}
+
+/// The word in backticks right after `prefix` at the start of `message`.
+fn quoted_after<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    let rest = message.strip_prefix(prefix)?.strip_prefix('`')?;
+    rest.split_once('`').map(|(word, _)| word)
+}
+
+/// An array of strings: a field type whose wrong-type error says so (`Vec<String>`'s says
+/// "a sequence", and its items' say "a string").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Strings(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StringsVisitor;
+        impl<'de> Visitor<'de> for StringsVisitor {
+            type Value = Strings;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of strings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strings, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<String>()? {
+                    out.push(item);
+                }
+                Ok(Strings(out))
+            }
+        }
+        deserializer.deserialize_seq(StringsVisitor)
+    }
+}
+
+/// A string with something in it (an env or interpreter name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NonEmpty(String);
+
+impl<'de> Deserialize<'de> for NonEmpty {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NonEmptyVisitor;
+        impl Visitor<'_> for NonEmptyVisitor {
+            type Value = NonEmpty;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a non-empty string")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<NonEmpty, E> {
+                if s.trim().is_empty() {
+                    return Err(E::invalid_value(Unexpected::Str(s), &self));
+                }
+                Ok(NonEmpty(s.to_owned()))
+            }
+        }
+        deserializer.deserialize_str(NonEmptyVisitor)
+    }
 }
 
 /// An optional array of strings; anything else is an error naming the key.

@@ -1,7 +1,9 @@
 //! The uv tool: the pinned version, found on PATH or bootstrapped into `_meta/.tools/`.
 //!
 //! Every uv command is built by [`Uv::cmd`], which sets the binary, the working directory
-//! (the root: paths in locks are relative to it) and the environment.
+//! (the root: paths in locks are relative to it) and the environment. uv runs with
+//! `--no-config` and without the `UV_*` variables that change what it resolves or installs,
+//! so a lock depends on its hashed inputs only, not on a `uv.toml` or a shell's settings.
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -9,7 +11,31 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::config::TOOLS_DIR;
 use crate::error::Hinted;
 use crate::exec::{self, Cmd};
+use crate::lockfile::IndexOptions;
 use crate::venv;
+
+/// `UV_*` variables that change how uv works (where its cache is, how it talks to the
+/// network, credentials) but not what it resolves or installs: the only ones passed on.
+fn is_harmless(key: &str) -> bool {
+    const KEPT: &[&str] = &[
+        "UV_CACHE_DIR",
+        "UV_NO_CACHE",
+        "UV_NATIVE_TLS",
+        "UV_HTTP_TIMEOUT",
+        "UV_HTTP_RETRIES",
+        "UV_REQUEST_TIMEOUT",
+        "UV_CONCURRENT_DOWNLOADS",
+        "UV_CONCURRENT_BUILDS",
+        "UV_CONCURRENT_INSTALLS",
+        "UV_LINK_MODE",
+        "UV_KEYRING_PROVIDER",
+        "UV_INSECURE_HOST",
+        "UV_PYTHON_INSTALL_DIR",
+        "UV_LOG_CONTEXT",
+    ];
+    KEPT.contains(&key)
+        || (key.starts_with("UV_INDEX_") && (key.ends_with("_USERNAME") || key.ends_with("_PASSWORD")))
+}
 
 /// The version `cargo xtask` writes into a new config.
 pub const DEFAULT_VERSION: &str = "0.13.9";
@@ -52,10 +78,31 @@ impl Uv {
     /// A uv command run from the root; never downloads a Python (a missing interpreter is
     /// an error to report, not a surprise download).
     pub fn cmd(&self, subcommand: &[&str]) -> Cmd {
-        Cmd::new(self.program.as_str(), &self.root)
-            .args(subcommand)
-            .env("UV_PYTHON_DOWNLOADS", "never")
-            .env("UV_NO_PROGRESS", "1")
+        let mut cmd = Cmd::new(self.program.as_str(), &self.root).arg("--no-config").args(subcommand);
+        for (key, _) in std::env::vars_os() {
+            if key.to_str().is_some_and(|k| k.starts_with("UV_") && !is_harmless(k)) {
+                cmd = cmd.env_remove(key);
+            }
+        }
+        cmd.env("UV_PYTHON_DOWNLOADS", "never").env("UV_NO_PROGRESS", "1")
+    }
+
+    /// The flags for `index` (relative `find_links` are relative to the root, where uv runs).
+    pub fn index_args(&self, index: &IndexOptions) -> Vec<String> {
+        let mut args = Vec::new();
+        if index.no_index {
+            args.push("--no-index".to_owned());
+        }
+        if let Some(url) = &index.index_url {
+            args.extend(["--index-url".to_owned(), url.clone()]);
+        }
+        for url in &index.extra_index_urls {
+            args.extend(["--extra-index-url".to_owned(), url.clone()]);
+        }
+        for link in &index.find_links {
+            args.extend(["--find-links".to_owned(), link.clone()]);
+        }
+        args
     }
 
     /// `uv pip compile` of `input` (given on stdin; paths relative to the root) for every

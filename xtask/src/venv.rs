@@ -12,6 +12,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::error::{Hinted, hinted};
 use crate::exec::Captured;
 use crate::fsutil;
+use crate::lockfile::{Lock, Pin};
 use crate::uv::Uv;
 
 pub const STAMP_FILE: &str = ".xtask-stamp";
@@ -38,7 +39,7 @@ pub fn bytecode_dir(venv: &Utf8Path) -> Utf8PathBuf {
 
 /// What a venv's stamp says when it is synced to the lock with this content.
 pub fn stamp_for(lock_content: &str, python_request: &str) -> String {
-    format!("lock-sha256 {}\npython {python_request}\n", crate::lock::sha256(lock_content.as_bytes()))
+    format!("lock-sha256 {}\npython {python_request}\n", crate::digest::text(lock_content))
 }
 
 /// Fresh: the stamp is the expected one and the interpreter is still there. Reads two
@@ -59,28 +60,23 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
             format!("move {venv} away: the xtask never deletes what it did not create"),
         ));
     }
-    let old_stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
-    let other_python = old_stamp.is_some_and(|s| !s.contains(&format!("\npython {python_request}\n")));
+    let create = needs_interpreter(venv, python_request);
     match std::fs::remove_file(venv.join(STAMP_FILE)) {
         Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
             return Err(err).context(format!("cannot remove the stamp of {venv}"));
         }
         _ => {}
     }
-    if !python(venv).is_file() || other_python {
+    if create {
         let interpreter = interpreter(python_request);
         let mut create = uv.cmd(&["venv", "--quiet", "--python", &interpreter]);
         if is_venv {
             create = create.arg("--clear"); // ours, for another Python or without its interpreter
         }
-        steps.push(crate::exec::run_ok(&create.arg(venv.as_str())).map_err(|err| {
-            err.context(Hinted::new(
-                format!("cannot create {venv}: no Python {python_request} found (looked in uv's managed Pythons, pyenv's versions and PATH)"),
-                format!(
-                    "install Python {python_request} (for example `pyenv install {python_request}`), or change `python` in _meta/monorepo.toml or the project's [tool.monorepo].python"
-                ),
-            ))
-        })?);
+        steps.push(
+            crate::exec::run_ok(&create.arg(venv.as_str()))
+                .map_err(|err| err.context(missing_python(python_request, &format!("cannot create {venv}"))))?,
+        );
     }
     // A lock pins exact versions, so a warm cache needs no index: try offline first, which
     // spares a revalidation round trip per package, and go online only for what it lacks.
@@ -89,10 +85,55 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
     steps.push(if offline.success {
         offline
     } else {
-        crate::exec::run_ok(&sync).with_context(|| format!("cannot sync {venv} to {lock}"))?
+        crate::exec::run_ok(&sync).map_err(|err| match hash_mismatch(&format!("{err:#}")) {
+            Some(package) => err.context(Hinted::new(
+                format!("cannot sync {venv} to {lock}: the artifact of {package} does not have the hash the lock pins"),
+                format!(
+                    "the file served for {package} is not the one that was locked (a swapped wheel on an index or mirror, or a rebuilt local wheel); restore it, or re-lock on purpose with `cargo xtask lock --upgrade-package {}`",
+                    package.split("==").next().unwrap_or(&package)
+                ),
+            )),
+            None => err.context(format!("cannot sync {venv} to {lock}")),
+        })?
     });
     fsutil::write_atomic(&venv.join(STAMP_FILE), stamp)?;
     Ok(steps)
+}
+
+/// Whether syncing `venv` for `python_request` means creating it, which needs that
+/// interpreter: it has none, or its stamp names another Python.
+pub fn needs_interpreter(venv: &Utf8Path, python_request: &str) -> bool {
+    let old_stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
+    !python(venv).is_file() || old_stamp.is_some_and(|s| !s.contains(&format!("\npython {python_request}\n")))
+}
+
+/// Finds the interpreter for `request` (pyenv's, else through `uv python find`) without
+/// changing anything: commands check it before they write a lock.
+pub fn find_interpreter(uv: &Uv, request: &str) -> Result<String> {
+    let found = interpreter(request);
+    if Utf8Path::new(&found).is_absolute() {
+        return Ok(found);
+    }
+    let out = crate::exec::capture(&uv.cmd(&["python", "find", &found]))?;
+    if out.success {
+        return Ok(out.output.trim().to_owned());
+    }
+    Err(anyhow::anyhow!("{}", out.output.trim()).context(missing_python(request, "cannot set up the venvs")))
+}
+
+fn missing_python(request: &str, what: &str) -> Hinted {
+    Hinted::new(
+        format!("{what}: no Python {request} found (looked in uv's managed Pythons, pyenv's versions and PATH)"),
+        format!(
+            "install Python {request} (for example `pyenv install {request}`), or change `python` in _meta/monorepo.toml or the project's [tool.monorepo].python"
+        ),
+    )
+}
+
+/// The `name==version` of uv's "Hash mismatch for `name==version`", if it says that.
+fn hash_mismatch(output: &str) -> Option<String> {
+    let rest = &output[output.find("Hash mismatch for `")? + "Hash mismatch for `".len()..];
+    Some(rest[..rest.find('`')?].to_owned())
 }
 
 /// An interpreter for a version request: pyenv's newest matching install when there is one
@@ -218,40 +259,45 @@ impl std::fmt::Display for Drift {
 
 /// Compares what a venv has installed with its lock. `locals` are the package names of the
 /// editables the lock installs. A line under an environment marker counts where its marker
-/// holds for this venv; one whose marker cannot be read may be present or not.
-pub fn drift(venv: &Utf8Path, lock_text: &str, locals: &[&str]) -> Result<Vec<Drift>> {
+/// holds for this venv; one whose marker cannot be read may be present or not. A package
+/// pinned by URL (`name @ git+...`) may be installed at any version.
+pub fn drift(venv: &Utf8Path, lock: &Lock, locals: &[&str]) -> Result<Vec<Drift>> {
     let installed = installed(venv)?;
-    let env = crate::markers::Environment { python_full_version: python_version(venv)? };
-    let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut maybe: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in lock_text.lines().filter(|l| !l.starts_with([' ', '#', '-'])) {
-        let Some((name, rest)) = line.split_once("==") else { continue };
-        let (version, marker) = match rest.split_once(';') {
-            Some((v, m)) => (v.trim(), Some(m.trim())),
-            None => (rest.trim(), None),
-        };
-        let bucket = match marker.map(|m| crate::markers::evaluate(m, &env)) {
+    let env = crate::markers::Environment::of_venv(python_version(venv)?);
+    let mut expected: BTreeMap<&str, Vec<&Pin>> = BTreeMap::new();
+    let mut maybe: BTreeMap<&str, Vec<&Pin>> = BTreeMap::new();
+    for req in &lock.requirements {
+        let bucket = match req.marker.as_deref().map(|m| crate::markers::evaluate(m, &env)) {
             None | Some(Some(true)) => &mut expected,
             Some(None) => &mut maybe,
             Some(Some(false)) => continue,
         };
-        bucket.entry(crate::pyproject::normalize(name.trim())).or_default().push(version.to_owned());
+        bucket.entry(req.name.as_str()).or_default().push(&req.pin);
     }
     let mut out = Vec::new();
     for (package, version) in &installed {
-        match expected.get(package).or_else(|| maybe.get(package)) {
-            Some(pinned) if !pinned.contains(version) => out.push(Drift::Changed {
-                package: package.clone(),
-                installed: version.clone(),
-                pinned: pinned.join(crate::lock::PIN_SEPARATOR),
-            }),
+        match expected.get(package.as_str()).or_else(|| maybe.get(package.as_str())) {
+            Some(pins) if !pins.iter().any(|p| matches!(p, Pin::Url(_)) || **p == Pin::Version(version.clone())) => {
+                out.push(Drift::Changed {
+                    package: package.clone(),
+                    installed: version.clone(),
+                    pinned: pins
+                        .iter()
+                        .map(|p| match p {
+                            Pin::Version(v) => v.clone(),
+                            Pin::Url(url) => format!("@ {url}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(crate::lockfile::PIN_SEPARATOR),
+                })
+            }
             None if !locals.contains(&package.as_str()) => {
                 out.push(Drift::Extraneous { package: package.clone(), version: version.clone() })
             }
             _ => {}
         }
     }
-    for package in expected.keys().map(String::as_str).chain(locals.iter().copied()) {
+    for package in expected.keys().copied().chain(locals.iter().copied()) {
         if !installed.contains_key(package) {
             out.push(Drift::Missing { package: package.to_owned() });
         }
@@ -295,6 +341,7 @@ mod tests {
         std::fs::write(venv.join("pyvenv.cfg"), "home = /usr/bin\nversion_info = 3.11.7\n").unwrap();
         let lock = "-e projects/model\nnumpy==2.4.6 ; python_full_version < '3.12'\nnumpy==2.5.5 ; python_full_version >= '3.12'\n\
                     idna==3.10\npytest==9.0.0\ncolorama==0.4.6 ; sys_platform == 'win32'\n";
+        let lock = &crate::lockfile::parse(lock).unwrap();
         let drift = drift(&venv, lock, &["ideas-model"]).unwrap();
         assert_eq!(
             drift,
@@ -316,6 +363,10 @@ mod tests {
             !cfg!(windows),
             "{drift:?}"
         );
+        // A package pinned by URL may be installed at any version.
+        std::fs::create_dir_all(site.join("mylib-0.3.0.dist-info")).unwrap();
+        let with_url = crate::lockfile::parse("mylib @ git+https://example.org/mylib.git@abc\n").unwrap();
+        assert!(!super::drift(&venv, &with_url, &[]).unwrap().iter().any(|d| d.to_string().contains("mylib")));
     }
 
     #[test]

@@ -56,7 +56,8 @@ pub struct Env {
     /// The members installed in it as editables: its members and their local dependencies,
     /// in dependency order.
     pub editables: Vec<usize>,
-    /// The layers applied to it (base and opted-in, with what they extend), in layer order.
+    /// The layers applied to it (base, and those opted into by its members and their local
+    /// dependencies, with what they extend), in layer order.
     pub layers: Vec<usize>,
     /// The interpreter request for its venv and lock (`3.11`).
     pub python: String,
@@ -100,7 +101,7 @@ impl Workspace {
                 name,
                 dir,
                 pyproject,
-                pyproject_digest: crate::lock::sha256(text.as_bytes()),
+                pyproject_digest: crate::digest::text(&text),
                 deps: Vec::new(),
                 env: 0,
             });
@@ -151,7 +152,8 @@ fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>
             {
                 continue;
             }
-            let child = rel.join(name);
+            // `/` on every platform: member folders end up in digests and locks.
+            let child = if rel.as_str().is_empty() { Utf8PathBuf::from(name) } else { Utf8PathBuf::from(format!("{rel}/{name}")) };
             if members.is_match(child.as_str()) && !exclude.is_match(child.as_str()) {
                 found.push(child.clone());
             }
@@ -285,15 +287,20 @@ fn build_envs(members: &mut [Member], layers: &[Layer], config: &Config) -> Resu
         let mut pythons: Vec<(String, &Member)> = Vec::new();
         for &m in &env.members {
             let member = &members[m];
+            editables.extend(closure(&deps, m));
+            editables.push(m);
+            pythons.push((python_for(member, &config.python)?, member));
+        }
+        // The layers of local dependencies apply too: their code runs in this env, on the
+        // pins their layers promise.
+        for &dep in &editables {
+            let member = &members[dep];
             for name in &member.pyproject.layers {
                 let ix =
                     layers.iter().position(|l| &l.name == name).ok_or_else(|| unknown_layer(member, name, layers))?;
                 env_layers.push(ix);
                 env_layers.extend(&layers[ix].extends);
             }
-            editables.extend(closure(&deps, m));
-            editables.push(m);
-            pythons.push((python_for(member, &config.python)?, member));
         }
         env_layers.sort_unstable();
         env_layers.dedup();

@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{Repo, path_without_uv};
+use support::{PYTEST_9, Repo, TINY_A_NEWEST, TINY_B_NEWEST, path_without_uv, wheelhouse};
 
 #[test]
 fn lock_compiles_layers_then_envs_with_base_pins_identical_everywhere() {
@@ -13,18 +13,28 @@ fn lock_compiles_layers_then_envs_with_base_pins_identical_everywhere() {
         let text = repo.read(&format!("_meta/requirements/{lock}.txt"));
         assert!(text.starts_with("# Locked by `cargo xtask lock`"), "{lock}: {text}");
         assert!(text.contains("# inputs-digest: "), "{lock}: {text}");
+        // Resolved from the wheelhouse alone, and synced from it alone.
+        let index: Vec<&str> = text.lines().filter(|l| l.starts_with("--")).collect();
+        assert_eq!(index, ["--no-index".to_owned(), format!("--find-links {}", wheelhouse().display())], "{lock}");
     }
+    // The newest of each in the wheelhouse, every pin with its hash.
     let base_pytest = repo.pin("base", "pytest").expect("base pins pytest");
+    assert_eq!(base_pytest, format!("pytest=={PYTEST_9}"));
+    assert_eq!(repo.pin("lib", "tiny-a"), Some(format!("tiny-a=={TINY_A_NEWEST}")));
+    assert_eq!(repo.pin("app", "tiny-b"), Some(format!("tiny-b=={TINY_B_NEWEST}")));
+    let base = repo.read("_meta/requirements/base.txt");
+    assert!(base.contains(&format!("pytest=={PYTEST_9} \\\n    --hash=sha256:")), "{base}");
+    assert_eq!(repo.pin("base", "colorama").as_deref(), Some("colorama==0.4.6"), "a universal lock: {base}");
     for lock in ["extra", "core", "lib", "app", "solo"] {
         assert_eq!(repo.pin(lock, "pytest").as_ref(), Some(&base_pytest), "{lock} drifted from base");
     }
     // Local dependencies are editable paths relative to the root; layers only where opted in.
     let app = repo.read("_meta/requirements/app.txt");
-    for editable in ["-e projects/app", "-e projects/lib", "-e projects/core"] {
+    for editable in ["-e ./projects/app", "-e ./projects/lib", "-e ./projects/core"] {
         assert!(app.lines().any(|l| l == editable), "{editable} missing from\n{app}");
     }
-    assert!(repo.pin("app", "idna").is_some() && repo.pin("lib", "idna").is_none());
-    assert!(repo.pin("lib", "six").is_some() && repo.pin("core", "six").is_none());
+    assert!(repo.pin("app", "tiny-b").is_some() && repo.pin("lib", "tiny-b").is_none());
+    assert!(repo.pin("lib", "tiny-a").is_some() && repo.pin("core", "tiny-a").is_none());
     // A second lock has nothing to do.
     let again = repo.expect(&["lock"], 0);
     assert!(again.stderr.contains("nothing to do") && !again.stderr.contains("Locked"), "{}", again.all());
@@ -45,7 +55,7 @@ fn lock_check_passes_when_fresh_and_names_exactly_the_stale_locks() {
 
     // Editing a leaf project's pyproject makes exactly its lock stale.
     let pyproject = repo.read("projects/solo/pyproject.toml");
-    repo.write("projects/solo/pyproject.toml", &pyproject.replace("dependencies = []", "dependencies = [\"six\"]"));
+    repo.write("projects/solo/pyproject.toml", &pyproject.replace("dependencies = []", "dependencies = [\"tiny-a\"]"));
     let stale = repo.xtask_with_path(&["lock", "--check"], path_without_uv());
     assert_eq!(stale.code, 1, "{}", stale.all());
     let stale_lines: Vec<&str> = stale.stdout.lines().filter(|l| l.contains(" is stale")).map(str::trim).collect();
@@ -73,12 +83,13 @@ fn setup_envs_syncs_each_venv_exactly_and_a_second_run_needs_no_uv() {
     assert!(run.stderr.contains("Locked base") && run.stderr.contains("Synced app"), "{}", run.all());
     let version = |p: &str| repo.python(p, "import importlib.metadata as m; print(m.version('pytest'))");
     let pytest = version("core");
+    assert_eq!(pytest, PYTEST_9);
     for project in ["lib", "app", "solo"] {
         assert_eq!(version(project), pytest, "pytest differs in {project}");
     }
     // Local dependencies are importable editable installs; isolation keeps others out.
-    assert_eq!(repo.python("app", "import e2e_lib, idna; print(e2e_lib.double(4))"), "8");
-    assert_eq!(repo.python("core", "import importlib.util as u; print(u.find_spec('six') is None)"), "True");
+    assert_eq!(repo.python("app", "import e2e_lib, tiny_b; print(e2e_lib.double(4), tiny_b.VERSION)"), format!("8 {TINY_B_NEWEST}"));
+    assert_eq!(repo.python("core", "import importlib.util as u; print(u.find_spec('tiny_a') is None)"), "True");
     // Fresh: no uv needed at all (neither on PATH nor bootstrapped), nothing spawned.
     std::fs::remove_file(repo.path("_meta/.tools")).unwrap();
     let noop = repo.xtask_with_path(&["setup-envs"], path_without_uv());
@@ -91,12 +102,12 @@ fn setup_envs_removes_what_the_lock_no_longer_lists() {
     let repo = Repo::sample();
     repo.expect(&["setup-envs", "-p", "lib"], 0);
     assert!(!repo.path("projects/app/.venv").exists(), "-p lib must set up lib only");
-    assert_eq!(repo.python("lib", "import six; print('ok')"), "ok");
+    assert_eq!(repo.python("lib", "import tiny_a; print(tiny_a.VERSION)"), TINY_A_NEWEST);
     let pyproject = repo.read("projects/lib/pyproject.toml");
-    repo.write("projects/lib/pyproject.toml", &pyproject.replace(", \"six>=1.16\"", ""));
+    repo.write("projects/lib/pyproject.toml", &pyproject.replace(", \"tiny-a>=1.16\"", ""));
     let run = repo.expect(&["setup-envs", "-p", "lib"], 0);
     assert!(run.stderr.contains("Locked lib") && run.stderr.contains("Synced lib"), "{}", run.all());
-    assert_eq!(repo.python("lib", "import importlib.util as u; print(u.find_spec('six') is None)"), "True");
+    assert_eq!(repo.python("lib", "import importlib.util as u; print(u.find_spec('tiny_a') is None)"), "True");
 }
 
 #[test]

@@ -53,8 +53,8 @@ fn every_command_is_in_the_readme() {
 fn the_sample_monorepo_locks_are_fresh() {
     let ws = xtask::Workspace::load(repo_root()).unwrap();
     let stale: Vec<String> = xtask::lock::plan(&ws)
-        .into_iter()
-        .filter(|spec| xtask::lock::freshness(&ws.root, spec) != xtask::lock::Freshness::Fresh)
+        .iter()
+        .filter(|spec| xtask::lock::freshness(&ws.root, spec) != xtask::lockfile::Freshness::Fresh)
         .map(|spec| spec.lock.to_string())
         .collect();
     assert!(stale.is_empty(), "stale locks {stale:?}: run `cargo xtask lock` and commit them");

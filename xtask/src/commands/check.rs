@@ -1,14 +1,18 @@
 //! `cargo xtask check` (also `lock --check`): offline verification, no resolver, no spawn.
-//! Every lock is fresh; every lock has each package of the layers it is on at exactly that
-//! layer's version; every venv that exists matches its lock; the graphs are acyclic (the
-//! workspace would not have loaded otherwise). A report per lock, a hint per finding.
+//! Every lock is fresh and intact (its body is what was compiled); every lock has each
+//! package of the layers it is on at exactly that layer's version, where the layer's pin
+//! applies to its Python; every venv that exists matches its lock; no lock is left over
+//! from a deleted project; the graphs are acyclic (the workspace would not have loaded
+//! otherwise). A report per lock, a hint per finding.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
 use crate::error::Failed;
-use crate::lock::{self, Freshness};
+use crate::lock::{self, LockId};
+use crate::lockfile::{self, Freshness, Lock, Pin};
+use crate::markers::{self, Environment};
 use crate::ui;
 use crate::venv;
 use crate::workspace::Workspace;
@@ -18,62 +22,76 @@ struct Finding {
     hint: String,
 }
 
+const RELOCK: &str = "run `cargo xtask lock` and commit the locks it writes";
+
 pub fn run(ws: &Workspace) -> Result<()> {
     let start = std::time::Instant::now();
     let plan = lock::plan(ws);
-    let texts: Vec<Option<String>> = plan.iter().map(|s| std::fs::read_to_string(ws.root.join(&s.lock)).ok()).collect();
-    let layer_pins: Vec<BTreeMap<String, String>> =
-        (0..ws.layers.len()).map(|l| texts[l].as_deref().map(lock::pins).unwrap_or_default()).collect();
+    let read = |path: &camino::Utf8Path| std::fs::read_to_string(ws.root.join(path)).ok();
+    let locks: BTreeMap<LockId, Lock> =
+        plan.iter().filter_map(|s| Some((s.id, lockfile::parse(&read(&s.lock)?).ok()?))).collect();
     let mut rows = Vec::new();
     let mut total = 0;
     let mut venvs = 0;
-    for (ix, spec) in plan.iter().enumerate() {
+    for spec in plan.iter() {
         let mut findings = Vec::new();
         match lock::freshness(&ws.root, spec) {
             Freshness::Fresh => {}
-            Freshness::Missing => findings.push(Finding {
-                what: format!("{} is missing", spec.lock),
-                hint: "run `cargo xtask lock` and commit the locks it writes".into(),
+            Freshness::Missing => findings.push(Finding { what: format!("{} is missing", spec.lock), hint: RELOCK.into() }),
+            Freshness::Stale => findings
+                .push(Finding { what: format!("{} is stale: its inputs changed", spec.lock), hint: RELOCK.into() }),
+            Freshness::Edited => findings.push(Finding {
+                what: format!("{} was edited by hand or merged: its body does not match its digest", spec.lock),
+                hint: "run `cargo xtask lock`: it compiles the lock again from its inputs".into(),
             }),
-            Freshness::Stale => findings.push(Finding {
-                what: format!("{} is stale: its inputs changed", spec.lock),
-                hint: "run `cargo xtask lock` and commit the locks it writes".into(),
+            Freshness::Unreadable(err) => findings.push(Finding {
+                what: format!("{} cannot be read: {err}", spec.lock),
+                hint: "run `cargo xtask lock`: it compiles the lock again from its inputs".into(),
             }),
         }
-        if let Some(text) = &texts[ix] {
-            let pins = lock::pins(text);
+        if let Some(lock) = locks.get(&spec.id) {
             for &layer in &spec.after {
-                for (package, version) in &layer_pins[layer] {
-                    match pins.get(package) {
-                        Some(v) if v == version => {}
-                        found => findings.push(Finding {
-                            what: format!(
-                                "{} has {package}{}, but {} pins {package}=={version}",
-                                spec.lock,
-                                found.map_or(" missing".to_owned(), |v| format!("=={v}")),
-                                ws.layers[layer].lock()
-                            ),
-                            hint: "run `cargo xtask lock` (a lock edited by hand is recompiled from its inputs)".into(),
-                        }),
+                let Some(layer_lock) = locks.get(&LockId::Layer(layer)) else { continue };
+                findings.extend(misaligned(lock, layer_lock, &spec.python).into_iter().map(|(package, found, pinned)| {
+                    Finding {
+                        what: format!(
+                            "{} has {package}{}, but {} pins {package}=={pinned}",
+                            spec.lock,
+                            found.map_or(" missing".to_owned(), |v| format!("=={v}")),
+                            ws.layers[layer].lock()
+                        ),
+                        hint: "run `cargo xtask lock` (a lock edited by hand is recompiled from its inputs)".into(),
                     }
-                }
+                }));
             }
-            if let Some(e) = ix.checked_sub(ws.layers.len()) {
+            if let LockId::Env(e) = spec.id {
                 let env = &ws.envs[e];
                 let dir = ws.root.join(&env.venv);
                 if venv::python(&dir).is_file() {
                     venvs += 1;
-                    findings.extend(drift(ws, e, text)?);
+                    findings.extend(drift(ws, e, lock)?);
                 }
             }
         }
         total += findings.len();
         let result = if findings.is_empty() { "ok".to_owned() } else { ui::count(findings.len(), "finding") };
         rows.push(vec![spec.name.clone(), result]);
-        for f in findings {
-            rows.push(vec![format!("  - {}", f.what), String::new()]);
-            rows.push(vec![format!("    hint: {}", f.hint), String::new()]);
-        }
+        push_findings(&mut rows, findings);
+    }
+    let orphans = super::lock::orphans(ws, &plan);
+    if !orphans.is_empty() {
+        total += orphans.len();
+        rows.push(vec!["(left over)".into(), ui::count(orphans.len(), "finding")]);
+        push_findings(
+            &mut rows,
+            orphans
+                .into_iter()
+                .map(|o| Finding {
+                    what: format!("{o} is a lock that no project or layer has (deleted or renamed?)"),
+                    hint: "run `cargo xtask lock` (it removes it), or delete it".into(),
+                })
+                .collect(),
+        );
     }
     print!("{}", ui::table(&["lock / env", "result"], &rows));
     let summary = format!(
@@ -89,12 +107,49 @@ pub fn run(ws: &Workspace) -> Result<()> {
     if total > 0 { Err(Failed.into()) } else { Ok(()) }
 }
 
+fn push_findings(rows: &mut Vec<Vec<String>>, findings: Vec<Finding>) {
+    for f in findings {
+        rows.push(vec![format!("  - {}", f.what), String::new()]);
+        rows.push(vec![format!("    hint: {}", f.hint), String::new()]);
+    }
+}
+
+/// The packages of `layer` that `lock` (compiled for Python `python` and up) does not pin
+/// as the layer does: (package, what the lock has, what the layer pins). Only pins whose
+/// markers can hold for that Python count, on both sides: a layer pin under
+/// `python_version < "3.12"` says nothing about a lock for 3.12.
+fn misaligned(lock: &Lock, layer: &Lock, python: &str) -> Vec<(String, Option<String>, String)> {
+    let env = Environment::of_python(python);
+    let applies = |r: &&lockfile::Requirement| r.marker.as_deref().is_none_or(|m| markers::evaluate(m, &env) != Some(false));
+    let versions = |lock: &Lock| {
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for r in lock.requirements.iter().filter(applies) {
+            let shown = match &r.pin {
+                Pin::Version(v) => v.clone(),
+                Pin::Url(url) => format!("@ {url}"),
+            };
+            out.entry(r.name.clone()).or_default().insert(shown);
+        }
+        out
+    };
+    let ours = versions(lock);
+    let join = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(lockfile::PIN_SEPARATOR);
+    let mut out = Vec::new();
+    for (package, pinned) in versions(layer) {
+        match ours.get(&package) {
+            Some(found) if found.is_subset(&pinned) => {}
+            found => out.push((package, found.map(join), join(&pinned))),
+        }
+    }
+    out
+}
+
 /// What differs between env `e`'s venv and its lock.
-fn drift(ws: &Workspace, e: usize, lock_text: &str) -> Result<Vec<Finding>> {
+fn drift(ws: &Workspace, e: usize, lock: &Lock) -> Result<Vec<Finding>> {
     let env = &ws.envs[e];
     let locals: Vec<&str> = env.editables.iter().map(|&m| ws.members[m].pyproject.package.as_str()).collect();
     let fix = format!("run `cargo xtask setup-envs -p {}` to sync it to its lock", ws.members[env.members[0]].name);
-    Ok(venv::drift(&ws.root.join(&env.venv), lock_text, &locals)?
+    Ok(venv::drift(&ws.root.join(&env.venv), lock, &locals)?
         .into_iter()
         .map(|d| {
             let hint = match d {
@@ -104,4 +159,19 @@ fn drift(ws: &Workspace, e: usize, lock_text: &str) -> Result<Vec<Finding>> {
             Finding { what: format!("{} {d}", env.venv), hint }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_layer_pin_for_other_pythons_is_not_required() {
+        let layer = lockfile::parse("tomli==2.0.1 ; python_version < '3.12'\npytest==9.0.0\n").unwrap();
+        let env312 = lockfile::parse("pytest==9.0.0\n").unwrap();
+        assert!(misaligned(&env312, &layer, "3.12").is_empty());
+        assert_eq!(misaligned(&env312, &layer, "3.11"), [("tomli".to_owned(), None, "2.0.1".to_owned())]);
+        let moved = lockfile::parse("pytest==8.0.0\n").unwrap();
+        assert_eq!(misaligned(&moved, &layer, "3.12"), [("pytest".into(), Some("8.0.0".into()), "9.0.0".into())]);
+    }
 }

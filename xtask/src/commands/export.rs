@@ -2,9 +2,10 @@
 //! for use outside the monorepo.
 
 use anyhow::{Context, Result};
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::lock::{self, Upgrade};
+use crate::lock::{self, LockId, Upgrade};
+use crate::lockfile::{self, IndexOptions, Lock};
 use crate::uv::Uv;
 use crate::workspace::Workspace;
 use crate::{fsutil, ui};
@@ -20,12 +21,15 @@ pub enum Format {
 pub fn run(ws: &Workspace, project: &str, format: Format, output: Option<&Utf8Path>, jobs: usize) -> Result<()> {
     let env_ix = ws.members[ws.member(project)?].env;
     let env = &ws.envs[env_ix];
-    let spec_ix = ws.layers.len() + env_ix;
-    let needed = env.layers.iter().copied().chain([spec_ix]).collect();
+    let needed = super::lock::needed_by(ws, &[env_ix]);
     super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs)?;
+    let lock = lockfile::parse(&fsutil::read(&ws.root.join(&env.lock))?)
+        .map_err(|err| anyhow::anyhow!("{} cannot be read: {err}", env.lock))?;
+    // Paths in the export are relative to where it is written (the root for stdout).
+    let out_dir = output.and_then(Utf8Path::parent).map_or_else(|| ws.root.clone(), Utf8Path::to_owned);
     let text = match format {
-        Format::Requirements => requirements(ws, env_ix, &fsutil::read(&ws.root.join(&env.lock))?),
-        Format::Pylock => pylock(ws, &lock::plan(ws)[spec_ix])?,
+        Format::Requirements => requirements(ws, env_ix, &lock),
+        Format::Pylock => pylock(ws, &lock::plan(ws)[LockId::Env(env_ix)], &lock, &out_dir)?,
     };
     match output {
         Some(path) => {
@@ -37,8 +41,10 @@ pub fn run(ws: &Workspace, project: &str, format: Format, output: Option<&Utf8Pa
     Ok(())
 }
 
-/// The lock without its header and without the local projects (they are not on an index).
-fn requirements(ws: &Workspace, env_ix: usize, lock_text: &str) -> String {
+/// The lock's index options and pins (with their hashes), without the local projects
+/// (they are not on an index). Local find-links folders are absolute: the file is for
+/// use outside the monorepo.
+fn requirements(ws: &Workspace, env_ix: usize, lock: &Lock) -> String {
     let env = &ws.envs[env_ix];
     let locals: Vec<String> =
         env.editables.iter().map(|&m| format!("{} ({})", ws.members[m].pyproject.package, ws.members[m].dir)).collect();
@@ -48,41 +54,51 @@ fn requirements(ws: &Workspace, env_ix: usize, lock_text: &str) -> String {
         env.lock,
         locals.join(", ")
     );
-    let mut in_editable = false;
-    for line in lock_text.lines().skip_while(|l| l.starts_with('#')) {
-        if line.starts_with("-e ") {
-            in_editable = true;
-            continue;
-        }
-        if in_editable && line.starts_with(' ') {
-            continue; // the editable's `# via` annotation
-        }
-        in_editable = false;
-        out.push_str(line);
+    let lock_dir = ws.root.join(env.lock.parent().unwrap_or(Utf8Path::new("")));
+    out.push_str(&absolute(&lock.index, &lock_dir).lines());
+    for req in &lock.requirements {
+        out.push_str(&req.text);
         out.push('\n');
     }
     out
 }
 
-/// A `pylock.toml` compiled by uv from the env's inputs, with its lock's pins as the
-/// starting point so both agree.
-fn pylock(ws: &Workspace, spec: &lock::LockSpec) -> Result<String> {
-    let uv = Uv::locate(&ws.root, &ws.config.uv)?;
-    // uv wants the file named `pylock.<name>.toml`: a private folder keeps it apart.
-    let dir = ws.root.join(crate::config::REQUIREMENTS_DIR).join(format!(".export-{}.xtask-tmp", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {dir}"))?;
-    let out = dir.join("pylock.export.toml");
-    // The lock's pins as constraints (uv takes no editables there), so both agree.
-    let pins: String = fsutil::read(&ws.root.join(&spec.lock))?
-        .lines()
-        .filter(|l| !l.starts_with("-e "))
-        .map(|l| format!("{l}\n"))
+/// `index` with each relative find-links folder (relative to `dir`) made absolute.
+fn absolute(index: &IndexOptions, dir: &Utf8Path) -> IndexOptions {
+    let mut out = index.clone();
+    out.find_links = index
+        .find_links
+        .iter()
+        .map(|link| {
+            if lockfile::is_local_relative(link) {
+                let parts = lockfile::clean(&dir.join(link));
+                let joined = parts.join("/");
+                if dir.as_str().starts_with('/') { format!("/{joined}") } else { joined }
+            } else {
+                link.clone()
+            }
+        })
         .collect();
-    let constraints = dir.join("constraints.txt");
+    out
+}
+
+/// A `pylock.toml` compiled by uv from the env's inputs, with its lock's pins as
+/// constraints so both agree. uv writes it next to where it goes (`out_dir`), so the
+/// paths of the local projects in it are right there.
+fn pylock(ws: &Workspace, spec: &lock::LockSpec, lock: &Lock, out_dir: &Utf8Path) -> Result<String> {
+    let uv = Uv::locate(&ws.root, &ws.config.uv)?;
+    // uv wants the file named `pylock.<name>.toml`.
+    let out = out_dir.join(format!("pylock.xtask-export-{}.toml", std::process::id()));
+    let constraints: Utf8PathBuf = fsutil::temp_path(&out_dir.join("constraints.txt"));
+    let pins: String = lock.requirements.iter().map(|r| format!("{}\n", r.text)).collect();
     fsutil::write_atomic(&constraints, &pins)?;
     let input = format!("{}-c {constraints}\n", lock::input(ws, spec).0);
-    let cmd = uv.pip_compile(&spec.python, &out, input).args(["--format", "pylock.toml"]);
+    let cmd = uv
+        .pip_compile(&spec.python, &out, input)
+        .args(["--format", "pylock.toml", "--no-header"])
+        .args(uv.index_args(&spec.index));
     let result = crate::exec::run_ok(&cmd).and_then(|_| fsutil::read(&out));
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(&constraints);
     result.with_context(|| format!("cannot export `{}` as pylock.toml", spec.name))
 }

@@ -8,7 +8,9 @@ use std::time::Instant;
 use anyhow::{Result, anyhow};
 use camino::Utf8PathBuf;
 
-use crate::lock::{self, Freshness, Upgrade};
+use crate::error::hinted;
+use crate::lock::{self, LockId, Plan, Upgrade};
+use crate::lockfile::{self, Freshness};
 use crate::sched::{self, Status};
 use crate::ui;
 use crate::uv::Uv;
@@ -31,7 +33,8 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     let start = Instant::now();
     let (named, selected) = scope(ws, &options.names)?;
     let locked = compile(ws, &named, &selected, &options.upgrade, options.jobs)?;
-    if locked.is_empty() {
+    let removed = if options.names.is_empty() { remove_orphans(ws)? } else { 0 };
+    if locked.is_empty() && removed == 0 {
         ui::status(
             "Fresh",
             &format!("{}, nothing to do ({})", ui::count(selected.len(), "lock"), ui::elapsed(start.elapsed())),
@@ -45,60 +48,74 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Plan indices for the given names: (the named specs, those plus every layer they are
-/// constrained by and every spec constrained by a named layer).
-pub fn scope(ws: &Workspace, names: &[String]) -> Result<(BTreeSet<usize>, BTreeSet<usize>)> {
-    let layers = ws.layers.len();
+/// The locks for the given names: (the named ones, those plus every layer they are
+/// constrained by and every lock constrained by a named layer).
+pub fn scope(ws: &Workspace, names: &[String]) -> Result<(BTreeSet<LockId>, BTreeSet<LockId>)> {
+    let plan = lock::plan(ws);
     if names.is_empty() {
-        let all: BTreeSet<usize> = (0..layers + ws.envs.len()).collect();
+        let all: BTreeSet<LockId> = plan.ids().collect();
         return Ok((all.clone(), all));
     }
     let mut named = BTreeSet::new();
     for name in names {
         match ws.layers.iter().position(|l| &l.name == name) {
-            Some(layer) => named.insert(layer),
-            None => named.insert(layers + ws.members[ws.member(name)?].env),
+            Some(layer) => named.insert(LockId::Layer(layer)),
+            None => named.insert(LockId::Env(ws.members[ws.member(name)?].env)),
         };
     }
-    let plan = lock::plan(ws);
     let mut selected = named.clone();
-    for &ix in &named {
-        selected.extend(&plan[ix].after);
-        if ix < layers {
-            selected.extend((0..plan.len()).filter(|&other| plan[other].after.contains(&ix)));
+    for &id in &named {
+        selected.extend(plan[id].after.iter().map(|&l| LockId::Layer(l)));
+        if let LockId::Layer(layer) = id {
+            selected.extend(plan.on_layer(layer));
         }
     }
     Ok((named, selected))
 }
 
-/// Compiles the stale specs among `selected` (and, with an upgrade, the `named` ones even
+/// The locks that `envs` need: each env's, and those of the layers under it.
+pub fn needed_by(ws: &Workspace, envs: &[usize]) -> BTreeSet<LockId> {
+    envs.iter().flat_map(|&e| ws.envs[e].layers.iter().map(|&l| LockId::Layer(l)).chain([LockId::Env(e)])).collect()
+}
+
+/// Whether any of `selected` would be compiled: stale, or named with an upgrade.
+pub fn any_pending(ws: &Workspace, named: &BTreeSet<LockId>, selected: &BTreeSet<LockId>, upgrade: &Upgrade) -> bool {
+    let plan = lock::plan(ws);
+    selected.iter().any(|&id| (upgrade.any() && named.contains(&id)) || lock::freshness(&ws.root, &plan[id]) != Freshness::Fresh)
+}
+
+/// Compiles the stale locks among `selected` (and, with an upgrade, the `named` ones even
 /// when fresh), in waves: each wave re-plans (a lock's digest covers the locks it is
-/// constrained by) and compiles, in parallel, the pending specs whose constraints are
-/// settled. On any failure every lock written is put back as it was, so a run changes all
-/// its locks or none. Returns the plan indices it locked.
+/// constrained by) and compiles, in parallel, the pending locks whose constraints are
+/// settled. On any failure every lock written is put back as it was, byte for byte, so a
+/// run changes all its locks or none. Returns the locks it compiled.
 pub fn compile(
     ws: &Workspace,
-    named: &BTreeSet<usize>,
-    selected: &BTreeSet<usize>,
+    named: &BTreeSet<LockId>,
+    selected: &BTreeSet<LockId>,
     upgrade: &Upgrade,
     jobs: usize,
-) -> Result<Vec<usize>> {
+) -> Result<Vec<LockId>> {
+    check_upgrade_packages(ws, named, upgrade)?;
     let backups: Mutex<Vec<(Utf8PathBuf, Option<Vec<u8>>)>> = Mutex::new(Vec::new());
     let mut uv = None;
-    let mut locked: Vec<usize> = Vec::new();
+    let mut locked: Vec<LockId> = Vec::new();
     let result = (|| -> Result<()> {
         loop {
             let plan = lock::plan(ws);
-            let pending: BTreeSet<usize> = selected
+            let pending: BTreeSet<LockId> = selected
                 .iter()
                 .copied()
-                .filter(|ix| !locked.contains(ix))
-                .filter(|&ix| {
-                    (upgrade.any() && named.contains(&ix)) || lock::freshness(&ws.root, &plan[ix]) != Freshness::Fresh
+                .filter(|id| !locked.contains(id))
+                .filter(|&id| {
+                    (upgrade.any() && named.contains(&id)) || lock::freshness(&ws.root, &plan[id]) != Freshness::Fresh
                 })
                 .collect();
-            let ready: Vec<usize> =
-                pending.iter().copied().filter(|&ix| plan[ix].after.iter().all(|a| !pending.contains(a))).collect();
+            let ready: Vec<LockId> = pending
+                .iter()
+                .copied()
+                .filter(|&id| plan[id].after.iter().all(|&l| !pending.contains(&LockId::Layer(l))))
+                .collect();
             if ready.is_empty() {
                 return Ok(());
             }
@@ -108,13 +125,13 @@ pub fn compile(
             };
             let none = Upgrade::default();
             let results = sched::run(&vec![Vec::new(); ready.len()], jobs, true, |k| {
-                let ix = ready[k];
-                let spec = &plan[ix];
+                let id = ready[k];
+                let spec = &plan[id];
                 let path = ws.root.join(&spec.lock);
                 backups.lock().expect("no job panics").push((spec.lock.clone(), std::fs::read(&path).ok()));
                 let started = Instant::now();
-                let result = lock::compile(ws, uv, spec, if named.contains(&ix) { upgrade } else { &none });
-                let result = result.map_err(|err| match crate::conflict::explain(ws, &plan, ix, &format!("{err:#}")) {
+                let result = lock::compile(ws, uv, spec, if named.contains(&id) { upgrade } else { &none });
+                let result = result.map_err(|err| match crate::conflict::explain(ws, &plan, id, &format!("{err:#}")) {
                     Some(explained) => anyhow!("{}", uv_part(&err)).context(explained),
                     None => err,
                 });
@@ -140,17 +157,69 @@ pub fn compile(
     result.map(|()| locked)
 }
 
+/// `--upgrade-package P` where no lock in scope pins P is a typo until shown otherwise:
+/// uv would re-lock and move nothing, without a word.
+fn check_upgrade_packages(ws: &Workspace, named: &BTreeSet<LockId>, upgrade: &Upgrade) -> Result<()> {
+    if upgrade.packages.is_empty() {
+        return Ok(());
+    }
+    let plan = lock::plan(ws);
+    let pinned: BTreeSet<String> = named
+        .iter()
+        .filter_map(|&id| std::fs::read_to_string(ws.root.join(&plan[id].lock)).ok())
+        .filter_map(|text| lockfile::parse(&text).ok())
+        .flat_map(|lock| lock.requirements.into_iter().map(|r| r.name))
+        .collect();
+    for package in &upgrade.packages {
+        let wanted = crate::pyproject::normalize(package);
+        if !pinned.contains(&wanted) {
+            let hint = match crate::suggest::closest(&wanted, pinned.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean `{close}`? (`--upgrade-package {close}`)"),
+                None => "name a package that one of the locks pins (see _meta/requirements/*.txt)".to_owned(),
+            };
+            return Err(hinted(format!("--upgrade-package {package}: no lock in scope pins `{wanted}`"), hint));
+        }
+    }
+    Ok(())
+}
+
+/// Removes the locks this tool wrote that no layer or env has any more (a project deleted
+/// or renamed). Returns how many.
+pub fn remove_orphans(ws: &Workspace) -> Result<usize> {
+    let orphans = orphans(ws, &lock::plan(ws));
+    for orphan in &orphans {
+        std::fs::remove_file(ws.root.join(orphan)).map_err(|err| anyhow!("cannot remove {orphan}: {err}"))?;
+        ui::status("Removed", &format!("{orphan} (no project or layer has this lock any more)"));
+    }
+    Ok(orphans.len())
+}
+
+/// Locks in the requirements folder, written by this tool, that `plan` has no spec for.
+pub fn orphans(ws: &Workspace, plan: &Plan) -> Vec<Utf8PathBuf> {
+    let dir = ws.root.join(crate::config::REQUIREMENTS_DIR);
+    let Ok(entries) = dir.read_dir_utf8() else { return Vec::new() };
+    let mut out: Vec<Utf8PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().ends_with(".txt"))
+        .map(|e| Utf8PathBuf::from(format!("{}/{}", crate::config::REQUIREMENTS_DIR, e.file_name())))
+        .filter(|rel| !plan.iter().any(|s| &s.lock == rel))
+        .filter(|rel| std::fs::read_to_string(ws.root.join(rel)).is_ok_and(|t| lockfile::is_ours(&t)))
+        .collect();
+    out.sort();
+    out
+}
+
 /// uv's own explanation, from a failed compile's error chain (the innermost cause).
 fn uv_part(err: &anyhow::Error) -> String {
     err.chain().last().map(ToString::to_string).unwrap_or_default()
 }
 
-/// Puts every lock back as it was before this run (removing those it created).
+/// Puts every lock back as it was before this run, byte for byte (removing those it created).
 fn restore(ws: &Workspace, backups: Vec<(Utf8PathBuf, Option<Vec<u8>>)>) {
     for (lock, before) in backups {
         let path = ws.root.join(&lock);
         let restored = match before {
-            Some(bytes) => crate::fsutil::write_atomic(&path, &String::from_utf8_lossy(&bytes)),
+            Some(bytes) => crate::fsutil::write_atomic_bytes(&path, &bytes),
             None => std::fs::remove_file(&path)
                 .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
                 .map_err(Into::into),

@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use crate::error::hinted;
 use crate::lock::Upgrade;
+use crate::lockfile;
 use crate::sched::{self, Status};
 use crate::uv::Uv;
 use crate::workspace::Workspace;
@@ -25,20 +27,28 @@ pub fn run(ws: &Workspace, projects: &[String], jobs: usize) -> Result<()> {
 /// this reads a few files and spawns nothing.
 pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     let start = Instant::now();
-    let layers = ws.layers.len();
-    let needed: BTreeSet<usize> =
-        envs.iter().flat_map(|&e| ws.envs[e].layers.iter().copied().chain([layers + e])).collect();
-    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs)?;
+    let needed = super::lock::needed_by(ws, envs);
+    let none = Upgrade::default();
+    if super::lock::any_pending(ws, &needed, &needed, &none) {
+        // What the syncs will need, checked before any lock changes: a missing Python
+        // fails here, with every lock as it was.
+        preflight(ws, envs)?;
+    }
+    super::lock::compile(ws, &needed, &needed, &none, jobs)?;
 
     let mut todo = Vec::new();
     for &e in envs {
         let env = &ws.envs[e];
-        let lock_text = fsutil::read(&ws.root.join(&env.lock))?;
+        let lock_path = ws.root.join(&env.lock);
+        let lock_text = fsutil::read(&lock_path)?;
+        let lock = lockfile::parse(&lock_text).map_err(|err| {
+            hinted(format!("{} cannot be read: {err}", env.lock), "run `cargo xtask lock` to compile it again")
+        })?;
         let stamp = venv::stamp_for(&lock_text, &env.python);
         let venv_dir = ws.root.join(&env.venv);
         // Fresh: synced to this lock, and nothing installed or removed by hand since.
         let locals: Vec<&str> = env.editables.iter().map(|&m| ws.members[m].pyproject.package.as_str()).collect();
-        if !venv::is_fresh(&venv_dir, &stamp) || !venv::drift(&venv_dir, &lock_text, &locals)?.is_empty() {
+        if !venv::is_fresh(&venv_dir, &stamp) || !venv::drift(&venv_dir, &lock, &locals)?.is_empty() {
             todo.push((env, stamp));
         }
     }
@@ -84,5 +94,25 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
             envs.len() - todo.len()
         ),
     );
+    Ok(())
+}
+
+/// Checks that every interpreter a sync of `envs` would create a venv with is there.
+fn preflight(ws: &Workspace, envs: &[usize]) -> Result<()> {
+    let mut pythons: Vec<&str> = envs
+        .iter()
+        .map(|&e| &ws.envs[e])
+        .filter(|env| venv::needs_interpreter(&ws.root.join(&env.venv), &env.python))
+        .map(|env| env.python.as_str())
+        .collect();
+    pythons.sort_unstable();
+    pythons.dedup();
+    if pythons.is_empty() {
+        return Ok(());
+    }
+    let uv = Uv::locate(&ws.root, &ws.config.uv)?;
+    for python in pythons {
+        venv::find_interpreter(&uv, python)?;
+    }
     Ok(())
 }

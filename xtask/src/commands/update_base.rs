@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::lock::{self, Upgrade};
+use crate::lock::Upgrade;
+use crate::lockfile;
 use crate::ui;
 use crate::workspace::Workspace;
 
@@ -49,7 +50,13 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
 fn env_pins(ws: &Workspace) -> Vec<BTreeMap<String, String>> {
     ws.envs
         .iter()
-        .map(|e| std::fs::read_to_string(ws.root.join(&e.lock)).map(|t| lock::pins(&t)).unwrap_or_default())
+        .map(|e| {
+            std::fs::read_to_string(ws.root.join(&e.lock))
+                .ok()
+                .and_then(|t| lockfile::parse(&t).ok())
+                .map(|l| l.pins())
+                .unwrap_or_default()
+        })
         .collect()
 }
 

@@ -1,0 +1,72 @@
+//! Content digests: SHA-256 in hex, over text with its line endings normalised, so a
+//! checkout with `core.autocrlf=true` (git's default on Windows) gives the same digests as
+//! one without.
+
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+/// SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// SHA-256 of a text file's content with `\r\n` read as `\n`.
+pub fn text(content: &str) -> String {
+    if content.contains('\r') { sha256(normalize_newlines(content).as_bytes()) } else { sha256(content.as_bytes()) }
+}
+
+/// `\r\n` (and a lone `\r`) as `\n`.
+pub fn normalize_newlines(content: &str) -> String {
+    content.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Hashes a sequence of parts, each followed by a newline, so `["ab", "c"]` and
+/// `["a", "bc"]` differ.
+#[derive(Default)]
+pub struct Hasher(Sha256);
+
+impl Hasher {
+    pub fn part(&mut self, text: &str) -> &mut Hasher {
+        self.0.update(text.as_bytes());
+        self.0.update(b"\n");
+        self
+    }
+
+    pub fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(64);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_is_hex_of_the_digest() {
+        assert_eq!(sha256(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn line_endings_do_not_change_a_text_digest() {
+        assert_eq!(text("a\r\nb\r\n"), text("a\nb\n"));
+        assert_ne!(text("a\nb\n"), text("a\nb"));
+    }
+
+    #[test]
+    fn parts_are_delimited() {
+        let mut one = Hasher::default();
+        one.part("ab").part("c");
+        let mut two = Hasher::default();
+        two.part("a").part("bc");
+        assert_ne!(one.finish(), two.finish());
+    }
+}

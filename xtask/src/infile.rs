@@ -1,0 +1,146 @@
+//! Requirements input files (`.in`): the files a layer's input pulls in with `-r` and `-c`,
+//! followed recursively, and the index options (`--index-url`, `--extra-index-url`,
+//! `--find-links`, `--no-index`) they hold. Everything that can change a compile is hashed,
+//! so editing an included file makes its locks stale.
+
+use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::digest;
+use crate::error::hinted;
+use crate::lockfile::{IndexOptions, clean, is_local_relative};
+
+/// An input and everything it includes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InputTree {
+    /// Every file, relative to the root with `/`, the input first, then in the order met;
+    /// with the digest of its content.
+    pub files: Vec<(Utf8PathBuf, String)>,
+    /// The index options of all of them; relative `find_links` are relative to the root.
+    pub index: IndexOptions,
+}
+
+/// Reads `input` (relative to `root`) and what it includes. A missing include is an error
+/// naming the file and line that include it.
+pub fn read_tree(root: &Utf8Path, input: &Utf8Path) -> Result<InputTree> {
+    let mut tree = InputTree::default();
+    visit(root, input, None, &mut tree)?;
+    Ok(tree)
+}
+
+fn visit(root: &Utf8Path, file: &Utf8Path, included_at: Option<(&Utf8Path, usize)>, tree: &mut InputTree) -> Result<()> {
+    if tree.files.iter().any(|(f, _)| f == file) {
+        return Ok(()); // included twice, or in a cycle: hashed once
+    }
+    let text = std::fs::read_to_string(root.join(file)).map_err(|err| match included_at {
+        Some((by, line)) => hinted(
+            format!("{by}:{line} includes {file}, which cannot be read: {err}"),
+            format!("create {file}, or fix the path in {by} (it is relative to {by}'s folder)"),
+        ),
+        None => hinted(format!("cannot read {file}: {err}"), format!("create {file} with one requirement per line")),
+    })?;
+    tree.files.push((file.to_owned(), digest::text(&text)));
+    let dir = file.parent().unwrap_or(Utf8Path::new(""));
+    for (number, line) in logical_lines(&text) {
+        let (flag, value) = match line.split_once([' ', '=']) {
+            Some((flag, value)) => (flag, value.trim()),
+            None => (line.as_str(), ""),
+        };
+        match flag {
+            "-r" | "--requirement" | "-c" | "--constraint" if !value.contains("://") => {
+                let included = join(dir, value);
+                visit(root, &included, Some((file, number)), tree)?;
+            }
+            "--no-index" => tree.index.no_index = true,
+            "-i" | "--index-url" if tree.index.index_url.is_none() => tree.index.index_url = Some(value.to_owned()),
+            "--extra-index-url" => tree.index.merge(&IndexOptions {
+                extra_index_urls: vec![value.to_owned()],
+                ..IndexOptions::default()
+            }),
+            "-f" | "--find-links" => {
+                let link = if is_local_relative(value) { join(dir, value).into_string() } else { value.to_owned() };
+                tree.index.merge(&IndexOptions { find_links: vec![link], ..IndexOptions::default() });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `rel` (relative to `dir`) relative to the root, `..` resolved, `/` separators.
+fn join(dir: &Utf8Path, rel: &str) -> Utf8PathBuf {
+    Utf8PathBuf::from(clean(&dir.join(rel)).join("/"))
+}
+
+/// The lines of a requirements file without comments, continuations joined, with the
+/// number of their first line.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (ix, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        let content = if line.trim_start().starts_with('#') {
+            ""
+        } else {
+            line.find(" #").map_or(line, |at| &line[..at])
+        };
+        let (number, mut joined) = pending.take().unwrap_or((ix + 1, String::new()));
+        joined.push_str(content.trim());
+        if joined.ends_with('\\') {
+            joined.pop();
+            joined.push(' ');
+            pending = Some((number, joined));
+        } else if !joined.trim().is_empty() {
+            out.push((number, joined.trim().to_owned()));
+        }
+    }
+    out.extend(pending.filter(|(_, l)| !l.trim().is_empty()).map(|(n, l)| (n, l.trim().to_owned())));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Utf8Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn follows_includes_relative_to_their_file_and_collects_index_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        write(
+            root,
+            "_meta/requirements/base.in",
+            "# tools\n-r common/tools.in  # shared\n--find-links ../../wheels\npytest\n-c base.in\n",
+        );
+        write(root, "_meta/requirements/common/tools.in", "--extra-index-url https://example.org/simple\n-c pins.txt\nruff\n");
+        write(root, "_meta/requirements/common/pins.txt", "ruff==0.6.0\n");
+        let tree = read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap();
+        let files: Vec<&str> = tree.files.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            files,
+            ["_meta/requirements/base.in", "_meta/requirements/common/tools.in", "_meta/requirements/common/pins.txt"]
+        );
+        assert_eq!(tree.index.find_links, ["wheels"]);
+        assert_eq!(tree.index.extra_index_urls, ["https://example.org/simple"]);
+        // An edit to an included file changes its digest; line endings do not.
+        let before = tree.files[2].1.clone();
+        write(root, "_meta/requirements/common/pins.txt", "ruff==0.6.0\r\n");
+        assert_eq!(read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap().files[2].1, before);
+        write(root, "_meta/requirements/common/pins.txt", "ruff==0.7.0\n");
+        assert_ne!(read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap().files[2].1, before);
+    }
+
+    #[test]
+    fn a_missing_include_names_the_including_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        write(root, "_meta/requirements/base.in", "pytest\n-r nope.in\n");
+        let err = read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap_err();
+        assert!(err.to_string().starts_with("_meta/requirements/base.in:2 includes _meta/requirements/nope.in"), "{err}");
+    }
+}

@@ -1,0 +1,527 @@
+//! The lock file format: the one reader and the one writer of `_meta/requirements/*.txt`.
+//!
+//! A lock is a plain requirements file (pip, pip-sync and uv can install it) under a header
+//! of `#` lines:
+//!
+//! ```text
+//! # Locked by `cargo xtask lock` from the inputs below: edit them and run it again, never this file.
+//! # inputs-digest: <sha256 of every input>
+//! # body-digest: <sha256 of everything below the header>
+//! # inputs:
+//! #   _meta/requirements/base.in
+//! --find-links ../../wheels          index options, for the sync
+//! -e ./projects/model                 local projects, editable
+//! numpy==2.4.6 ; python_full_version < '3.12' \
+//!     --hash=sha256:...               every artifact's hash, verified by the sync
+//!     # via ...
+//! ```
+//!
+//! The body digest makes a lock edited by hand, cut short or merged by git detectable
+//! without a resolver. Digests read `\r\n` as `\n`, so every checkout agrees.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+use camino::{Utf8Path, Utf8PathBuf};
+
+use crate::digest;
+use crate::pyproject::{normalize, requirement_name};
+
+const TITLE: &str = "# Locked by `cargo xtask lock` from the inputs below: edit them and run it again, never this file.";
+const INPUTS_DIGEST: &str = "# inputs-digest: ";
+const BODY_DIGEST: &str = "# body-digest: ";
+const INPUTS: &str = "# inputs:";
+
+/// Joins the versions of a package pinned under several markers; see [`Lock::pins`].
+pub const PIN_SEPARATOR: &str = " | ";
+
+/// Where packages come from, as a lock records them for its sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexOptions {
+    pub no_index: bool,
+    pub index_url: Option<String>,
+    pub extra_index_urls: Vec<String>,
+    /// Folders or URLs of wheels. In a lock, a relative folder is relative to the lock's
+    /// folder (as pip and uv read it); elsewhere, to the repository root.
+    pub find_links: Vec<String>,
+}
+
+impl IndexOptions {
+    pub fn is_empty(&self) -> bool {
+        *self == IndexOptions::default()
+    }
+
+    /// Adds `other`'s options, keeping the first index URL and dropping repeats.
+    pub fn merge(&mut self, other: &IndexOptions) {
+        self.no_index |= other.no_index;
+        if self.index_url.is_none() {
+            self.index_url.clone_from(&other.index_url);
+        }
+        for url in &other.extra_index_urls {
+            if !self.extra_index_urls.contains(url) {
+                self.extra_index_urls.push(url.clone());
+            }
+        }
+        for link in &other.find_links {
+            if !self.find_links.contains(link) {
+                self.find_links.push(link.clone());
+            }
+        }
+    }
+
+    /// The options as requirements-file lines (also the canonical form that digests hash).
+    pub fn lines(&self) -> String {
+        let mut out = String::new();
+        if self.no_index {
+            out.push_str("--no-index\n");
+        }
+        if let Some(url) = &self.index_url {
+            let _ = writeln!(out, "--index-url {url}");
+        }
+        for url in &self.extra_index_urls {
+            let _ = writeln!(out, "--extra-index-url {url}");
+        }
+        for link in &self.find_links {
+            let _ = writeln!(out, "--find-links {link}");
+        }
+        out
+    }
+
+    /// The same options with each relative folder of `find_links` (relative to the root)
+    /// made relative to `dir` (a folder relative to the root), with `/` separators.
+    pub fn relative_to(&self, dir: &Utf8Path) -> IndexOptions {
+        let mut out = self.clone();
+        out.find_links = self
+            .find_links
+            .iter()
+            .map(|link| if is_local_relative(link) { relative_path(Utf8Path::new(link), dir) } else { link.clone() })
+            .collect();
+        out
+    }
+}
+
+/// A folder written relative (no scheme, not absolute).
+pub fn is_local_relative(link: &str) -> bool {
+    !link.contains("://") && !Utf8Path::new(link).is_absolute() && !link.starts_with('/') && !has_drive(link)
+}
+
+fn has_drive(link: &str) -> bool {
+    let bytes = link.as_bytes();
+    bytes.len() > 1 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+/// `path` relative to `from`, both relative to the same root, lexically (`..` resolved).
+pub fn relative_path(path: &Utf8Path, from: &Utf8Path) -> String {
+    let path = clean(path);
+    let from = clean(from);
+    let common = path.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; from.len() - common];
+    parts.extend(path[common..].iter().map(String::as_str));
+    if parts.is_empty() { ".".to_owned() } else { parts.join("/") }
+}
+
+/// The parts of a relative path with `.` dropped and `..` applied where it can be.
+pub fn clean(path: &Utf8Path) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.as_str().split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part.to_owned()),
+        }
+    }
+    parts
+}
+
+/// A pinned requirement's source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pin {
+    Version(String),
+    /// `name @ URL`: a git repository, a local wheel, an archive.
+    Url(String),
+}
+
+impl fmt::Display for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pin::Version(v) => write!(f, "=={v}"),
+            Pin::Url(url) => write!(f, " @ {url}"),
+        }
+    }
+}
+
+/// One pinned requirement of a lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// PEP 503-normalised.
+    pub name: String,
+    pub pin: Pin,
+    pub marker: Option<String>,
+    /// `sha256:<hex>` for each artifact.
+    pub hashes: Vec<String>,
+    /// The requirement as written, continuation lines included, comments not.
+    pub text: String,
+    /// Its first line in the file, from 1.
+    pub line: usize,
+}
+
+/// A lock, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lock {
+    pub inputs_digest: Option<String>,
+    pub body_digest: Option<String>,
+    /// The input files the header lists.
+    pub inputs: Vec<String>,
+    pub index: IndexOptions,
+    /// Editable paths as written (relative to the root, `./`-prefixed).
+    pub editables: Vec<String>,
+    pub requirements: Vec<Requirement>,
+    /// The digest of the body as it is now.
+    actual_body_digest: String,
+}
+
+/// Why a lock cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// What a lock on disk is, against the inputs digest it should carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh,
+    Missing,
+    /// Its inputs changed since it was compiled (or it was compiled by an older recipe).
+    Stale,
+    /// Its body does not match the body digest: edited by hand, cut short, or merged.
+    Edited,
+    /// It cannot be read at all.
+    Unreadable(ParseError),
+}
+
+impl Lock {
+    /// Whether this lock is what `inputs_digest` describes and its body is intact.
+    pub fn freshness(&self, inputs_digest: &str) -> Freshness {
+        if self.body_digest.as_deref() != Some(self.actual_body_digest.as_str()) && self.body_digest.is_some() {
+            Freshness::Edited
+        } else if self.inputs_digest.as_deref() != Some(inputs_digest) || self.body_digest.is_none() {
+            Freshness::Stale
+        } else {
+            Freshness::Fresh
+        }
+    }
+
+    /// Whether its pins may be a compile's starting point: its body is what was written
+    /// with it, or it predates body digests (nothing to check it against). A lock edited by
+    /// hand is not: its edits would be kept as preferences.
+    pub fn can_seed(&self) -> bool {
+        self.body_digest.as_deref().is_none_or(|d| d == self.actual_body_digest)
+    }
+
+    /// The pins: normalised name -> version. A universal lock may pin a package twice
+    /// under different markers (numpy 2.4 below Python 3.12, 2.5 from it): the versions
+    /// are then sorted and joined with ` | `. A URL pin shows as `@ URL`.
+    pub fn pins(&self) -> BTreeMap<String, String> {
+        pins_of(self.requirements.iter())
+    }
+}
+
+/// [`Lock::pins`] of some requirements.
+pub fn pins_of<'a>(requirements: impl Iterator<Item = &'a Requirement>) -> BTreeMap<String, String> {
+    let mut all: BTreeMap<String, Vec<&Pin>> = BTreeMap::new();
+    for req in requirements {
+        let pins = all.entry(req.name.clone()).or_default();
+        if !pins.contains(&&req.pin) {
+            pins.push(&req.pin);
+        }
+    }
+    all.into_iter()
+        .map(|(name, mut pins)| {
+            pins.sort_by(|a, b| match (a, b) {
+                (Pin::Version(a), Pin::Version(b)) => {
+                    crate::pep440::Version::parse(a).cmp(&crate::pep440::Version::parse(b)).then(a.cmp(b))
+                }
+                _ => a.to_string().cmp(&b.to_string()),
+            });
+            let shown: Vec<String> = pins
+                .iter()
+                .map(|p| match p {
+                    Pin::Version(v) => v.clone(),
+                    Pin::Url(url) => format!("@ {url}"),
+                })
+                .collect();
+            (name, shown.join(PIN_SEPARATOR))
+        })
+        .collect()
+}
+
+/// Reads a lock file from disk: `Missing` when absent, else its [`Lock::freshness`].
+pub fn freshness(path: &Utf8Path, inputs_digest: &str) -> Freshness {
+    match std::fs::read(path) {
+        Err(_) => Freshness::Missing,
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Err(err) => Freshness::Unreadable(ParseError {
+                line: 1 + err.as_bytes()[..err.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+                message: "not UTF-8 text".into(),
+            }),
+            Ok(text) => match parse(&text) {
+                Ok(lock) => lock.freshness(inputs_digest),
+                Err(err) => Freshness::Unreadable(err),
+            },
+        },
+    }
+}
+
+/// The header block (leading `#` lines) and the body, split.
+fn split(text: &str) -> (&str, &str) {
+    let mut end = 0;
+    for line in text.split_inclusive('\n') {
+        if !line.starts_with('#') {
+            break;
+        }
+        end += line.len();
+    }
+    text.split_at(end)
+}
+
+pub fn parse(text: &str) -> Result<Lock, ParseError> {
+    let (header, body) = split(text);
+    let mut lock = Lock {
+        inputs_digest: None,
+        body_digest: None,
+        inputs: Vec::new(),
+        index: IndexOptions::default(),
+        editables: Vec::new(),
+        requirements: Vec::new(),
+        actual_body_digest: digest::text(body),
+    };
+    let mut in_inputs = false;
+    for line in header.lines().map(|l| l.trim_end_matches('\r')) {
+        if let Some(d) = line.strip_prefix(INPUTS_DIGEST) {
+            lock.inputs_digest = Some(d.trim().to_owned());
+        } else if let Some(d) = line.strip_prefix(BODY_DIGEST) {
+            lock.body_digest = Some(d.trim().to_owned());
+        } else if line == INPUTS {
+            in_inputs = true;
+        } else if let Some(input) = line.strip_prefix("#   ").filter(|_| in_inputs) {
+            lock.inputs.push(input.trim().to_owned());
+        }
+    }
+    let first_body_line = header.lines().count() + 1;
+    let mut physical = body.lines().map(|l| l.trim_end_matches('\r')).enumerate().peekable();
+    while let Some((ix, line)) = physical.next() {
+        let number = first_body_line + ix;
+        let mut text = line.to_owned();
+        let mut logical = strip_comment(line).trim().to_owned();
+        while logical.ends_with('\\') {
+            logical.pop();
+            let Some((_, next)) = physical.next() else {
+                return Err(ParseError { line: number, message: "the last line ends with `\\`".into() });
+            };
+            text.push('\n');
+            text.push_str(next);
+            logical.push(' ');
+            logical.push_str(strip_comment(next).trim());
+            logical = logical.trim_end().to_owned();
+        }
+        let logical = logical.trim();
+        if logical.is_empty() {
+            continue;
+        }
+        let error = |message: String| ParseError { line: number, message };
+        if logical.starts_with('-') {
+            option(&mut lock, logical).map_err(error)?;
+        } else {
+            let mut req = requirement(logical).map_err(error)?;
+            req.text = text.trim_end().to_owned();
+            req.line = number;
+            lock.requirements.push(req);
+        }
+    }
+    Ok(lock)
+}
+
+/// A line without its comment: `#` at the start or after white space (a URL's `#fragment`
+/// stays).
+fn strip_comment(line: &str) -> &str {
+    if line.trim_start().starts_with('#') {
+        return "";
+    }
+    match line.find(" #").or_else(|| line.find("\t#")) {
+        Some(at) => &line[..at],
+        None => line,
+    }
+}
+
+fn option(lock: &mut Lock, line: &str) -> Result<(), String> {
+    let (flag, value) = match line.split_once([' ', '=']) {
+        Some((flag, value)) => (flag, value.trim()),
+        None => (line, ""),
+    };
+    let need = |value: &str| {
+        if value.is_empty() { Err(format!("`{flag}` needs a value")) } else { Ok(value.to_owned()) }
+    };
+    match flag {
+        "--no-index" => lock.index.no_index = true,
+        "-i" | "--index-url" => lock.index.index_url = Some(need(value)?),
+        "--extra-index-url" => lock.index.extra_index_urls.push(need(value)?),
+        "-f" | "--find-links" => lock.index.find_links.push(need(value)?),
+        "-e" | "--editable" => lock.editables.push(need(value)?),
+        _ => return Err(format!("`{line}`: a lock holds no `{flag}` option")),
+    }
+    Ok(())
+}
+
+/// `name==version [; marker] [--hash=...]...` or `name @ url [; marker] [--hash=...]...`.
+fn requirement(line: &str) -> Result<Requirement, String> {
+    let not_pinned = || format!("`{line}` is not a pinned requirement (`name==version` or `name @ url`)");
+    let mut hashes = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.rfind("--hash") {
+        let hash = rest[at..].trim();
+        let value = hash
+            .strip_prefix("--hash=")
+            .or_else(|| hash.strip_prefix("--hash "))
+            .map(str::trim)
+            .filter(|v| v.contains(':') && !v.contains(' '))
+            .ok_or_else(|| format!("`{hash}` is not a hash (`--hash=sha256:<hex>`)"))?;
+        hashes.push(value.to_owned());
+        rest = rest[..at].trim_end();
+    }
+    hashes.reverse();
+    let name = requirement_name(rest).ok_or_else(not_pinned)?;
+    let after = rest.trim_start()[name.len()..].trim_start();
+    // Extras (`name[a,b]`) say nothing about the pin.
+    let after = match after.strip_prefix('[') {
+        Some(extras) => extras.split_once(']').ok_or_else(not_pinned)?.1.trim_start(),
+        None => after,
+    };
+    let (pin, marker) = if let Some(url) = after.strip_prefix('@') {
+        // A URL may hold `;`: only ` ;` starts its marker.
+        let (url, marker) = match url.split_once(" ;") {
+            Some((url, marker)) => (url, Some(marker)),
+            None => (url, None),
+        };
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(not_pinned());
+        }
+        (Pin::Url(url.to_owned()), marker)
+    } else if let Some(version) = after.strip_prefix("==").filter(|v| !v.starts_with('=')) {
+        let (version, marker) = match version.split_once(';') {
+            Some((version, marker)) => (version, Some(marker)),
+            None => (version, None),
+        };
+        let version = version.trim();
+        if version.is_empty() || version.contains([' ', ',', '<', '>', '=', '!']) {
+            return Err(not_pinned());
+        }
+        (Pin::Version(version.to_owned()), marker)
+    } else {
+        return Err(not_pinned());
+    };
+    let marker = marker.map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned);
+    Ok(Requirement { name: normalize(name), pin, marker, hashes, text: String::new(), line: 0 })
+}
+
+/// A whole lock file: the header (with the body's digest), then `index` and uv's output.
+pub fn render(inputs_digest: &str, inputs: &[Utf8PathBuf], index: &IndexOptions, uv_output: &str) -> String {
+    let uv_output = digest::normalize_newlines(uv_output);
+    let mut body = index.lines();
+    if !body.is_empty() {
+        body.push('\n');
+    }
+    body.push_str(uv_output.trim_start_matches('\n'));
+    if !body.is_empty() && !body.ends_with('\n') {
+        body.push('\n');
+    }
+    let mut out = format!("{TITLE}\n{INPUTS_DIGEST}{inputs_digest}\n{BODY_DIGEST}{}\n{INPUTS}\n", digest::text(&body));
+    for input in inputs {
+        let _ = writeln!(out, "#   {input}");
+    }
+    out + &body
+}
+
+/// Whether `text` starts like a lock this tool wrote (so a stray one is ours to remove).
+pub fn is_ours(text: &str) -> bool {
+    text.starts_with(TITLE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UV: &str = "-e ./projects/model\nnumpy==2.4.6 ; python_full_version < '3.12' \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n    # via x\nnumpy==2.5.5 ; python_full_version >= '3.12' \\\n    --hash=sha256:cc\ncolorama==0.4.6 ; sys_platform == 'win32'\n    # via pytest\nmylib @ git+https://example.org/mylib.git@abc#egg=mylib ; python_version >= '3.8'\n";
+
+    fn written() -> String {
+        let index = IndexOptions { find_links: vec!["../../wheels".into()], ..IndexOptions::default() };
+        render("d1", &["_meta/requirements/base.in".into()], &index, UV)
+    }
+
+    #[test]
+    fn reads_what_it_writes() {
+        let lock = parse(&written()).unwrap();
+        assert_eq!(lock.freshness("d1"), Freshness::Fresh);
+        assert_eq!(lock.freshness("d2"), Freshness::Stale);
+        assert_eq!(lock.inputs, ["_meta/requirements/base.in"]);
+        assert_eq!(lock.index.find_links, ["../../wheels"]);
+        assert_eq!(lock.editables, ["./projects/model"]);
+        let numpy = &lock.requirements[0];
+        assert_eq!((numpy.name.as_str(), &numpy.pin), ("numpy", &Pin::Version("2.4.6".into())));
+        assert_eq!(numpy.marker.as_deref(), Some("python_full_version < '3.12'"));
+        assert_eq!(numpy.hashes, ["sha256:aa", "sha256:bb"]);
+        assert!(numpy.text.starts_with("numpy==2.4.6") && numpy.text.ends_with("sha256:bb"), "{}", numpy.text);
+        let pins = lock.pins();
+        assert_eq!(pins["numpy"], "2.4.6 | 2.5.5");
+        assert_eq!(pins["colorama"], "0.4.6");
+        assert_eq!(pins["mylib"], "@ git+https://example.org/mylib.git@abc#egg=mylib");
+        assert_eq!(lock.requirements[3].marker.as_deref(), Some("python_version >= '3.8'"));
+    }
+
+    #[test]
+    fn an_edited_or_truncated_body_is_detected() {
+        let text = written();
+        let edited = text.replace("numpy==2.4.6", "numpy==2.3.0");
+        assert_eq!(parse(&edited).unwrap().freshness("d1"), Freshness::Edited);
+        let cut = &text[..text.len() / 2];
+        let cut = &cut[..cut.rfind('\n').unwrap() + 1];
+        assert_eq!(parse(cut).map(|l| l.freshness("d1")), Ok(Freshness::Edited));
+    }
+
+    #[test]
+    fn line_endings_do_not_matter() {
+        let crlf = written().replace('\n', "\r\n");
+        let lock = parse(&crlf).unwrap();
+        assert_eq!(lock.freshness("d1"), Freshness::Fresh);
+        assert_eq!(lock.pins(), parse(&written()).unwrap().pins());
+    }
+
+    #[test]
+    fn garbage_names_its_line() {
+        let text = written() + "this is not a requirement\n";
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.line, text.lines().count());
+        assert!(err.message.contains("not a pinned requirement"), "{err}");
+        assert!(parse("-r other.txt\n").unwrap_err().message.contains("no `-r` option"));
+        assert!(parse("six>=1\n").is_err());
+        assert!(parse("six==1 \\\n").is_err());
+    }
+
+    #[test]
+    fn paths_are_made_relative_with_slashes() {
+        assert_eq!(relative_path(Utf8Path::new("wheels"), Utf8Path::new("_meta/requirements")), "../../wheels");
+        assert_eq!(relative_path(Utf8Path::new("_meta/requirements/../wh"), Utf8Path::new("_meta")), "wh");
+        assert_eq!(relative_path(Utf8Path::new("a\\b"), Utf8Path::new("")), "a/b");
+        assert!(!is_local_relative("https://x/simple") && !is_local_relative("/abs") && !is_local_relative("C:\\w"));
+        assert!(is_local_relative("wheels"));
+    }
+}
