@@ -8,7 +8,7 @@ use camino::Utf8Path;
 use serde::Deserialize;
 
 use crate::error::hinted;
-use crate::pyproject::{Strings, from_toml};
+use crate::pyproject::{Strings, TableOf, from_toml};
 
 pub const CONFIG_PATH: &str = "_meta/monorepo.toml";
 pub const REQUIREMENTS_DIR: &str = "_meta/requirements";
@@ -55,10 +55,10 @@ pub struct LayerConfig {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ConfigFile {
-    monorepo: Option<MonorepoTable>,
+    monorepo: Option<TableOf<MonorepoTable>>,
     /// By name; a `BTreeMap`, so in name order, whatever the file's order.
     #[serde(default)]
-    layers: BTreeMap<String, LayerTable>,
+    layers: TableOf<BTreeMap<String, TableOf<LayerTable>>>,
 }
 
 /// `[monorepo]`. Required keys are optional here so that a missing one gets a hint with an
@@ -109,7 +109,7 @@ struct LayerTable {
 
 pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
     let file: ConfigFile = from_toml(path, text)?;
-    let monorepo = file.monorepo.ok_or_else(|| {
+    let TableOf(monorepo) = file.monorepo.ok_or_else(|| {
         hinted(format!("{path} has no [monorepo] table"), "add [monorepo] with members, python and uv")
     })?;
     let members = monorepo.members.0;
@@ -130,11 +130,12 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
         let line = text[..cutoff.span().start].matches('\n').count() + 1;
         check_exclude_newer(path, &cutoff.get_ref().0, line)?;
     }
-    if file.layers.contains_key("base") {
+    let TableOf(layers) = file.layers;
+    if layers.contains_key("base") {
         return Err(hinted(format!("{path}: [layers.base] is implicit"), "remove it: every env gets base"));
     }
     let layers =
-        file.layers.into_iter().map(|(name, layer)| LayerConfig { name, extends: layer.extends.0 }).collect();
+        layers.into_iter().map(|(name, TableOf(layer))| LayerConfig { name, extends: layer.extends.0 }).collect();
     Ok(Config {
         members,
         exclude: monorepo.exclude.0,
@@ -156,7 +157,9 @@ fn check_exclude_newer(path: &Utf8Path, value: &str, line: usize) -> Result<()> 
         return Ok(());
     }
     Err(hinted(
-        format!("{path}: `monorepo.exclude-newer` is `{value}`, neither an RFC 3339 timestamp nor a date (line {line})"),
+        format!(
+            "{path}: `monorepo.exclude-newer` is `{value}`, neither an RFC 3339 timestamp nor a date (line {line})"
+        ),
         format!(
             "in {path}, write a date (exclude-newer = \"2026-11-01\") or a UTC timestamp (exclude-newer = \"2026-11-01T00:00:00Z\")"
         ),
@@ -279,7 +282,9 @@ mod tests {
         // Bare TOML dates and offset date-times read as their text.
         assert_eq!(cutoff("2026-11-01").unwrap().as_deref(), Some("2026-11-01"));
         assert_eq!(cutoff("2026-11-01T00:00:00Z").unwrap().as_deref(), Some("2026-11-01T00:00:00Z"));
-        for bad in ["\"2026-13-01\"", "\"yesterday\"", "\"2026-11-01T00:00:00\"", "\"2026-11-1\"", "2026-11-01T00:00:00"] {
+        for bad in
+            ["\"2026-13-01\"", "\"yesterday\"", "\"2026-11-01T00:00:00\"", "\"2026-11-1\"", "2026-11-01T00:00:00"]
+        {
             let (message, hint) = error(&format!("{HEAD}exclude-newer = {bad}\n"));
             let shown = bad.trim_matches('"');
             assert_eq!(
@@ -288,7 +293,10 @@ mod tests {
                     "_meta/monorepo.toml: `monorepo.exclude-newer` is `{shown}`, neither an RFC 3339 timestamp nor a date (line 5)"
                 )
             );
-            assert!(hint.starts_with("in _meta/monorepo.toml, write a date (exclude-newer = \"2026-11-01\")"), "{hint}");
+            assert!(
+                hint.starts_with("in _meta/monorepo.toml, write a date (exclude-newer = \"2026-11-01\")"),
+                "{hint}"
+            );
         }
         let (message, hint) = error(&format!("{HEAD}exclude-newer = 20261101\n"));
         assert_eq!(
@@ -323,14 +331,46 @@ mod tests {
     #[test]
     fn a_wrong_type_names_the_key_the_type_and_the_line() {
         let cases = [
-            ("[monorepo]\nmembers = [\"p/*\"]\npython = 3.11\n", "`monorepo.python` must be a string, not floating point `3.11` (line 3)", "write it as python = \"...\""),
-            ("[monorepo]\nmembers = \"p/*\"\n", "`monorepo.members` must be an array of strings, not string \"p/*\" (line 2)", "write it as members = [\"...\"]"),
-            ("[monorepo]\nmembers = [\n  \"p/*\",\n  3,\n]\n", "`monorepo.members` must be an array of strings, not integer `3` (line 4)", "write it as members = [\"...\"]"),
-            (&format!("{HEAD}no-index = \"yes\"\n"), "`monorepo.no-index` must be a boolean, not string \"yes\" (line 5)", "write it as no-index = true or no-index = false"),
-            (&format!("{HEAD}find-links = \"wheels\"\n"), "`monorepo.find-links` must be an array of strings, not string \"wheels\" (line 5)", "write it as find-links = [\"...\"]"),
-            (&format!("{HEAD}[layers]\nml = 3\n"), "`layers.ml` must be a table, not integer `3` (line 6)", "declare it as [layers.ml]"),
-            (&format!("{HEAD}layers = [\"ml\"]\n"), "`layers` must be a table, not a sequence (line 5)", "declare it as [layers]"),
-            ("monorepo = \"p/*\"\n", "`monorepo` must be a table, not string \"p/*\" (line 1)", "declare it as [monorepo]"),
+            (
+                "[monorepo]\nmembers = [\"p/*\"]\npython = 3.11\n",
+                "`monorepo.python` must be a string, not floating point `3.11` (line 3)",
+                "write it as python = \"...\"",
+            ),
+            (
+                "[monorepo]\nmembers = \"p/*\"\n",
+                "`monorepo.members` must be an array of strings, not string \"p/*\" (line 2)",
+                "write it as members = [\"...\"]",
+            ),
+            (
+                "[monorepo]\nmembers = [\n  \"p/*\",\n  3,\n]\n",
+                "`monorepo.members` must be an array of strings, not integer `3` (line 4)",
+                "write it as members = [\"...\"]",
+            ),
+            (
+                &format!("{HEAD}no-index = \"yes\"\n"),
+                "`monorepo.no-index` must be a boolean, not string \"yes\" (line 5)",
+                "write it as no-index = true or no-index = false",
+            ),
+            (
+                &format!("{HEAD}find-links = \"wheels\"\n"),
+                "`monorepo.find-links` must be an array of strings, not string \"wheels\" (line 5)",
+                "write it as find-links = [\"...\"]",
+            ),
+            (
+                &format!("{HEAD}[layers]\nml = 3\n"),
+                "`layers.ml` must be a table, not integer `3` (line 6)",
+                "declare it as [layers.ml]",
+            ),
+            (
+                &format!("layers = [\"ml\"]\n{HEAD}"),
+                "`layers` must be a table, not an array (line 1)",
+                "declare it as [layers]",
+            ),
+            (
+                "monorepo = \"p/*\"\n",
+                "`monorepo` must be a table, not string \"p/*\" (line 1)",
+                "declare it as [monorepo]",
+            ),
         ];
         for (text, message, hint) in cases {
             assert_eq!(error(text), (format!("_meta/monorepo.toml: {message}"), hint.to_owned()), "{text}");
@@ -360,6 +400,9 @@ mod tests {
         let no_members = error("[monorepo]\npython = \"3.11\"\nuv = \"1\"\n");
         assert_eq!(no_members.0, "_meta/monorepo.toml: monorepo.members is empty");
         let base = error(&format!("{HEAD}[layers.base]\n"));
-        assert_eq!(base, ("_meta/monorepo.toml: [layers.base] is implicit".into(), "remove it: every env gets base".into()));
+        assert_eq!(
+            base,
+            ("_meta/monorepo.toml: [layers.base] is implicit".into(), "remove it: every env gets base".into())
+        );
     }
 }

@@ -28,7 +28,12 @@ pub fn read_tree(root: &Utf8Path, input: &Utf8Path) -> Result<InputTree> {
     Ok(tree)
 }
 
-fn visit(root: &Utf8Path, file: &Utf8Path, included_at: Option<(&Utf8Path, usize)>, tree: &mut InputTree) -> Result<()> {
+fn visit(
+    root: &Utf8Path,
+    file: &Utf8Path,
+    included_at: Option<(&Utf8Path, usize)>,
+    tree: &mut InputTree,
+) -> Result<()> {
     if tree.files.iter().any(|(f, _)| f == file) {
         return Ok(()); // included twice, or in a cycle: hashed once
     }
@@ -53,10 +58,9 @@ fn visit(root: &Utf8Path, file: &Utf8Path, included_at: Option<(&Utf8Path, usize
             }
             "--no-index" => tree.index.no_index = true,
             "-i" | "--index-url" if tree.index.index_url.is_none() => tree.index.index_url = Some(value.to_owned()),
-            "--extra-index-url" => tree.index.merge(&IndexOptions {
-                extra_index_urls: vec![value.to_owned()],
-                ..IndexOptions::default()
-            }),
+            "--extra-index-url" => {
+                tree.index.merge(&IndexOptions { extra_index_urls: vec![value.to_owned()], ..IndexOptions::default() })
+            }
             "-f" | "--find-links" => {
                 let link = if is_local_relative(value) { join(dir, value).into_string() } else { value.to_owned() };
                 tree.index.merge(&IndexOptions { find_links: vec![link], ..IndexOptions::default() });
@@ -79,11 +83,8 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
     let mut pending: Option<(usize, String)> = None;
     for (ix, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r');
-        let content = if line.trim_start().starts_with('#') {
-            ""
-        } else {
-            line.find(" #").map_or(line, |at| &line[..at])
-        };
+        let content =
+            if line.trim_start().starts_with('#') { "" } else { line.find(" #").map_or(line, |at| &line[..at]) };
         let (number, mut joined) = pending.take().unwrap_or((ix + 1, String::new()));
         joined.push_str(content.trim());
         if joined.ends_with('\\') {
@@ -117,7 +118,11 @@ mod tests {
             "_meta/requirements/base.in",
             "# tools\n-r common/tools.in  # shared\n--find-links ../../wheels\npytest\n-c base.in\n",
         );
-        write(root, "_meta/requirements/common/tools.in", "--extra-index-url https://example.org/simple\n-c pins.txt\nruff\n");
+        write(
+            root,
+            "_meta/requirements/common/tools.in",
+            "--extra-index-url https://example.org/simple\n-c pins.txt\nruff\n",
+        );
         write(root, "_meta/requirements/common/pins.txt", "ruff==0.6.0\n");
         let tree = read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap();
         let files: Vec<&str> = tree.files.iter().map(|(f, _)| f.as_str()).collect();
@@ -141,6 +146,9 @@ mod tests {
         let root = Utf8Path::from_path(dir.path()).unwrap();
         write(root, "_meta/requirements/base.in", "pytest\n-r nope.in\n");
         let err = read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap_err();
-        assert!(err.to_string().starts_with("_meta/requirements/base.in:2 includes _meta/requirements/nope.in"), "{err}");
+        assert!(
+            err.to_string().starts_with("_meta/requirements/base.in:2 includes _meta/requirements/nope.in"),
+            "{err}"
+        );
     }
 }

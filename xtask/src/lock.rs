@@ -101,7 +101,9 @@ pub fn plan(ws: &Workspace) -> Plan {
     let layer_locks: Vec<String> = ws
         .layers
         .iter()
-        .map(|l| std::fs::read_to_string(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |t| digest::text(&t)))
+        .map(|l| {
+            std::fs::read_to_string(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |t| digest::text(&t))
+        })
         .collect();
     let mut closure_digests: Vec<String> = Vec::with_capacity(ws.members.len());
     for member in &ws.members {

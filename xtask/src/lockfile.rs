@@ -27,7 +27,8 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::digest;
 use crate::pyproject::{normalize, requirement_name};
 
-const TITLE: &str = "# Locked by `cargo xtask lock` from the inputs below: edit them and run it again, never this file.";
+const TITLE: &str =
+    "# Locked by `cargo xtask lock` from the inputs below: edit them and run it again, never this file.";
 const INPUTS_DIGEST: &str = "# inputs-digest: ";
 const BODY_DIGEST: &str = "# body-digest: ";
 const INPUTS: &str = "# inputs:";

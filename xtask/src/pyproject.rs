@@ -6,12 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Range;
 
 use anyhow::Result;
 use camino::Utf8Path;
-use serde::de::{self, DeserializeOwned, Deserializer, SeqAccess, Unexpected, Visitor};
 use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
@@ -54,9 +56,8 @@ impl Pyproject {
 #[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 struct PyprojectFile {
-    project: Option<ProjectTable>,
-    #[serde(default)]
-    tool: ToolTable,
+    project: Option<TableOf<ProjectTable>>,
+    tool: Option<TableOf<ToolTable>>,
     /// Kept as a table: its entries mix strings and `{include-group = "..."}` tables.
     dependency_groups: Option<Table>,
 }
@@ -72,12 +73,12 @@ struct ProjectTable {
     dependencies: Strings,
     requires_python: Option<String>,
     #[serde(default)]
-    optional_dependencies: BTreeMap<String, Strings>,
+    optional_dependencies: TableOf<BTreeMap<String, Strings>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct ToolTable {
-    monorepo: Option<ToolMonorepo>,
+    monorepo: Option<TableOf<ToolMonorepo>>,
 }
 
 /// `[tool.monorepo]`.
@@ -108,7 +109,7 @@ fn syntax_error(path: &Utf8Path, err: &toml::de::Error) -> anyhow::Error {
 
 pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
     let doc: PyprojectFile = from_toml(path, text)?;
-    let project = doc.project.ok_or_else(|| {
+    let TableOf(project) = doc.project.ok_or_else(|| {
         hinted(
             format!("{path} has no [project] table"),
             "declare the project the PEP 621 way: [project] with name, version and dependencies",
@@ -137,7 +138,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
             format!("fix `requires-python` in {path}: its bounds contradict each other (e.g. `>=3.11,<3.14`)"),
         ));
     }
-    let tool = doc.tool.monorepo;
+    let tool = doc.tool.and_then(|tool| tool.0.monorepo).map(|monorepo| monorepo.0);
     let env = tool.as_ref().and_then(|t| t.env.clone()).map(|n| n.0);
     let python = tool.as_ref().and_then(|t| t.python.clone()).map(|n| n.0);
     let (layers, extras, mut groups) = match tool {
@@ -164,7 +165,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
     }
     let mut extra_requirements = Vec::new();
     for extra in &extras {
-        match project.optional_dependencies.get(extra) {
+        match project.optional_dependencies.0.get(extra) {
             Some(reqs) => extra_requirements.extend(reqs.0.iter().cloned()),
             None => {
                 return Err(hinted(
@@ -275,12 +276,19 @@ fn explain(path: &Utf8Path, text: &str, err: &toml::de::Error) -> anyhow::Error 
             e if e.starts_with("struct ") => "a table",
             e => e,
         };
+        let found = match found {
+            "sequence" => "an array",
+            "map" => "a table",
+            found => found,
+        };
         let last = keys.last().map_or("it", String::as_str);
         let hint = match expected {
             "a table" => format!("declare it as [{key}]"),
             "an array of strings" => format!("write it as {last} = [\"...\"]"),
             "a boolean" => format!("write it as {last} = true or {last} = false"),
-            e if e.contains("timestamp") => format!("write it as {last} = \"2026-11-01\" or {last} = \"2026-11-01T00:00:00Z\""),
+            e if e.contains("timestamp") => {
+                format!("write it as {last} = \"2026-11-01\" or {last} = \"2026-11-01T00:00:00Z\"")
+            }
             e if e.contains("string") => format!("write it as {last} = \"...\""),
             _ => format!("fix `{key}` in {path}"),
         };
@@ -369,6 +377,27 @@ impl<'de> Deserialize<'de> for Strings {
     }
 }
 
+/// A TOML table read as `T`. serde's derived structs also accept an array of their fields
+/// in order (`monorepo = [["p/*"]]`); TOML has no such form, so this reads only tables.
+#[derive(Default)]
+pub(crate) struct TableOf<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for TableOf<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TableVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for TableVisitor<T> {
+            type Value = TableOf<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TableOf<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(TableOf)
+            }
+        }
+        deserializer.deserialize_map(TableVisitor(PhantomData))
+    }
+}
+
 /// A string with something in it (an env or interpreter name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct NonEmpty(String);
@@ -445,6 +474,12 @@ mod tests {
 
     fn parse_str(text: &str) -> Result<Pyproject> {
         parse(Utf8Path::new("p/pyproject.toml"), text)
+    }
+
+    /// The message and the hint of a pyproject that must fail.
+    fn error(text: &str) -> (String, String) {
+        let err = parse_str(text).unwrap_err();
+        (format!("{err:#}"), crate::error::hint_of(&err).unwrap_or_default().to_owned())
     }
 
     #[test]
@@ -548,5 +583,117 @@ mod tests {
     fn include_group_cycle_is_an_error() {
         let err = parse_str("[project]\nname = \"x\"\n[dependency-groups]\ntest = [{include-group = \"a\"}]\na = [{include-group = \"test\"}]\n").unwrap_err();
         assert!(err.to_string().contains("includes itself"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_tool_key_is_named_in_full_with_the_closest_allowed_one() {
+        let (message, hint) = error("[project]\nname = \"x\"\n[tool.monorepo]\nlayer = [\"http\"]\n");
+        assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.layer` (line 4)");
+        assert_eq!(
+            hint,
+            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups"
+        );
+        let (message, hint) = error("[project]\nname = \"x\"\n[tool.monorepo]\nvenv = \"shared\"\n");
+        assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.venv` (line 4)");
+        assert!(hint.starts_with("did you mean `env`?"), "{hint}");
+        let (message, _) = error("[project]\nname = \"x\"\n[tool]\nmonorepo.envs = \"a\"\n");
+        assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.envs` (line 4)", "a dotted key");
+    }
+
+    #[test]
+    fn other_tools_and_other_project_keys_are_left_alone() {
+        let p = parse_str(
+            "[build-system]\nrequires = [\"hatchling\"]\n[project]\nname = \"x\"\nversion = \"1\"\nreadme = \"README.md\"\n\
+             [tool.ruff]\nline-length = 120\n[tool.monorepo]\nenv = \"shared\"\n",
+        )
+        .unwrap();
+        assert_eq!((p.package.as_str(), p.env.as_deref()), ("x", Some("shared")));
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key_the_type_and_the_line() {
+        let cases = [
+            (
+                "[project]\nname = 3\n",
+                "`project.name` must be a string, not integer `3` (line 2)",
+                "write it as name = \"...\"",
+            ),
+            (
+                "[project]\nname = \"x\"\ndependencies = \"numpy\"\n",
+                "`project.dependencies` must be an array of strings, not string \"numpy\" (line 3)",
+                "write it as dependencies = [\"...\"]",
+            ),
+            (
+                "[project]\nname = \"x\"\n[project.optional-dependencies]\nfast = [1]\n",
+                "`project.optional-dependencies.fast` must be an array of strings, not integer `1` (line 4)",
+                "write it as fast = [\"...\"]",
+            ),
+            (
+                "[project]\nname = \"x\"\nrequires-python = 3.11\n",
+                "`project.requires-python` must be a string, not floating point `3.11` (line 3)",
+                "write it as requires-python = \"...\"",
+            ),
+            (
+                "[project]\nname = \"x\"\n[tool.monorepo]\nenv = \" \"\n",
+                "`tool.monorepo.env` must be a non-empty string, not string \" \" (line 4)",
+                "write it as env = \"...\"",
+            ),
+            (
+                "[project]\nname = \"x\"\n[tool.monorepo]\npython = 3.12\n",
+                "`tool.monorepo.python` must be a non-empty string, not floating point `3.12` (line 4)",
+                "write it as python = \"...\"",
+            ),
+            (
+                "[project]\nname = \"x\"\n[tool.monorepo]\nlayers = \"http\"\n",
+                "`tool.monorepo.layers` must be an array of strings, not string \"http\" (line 4)",
+                "write it as layers = [\"...\"]",
+            ),
+            (
+                "[project]\nname = \"x\"\n[tool]\nmonorepo = [\"http\"]\n",
+                "`tool.monorepo` must be a table, not an array (line 4)",
+                "declare it as [tool.monorepo]",
+            ),
+            ("project = \"x\"\n", "`project` must be a table, not string \"x\" (line 1)", "declare it as [project]"),
+        ];
+        for (text, message, hint) in cases {
+            assert_eq!(error(text), (format!("p/pyproject.toml: {message}"), hint.to_owned()), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_impossible_requires_python_is_an_error_naming_the_file() {
+        for spec in [">=3.12,<3.11", "<3.0,>=3.5"] {
+            let (message, hint) = error(&format!("[project]\nname = \"x\"\nrequires-python = \"{spec}\"\n"));
+            assert_eq!(message, format!("p/pyproject.toml: requires-python `{spec}` allows no Python version"));
+            assert_eq!(
+                hint,
+                "fix `requires-python` in p/pyproject.toml: its bounds contradict each other (e.g. `>=3.11,<3.14`)"
+            );
+        }
+        let unreadable = parse_str("[project]\nname = \"x\"\nrequires-python = \">=banana\"\n").unwrap();
+        assert_eq!(unreadable.requires_python.as_deref(), Some(">=banana"), "unreadable: left to uv, as before");
+    }
+
+    #[test]
+    fn reads_serde_messages_of_unknown_fields() {
+        // Pins the serde wording `explain` reads, so that a change of it fails here.
+        let one = "unknown field `x`, expected `extends`";
+        let two = "unknown field `x`, expected `monorepo` or `layers`";
+        let many = "unknown field `member`, expected one of `members`, `exclude`, `python`";
+        assert_eq!(unknown_field(one), Some(("x", vec!["extends"])));
+        assert_eq!(unknown_field(two), Some(("x", vec!["monorepo", "layers"])));
+        assert_eq!(unknown_field(many), Some(("member", vec!["members", "exclude", "python"])));
+        assert_eq!(unknown_field("unknown field `x`, there are no fields"), Some(("x", vec![])));
+        assert_eq!(unknown_field("missing field `python`"), None);
+        #[derive(Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Two {
+            monorepo: Option<String>,
+            layers: Option<String>,
+        }
+        let err = toml::from_str::<Two>("x = 1\n").unwrap_err();
+        assert_eq!(err.message(), two);
+        assert_eq!(err.span(), Some(0..1));
     }
 }

@@ -33,8 +33,7 @@ fn is_harmless(key: &str) -> bool {
         "UV_PYTHON_INSTALL_DIR",
         "UV_LOG_CONTEXT",
     ];
-    KEPT.contains(&key)
-        || (key.starts_with("UV_INDEX_") && (key.ends_with("_USERNAME") || key.ends_with("_PASSWORD")))
+    KEPT.contains(&key) || (key.starts_with("UV_INDEX_") && (key.ends_with("_USERNAME") || key.ends_with("_PASSWORD")))
 }
 
 /// The version `cargo xtask` writes into a new config.

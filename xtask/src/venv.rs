@@ -277,8 +277,8 @@ pub fn drift(venv: &Utf8Path, lock: &Lock, locals: &[&str]) -> Result<Vec<Drift>
     let mut out = Vec::new();
     for (package, version) in &installed {
         match expected.get(package.as_str()).or_else(|| maybe.get(package.as_str())) {
-            Some(pins) if !pins.iter().any(|p| matches!(p, Pin::Url(_)) || **p == Pin::Version(version.clone())) => {
-                out.push(Drift::Changed {
+            Some(pins) if !pins.iter().any(|p| matches!(p, Pin::Url(_)) || **p == Pin::Version(version.clone())) => out
+                .push(Drift::Changed {
                     package: package.clone(),
                     installed: version.clone(),
                     pinned: pins
@@ -289,8 +289,7 @@ pub fn drift(venv: &Utf8Path, lock: &Lock, locals: &[&str]) -> Result<Vec<Drift>
                         })
                         .collect::<Vec<_>>()
                         .join(crate::lockfile::PIN_SEPARATOR),
-                })
-            }
+                }),
             None if !locals.contains(&package.as_str()) => {
                 out.push(Drift::Extraneous { package: package.clone(), version: version.clone() })
             }

@@ -153,7 +153,11 @@ fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>
                 continue;
             }
             // `/` on every platform: member folders end up in digests and locks.
-            let child = if rel.as_str().is_empty() { Utf8PathBuf::from(name) } else { Utf8PathBuf::from(format!("{rel}/{name}")) };
+            let child = if rel.as_str().is_empty() {
+                Utf8PathBuf::from(name)
+            } else {
+                Utf8PathBuf::from(format!("{rel}/{name}"))
+            };
             if members.is_match(child.as_str()) && !exclude.is_match(child.as_str()) {
                 found.push(child.clone());
             }
@@ -239,7 +243,10 @@ fn build_envs(members: &mut [Member], layers: &[Layer], config: &Config) -> Resu
     let mut by_name: HashMap<String, usize> = HashMap::new();
     for (ix, member) in members.iter_mut().enumerate() {
         let name = member.pyproject.env.clone().unwrap_or_else(|| member.name.clone());
-        if requirement_name(&name) != Some(name.as_str()) {
+        // An env name is a file name (its lock) and a folder name (a shared venv).
+        let valid = name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && name.bytes().any(|b| b.is_ascii_alphanumeric());
+        if !valid {
             return Err(hinted(
                 format!("{}/pyproject.toml: `{name}` is not a valid env name", member.dir),
                 "use letters, digits, `-`, `_` and `.`",

@@ -35,7 +35,7 @@ fn affected_lists_changed_projects_then_their_dependants() {
     assert_eq!(affected(&repo, "HEAD"), none);
 
     // A layer's input affects the envs on it; base affects all.
-    repo.append("_meta/requirements/extra.in", "six\n");
+    repo.append("_meta/requirements/extra.in", "tiny-a\n");
     assert_eq!(affected(&repo, "HEAD"), ["app"]);
     repo.append("_meta/requirements/base.in", "# a comment\n");
     assert_eq!(affected(&repo, "HEAD"), ["core", "lib", "app", "solo"]);

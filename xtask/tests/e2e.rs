@@ -88,7 +88,10 @@ fn setup_envs_syncs_each_venv_exactly_and_a_second_run_needs_no_uv() {
         assert_eq!(version(project), pytest, "pytest differs in {project}");
     }
     // Local dependencies are importable editable installs; isolation keeps others out.
-    assert_eq!(repo.python("app", "import e2e_lib, tiny_b; print(e2e_lib.double(4), tiny_b.VERSION)"), format!("8 {TINY_B_NEWEST}"));
+    assert_eq!(
+        repo.python("app", "import e2e_lib, tiny_b; print(e2e_lib.double(4), tiny_b.VERSION)"),
+        format!("8 {TINY_B_NEWEST}")
+    );
     assert_eq!(repo.python("core", "import importlib.util as u; print(u.find_spec('tiny_a') is None)"), "True");
     // Fresh: no uv needed at all (neither on PATH nor bootstrapped), nothing spawned.
     std::fs::remove_file(repo.path("_meta/.tools")).unwrap();

@@ -28,7 +28,7 @@ fn a_dependency_cycle_is_shown_as_a_path() {
 #[test]
 fn malformed_toml_names_the_file_and_line() {
     let repo = Repo::sample();
-    repo.write("projects/lib/pyproject.toml", "[project]\nname = \"e2e-lib\"\ndependencies = [\"six\"\n");
+    repo.write("projects/lib/pyproject.toml", "[project]\nname = \"e2e-lib\"\ndependencies = [\"tiny-a\"\n");
     expect_error(&repo, &["projects/lib/pyproject.toml is not valid TOML", "line 3"]);
 }
 
@@ -91,7 +91,7 @@ fn graph_prints_dependencies_first_as_text_and_dot() {
 #[test]
 fn a_layer_cycle_and_an_unknown_parent_layer_are_errors() {
     let repo = Repo::sample();
-    repo.write("_meta/requirements/gpu.in", "idna\n");
+    repo.write("_meta/requirements/gpu.in", "tiny-b\n");
     let config = repo.read("_meta/monorepo.toml");
     repo.write("_meta/monorepo.toml", &format!("{config}extends = [\"gpu\"]\n\n[layers.gpu]\nextends = [\"extra\"]\n"));
     expect_error(&repo, &["_meta/monorepo.toml: the layers extend each other in a cycle: extra -> gpu -> extra"]);

@@ -3,9 +3,7 @@
 
 mod support;
 
-use std::process::Command;
-
-use support::{Repo, path_without_uv};
+use support::{PYTEST_8, PYTEST_9, Repo, TINY_A_NEWEST, TINY_B_NEWEST, path_without_uv, pin_in};
 
 fn version_of(pin: &str) -> &str {
     pin.split_once("==").expect("a pin").1
@@ -16,11 +14,11 @@ fn update_base_moves_the_base_pin_in_every_lock_and_venv_and_prints_what_moved()
     let repo = Repo::sample();
     repo.expect(&["setup-envs"], 0);
     let old = repo.pin("base", "pytest").unwrap();
-    assert!(version_of(&old).starts_with('9'), "the test expects pytest 9 to be the newest: {old}");
+    assert_eq!(version_of(&old), PYTEST_9, "the wheelhouse's newest pytest");
     repo.write("_meta/requirements/base.in", "pytest>=8,<9\n");
     let run = repo.expect(&["update-base"], 0);
     let new = repo.pin("base", "pytest").unwrap();
-    assert!(version_of(&new).starts_with("8."), "{new}");
+    assert_eq!(version_of(&new), PYTEST_8, "the wheelhouse's only pytest 8");
     for lock in ["extra", "core", "lib", "app", "solo"] {
         assert_eq!(repo.pin(lock, "pytest").as_ref(), Some(&new), "{lock}");
     }
@@ -45,19 +43,22 @@ fn update_base_moves_the_base_pin_in_every_lock_and_venv_and_prints_what_moved()
 #[test]
 fn an_unrelated_edit_keeps_every_other_pin_and_upgrades_move_only_what_they_name() {
     let repo = Repo::sample();
+    // Pins as they look a while after locking: older than the index's newest. lib is locked
+    // while it caps tiny-a below the wheelhouse's newest, then lifts the cap: lib's and
+    // app's existing pins are where the resolver starts, so they stay.
+    repo.edit("projects/lib/pyproject.toml", "\"tiny-a>=1.16\"", "\"tiny-a>=1.16,<1.17\"");
     repo.expect(&["lock"], 0);
-    // Pins as they look a while after locking: older than the index's newest.
+    repo.edit("projects/lib/pyproject.toml", "\"tiny-a>=1.16,<1.17\"", "\"tiny-a>=1.16\"");
+    repo.expect(&["lock"], 0);
     for lock in ["lib", "app"] {
-        let path = format!("_meta/requirements/{lock}.txt");
-        let current = repo.pin(lock, "six").unwrap();
-        repo.edit(&path, &format!("{current}\n"), "six==1.16.0\n");
+        assert_eq!(repo.pin(lock, "tiny-a").as_deref(), Some("tiny-a==1.16.0"), "{lock}");
     }
     let untouched: Vec<(&str, String)> = ["base", "extra", "core", "solo"]
         .iter()
         .map(|l| (*l, repo.read(&format!("_meta/requirements/{l}.txt"))))
         .collect();
     // An edit of lib (a new dependency) re-locks lib and app, and moves nothing else.
-    repo.edit("projects/lib/pyproject.toml", "\"six>=1.16\"", "\"six>=1.16\", \"idna>=3\"");
+    repo.edit("projects/lib/pyproject.toml", "\"tiny-a>=1.16\"", "\"tiny-a>=1.16\", \"tiny-b>=3\"");
     let run = repo.expect(&["lock"], 0);
     assert!(
         run.stderr.contains("Locked lib") && run.stderr.contains("Locked app") && !run.stderr.contains("Locked core"),
@@ -65,16 +66,16 @@ fn an_unrelated_edit_keeps_every_other_pin_and_upgrades_move_only_what_they_name
         run.all()
     );
     for lock in ["lib", "app"] {
-        assert_eq!(repo.pin(lock, "six").as_deref(), Some("six==1.16.0"), "{lock} kept its pin");
+        assert_eq!(repo.pin(lock, "tiny-a").as_deref(), Some("tiny-a==1.16.0"), "{lock} kept its pin");
     }
-    assert!(repo.pin("lib", "idna").is_some());
+    assert_eq!(repo.pin("lib", "tiny-b"), Some(format!("tiny-b=={TINY_B_NEWEST}")));
     for (lock, before) in &untouched {
         assert_eq!(&repo.read(&format!("_meta/requirements/{lock}.txt")), before, "{lock} must not change");
     }
     // An upgrade of one package for one project moves that pin there only.
-    repo.expect(&["lock", "--upgrade-package", "six", "-p", "lib"], 0);
-    assert_ne!(repo.pin("lib", "six").as_deref(), Some("six==1.16.0"));
-    assert_eq!(repo.pin("app", "six").as_deref(), Some("six==1.16.0"));
+    repo.expect(&["lock", "--upgrade-package", "tiny-a", "-p", "lib"], 0);
+    assert_eq!(repo.pin("lib", "tiny-a"), Some(format!("tiny-a=={TINY_A_NEWEST}")));
+    assert_eq!(repo.pin("app", "tiny-a").as_deref(), Some("tiny-a==1.16.0"));
 }
 
 #[test]
@@ -93,6 +94,7 @@ fn a_requirement_against_a_base_pin_is_explained_and_changes_nothing() {
     };
     let before = snapshot(&repo);
     let base_pytest = repo.pin("base", "pytest").unwrap();
+    assert_eq!(base_pytest, format!("pytest=={PYTEST_9}"));
 
     repo.edit("projects/solo/pyproject.toml", "dependencies = []", "dependencies = [\"pytest<8\"]");
     let run = repo.expect(&["setup-envs"], 2);
@@ -115,10 +117,12 @@ fn a_requirement_against_a_base_pin_is_explained_and_changes_nothing() {
     // The same from the other side: base.in moves under a project's requirement. Base
     // itself locks fine, lib cannot: base.txt is put back as it was.
     repo.edit("projects/solo/pyproject.toml", "dependencies = [\"pytest<8\"]", "dependencies = []");
-    repo.write("_meta/requirements/base.in", "pytest>=8\nsix<1.16\n");
+    repo.write("_meta/requirements/base.in", "pytest>=8\ntiny-a<1.16\n");
     let run = repo.expect(&["update-base"], 2);
     assert!(
-        run.stderr.contains("projects/lib/pyproject.toml requires `six>=1.16`, but layer `base` pins six==1.15"),
+        run.stderr.contains(
+            "projects/lib/pyproject.toml requires `tiny-a>=1.16`, but layer `base` pins tiny-a==1.15.0 (_meta/requirements/base.txt)"
+        ),
         "{}",
         run.all()
     );
@@ -132,16 +136,11 @@ fn check_finds_a_package_installed_by_hand_and_setup_envs_removes_it() {
     repo.expect(&["setup-envs", "-p", "core"], 0);
     let clean = repo.expect(&["check"], 0);
     assert!(clean.stderr.contains("0 findings"), "{}", clean.all());
-    let out = Command::new(repo.uv())
-        .args(["pip", "install", "--quiet", "--python"])
-        .arg(repo.path("projects/core/.venv/bin/python"))
-        .arg("idna")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    repo.pip_install("core", &["tiny-b"]);
     let drift = repo.expect(&["check"], 1);
     assert!(
-        drift.stdout.contains("projects/core/.venv has idna==") && drift.stdout.contains("installed by hand"),
+        drift.stdout.contains(&format!("projects/core/.venv has tiny-b=={TINY_B_NEWEST}"))
+            && drift.stdout.contains("installed by hand"),
         "{}",
         drift.all()
     );
@@ -156,13 +155,13 @@ fn check_finds_a_package_installed_by_hand_and_setup_envs_removes_it() {
 #[test]
 fn a_shared_env_serves_two_members_whose_suites_both_pass() {
     let repo = Repo::new();
-    repo.project("alpha", &["six"], &[], "import six\n\ndef test_alpha():\n    assert six.PY3\n");
-    // beta does not ask for six: it has it because it shares alpha's venv.
+    repo.project("alpha", &["tiny-a"], &[], "import tiny_a\n\ndef test_alpha():\n    assert tiny_a.VERSION\n");
+    // beta does not ask for tiny-a: it has it because it shares alpha's venv.
     repo.project(
         "beta",
-        &["idna"],
+        &["tiny-b"],
         &["extra"],
-        "import idna, six\n\ndef test_beta():\n    assert six.PY3 and idna.encode('b') == b'b'\n",
+        "import tiny_a, tiny_b\n\ndef test_beta():\n    assert tiny_a.VERSION and tiny_b.VERSION\n",
     );
     repo.project("solo", &[], &[], "def test_solo():\n    pass\n");
     repo.append("projects/alpha/pyproject.toml", "\n[tool.monorepo]\nenv = \"pair\"\n");
@@ -171,7 +170,8 @@ fn a_shared_env_serves_two_members_whose_suites_both_pass() {
     assert!(run.stderr.contains("3 projects: 3 passed"), "{}", run.all());
     assert!(run.stderr.contains("Synced pair (_meta/venvs/pair)"), "{}", run.all());
     assert!(repo.path("_meta/requirements/pair.txt").is_file() && !repo.path("_meta/requirements/alpha.txt").exists());
-    assert!(repo.pin("pair", "six").is_some() && repo.pin("pair", "idna").is_some());
+    assert_eq!(repo.pin("pair", "tiny-a"), Some(format!("tiny-a=={TINY_A_NEWEST}")));
+    assert_eq!(repo.pin("pair", "tiny-b"), Some(format!("tiny-b=={TINY_B_NEWEST}")));
     let pair = std::fs::canonicalize(repo.path("_meta/venvs/pair")).unwrap();
     for member in ["alpha", "beta"] {
         let link = repo.path(&format!("projects/{member}/.venv"));
@@ -205,15 +205,12 @@ fn export_writes_requirements_without_local_projects_or_a_pylock() {
     let repo = Repo::sample();
     let run = repo.expect(&["export", "app"], 0);
     assert!(run.stdout.starts_with("# Exported by `cargo xtask export app`"), "{}", run.all());
-    assert!(run.stdout.contains("e2e-lib (projects/lib)") && !run.stdout.contains("-e projects/"), "{}", run.all());
-    assert!(
-        run.stdout.lines().any(|l| l.starts_with("six==")) && run.stdout.lines().any(|l| l.starts_with("idna==")),
-        "{}",
-        run.all()
-    );
+    assert!(run.stdout.contains("e2e-lib (projects/lib)") && !run.stdout.contains("-e "), "{}", run.all());
+    assert_eq!(pin_in(&run.stdout, "tiny-a"), Some(format!("tiny-a=={TINY_A_NEWEST}")), "{}", run.all());
+    assert_eq!(pin_in(&run.stdout, "tiny-b"), Some(format!("tiny-b=={TINY_B_NEWEST}")), "{}", run.all());
     repo.expect(&["export", "app", "--format", "pylock", "-o", "pylock.toml"], 0);
     let pylock = repo.read("pylock.toml");
-    assert!(pylock.contains("lock-version = ") && pylock.contains("name = \"six\""), "{pylock}");
+    assert!(pylock.contains("lock-version = ") && pylock.contains("name = \"tiny-a\""), "{pylock}");
     let leftovers = std::fs::read_dir(repo.path("_meta/requirements"))
         .unwrap()
         .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("xtask-tmp"))
@@ -224,14 +221,14 @@ fn export_writes_requirements_without_local_projects_or_a_pylock() {
 #[test]
 fn two_members_of_a_shared_env_that_disagree_are_explained() {
     let repo = Repo::new();
-    repo.project("alpha", &["six<1.16"], &[], "def test():\n    pass\n");
-    repo.project("beta", &["six>=1.16"], &[], "def test():\n    pass\n");
+    repo.project("alpha", &["tiny-a<1.16"], &[], "def test():\n    pass\n");
+    repo.project("beta", &["tiny-a>=1.16"], &[], "def test():\n    pass\n");
     for member in ["alpha", "beta"] {
         repo.append(&format!("projects/{member}/pyproject.toml"), "\n[tool.monorepo]\nenv = \"pair\"\n");
     }
     let run = repo.expect(&["lock"], 2);
     assert!(
-        run.stderr.contains("projects/alpha/pyproject.toml requires `six<1.16` and projects/beta/pyproject.toml requires `six>=1.16`, and both are installed in env `pair`"),
+        run.stderr.contains("projects/alpha/pyproject.toml requires `tiny-a<1.16` and projects/beta/pyproject.toml requires `tiny-a>=1.16`, and both are installed in env `pair`"),
         "{}",
         run.all()
     );
@@ -246,13 +243,13 @@ fn two_members_of_a_shared_env_that_disagree_are_explained() {
 fn extended_layers_extras_and_dependency_groups_are_installed() {
     let repo = Repo::sample();
     // gpu extends extra: opting into gpu brings extra's pins too, shared with app.
-    repo.write("_meta/requirements/gpu.in", "six>=1.16\n");
+    repo.write("_meta/requirements/gpu.in", "tiny-a>=1.16\n");
     repo.append("_meta/monorepo.toml", "\n[layers.gpu]\nextends = [\"extra\"]\n");
-    repo.project("kit", &[], &["gpu"], "import attrs, idna, six, sniffio, tomli\n\ndef test_kit():\n    pass\n");
+    repo.project("kit", &[], &["gpu"], "import tiny_a, tiny_b, tiny_c, tiny_d, tiny_e\n\ndef test_kit():\n    pass\n");
     repo.edit(
         "projects/kit/pyproject.toml",
         "dependencies = []",
-        "dependencies = []\n[project.optional-dependencies]\nfast = [\"attrs\"]\n[dependency-groups]\ntest = [\"sniffio\"]\nlint = [\"tomli\"]",
+        "dependencies = []\n[project.optional-dependencies]\nfast = [\"tiny-c\"]\n[dependency-groups]\ntest = [\"tiny-d\"]\nlint = [\"tiny-e\"]",
     );
     repo.edit(
         "projects/kit/pyproject.toml",
@@ -263,13 +260,15 @@ fn extended_layers_extras_and_dependency_groups_are_installed() {
     assert!(run.stdout.contains("1 passed"), "{}", run.all());
     let lock = repo.read("_meta/requirements/kit.txt");
     assert!(lock.contains("-c _meta/requirements/gpu.txt"), "{lock}");
-    for (package, from) in [("attrs", "the fast extra"), ("sniffio", "the test group"), ("tomli", "the lint group")] {
-        assert!(repo.pin("kit", package).is_some(), "{package} ({from}) is not in the lock:\n{lock}");
+    for (package, from) in [("tiny-c", "the fast extra"), ("tiny-d", "the test group"), ("tiny-e", "the lint group")] {
+        assert_eq!(repo.pin("kit", package), Some(format!("{package}==1.0.0")), "{package} ({from}):\n{lock}");
     }
     repo.expect(&["lock"], 0);
-    for package in ["attrs", "sniffio", "tomli"] {
+    for package in ["tiny-c", "tiny-d", "tiny-e"] {
         assert!(repo.pin("app", package).is_none(), "{package} leaked into app");
     }
-    assert_eq!(repo.pin("kit", "idna"), repo.pin("app", "idna"), "extra's pin is shared");
-    assert_eq!(repo.pin("kit", "six"), repo.pin("gpu", "six"));
+    assert_eq!(repo.pin("kit", "tiny-b"), repo.pin("app", "tiny-b"), "extra's pin is shared");
+    assert_eq!(repo.pin("kit", "tiny-b"), Some(format!("tiny-b=={TINY_B_NEWEST}")));
+    assert_eq!(repo.pin("kit", "tiny-a"), repo.pin("gpu", "tiny-a"));
+    assert_eq!(repo.pin("kit", "tiny-a"), Some(format!("tiny-a=={TINY_A_NEWEST}")));
 }

@@ -37,7 +37,9 @@ pub fn run(ws: &Workspace) -> Result<()> {
         let mut findings = Vec::new();
         match lock::freshness(&ws.root, spec) {
             Freshness::Fresh => {}
-            Freshness::Missing => findings.push(Finding { what: format!("{} is missing", spec.lock), hint: RELOCK.into() }),
+            Freshness::Missing => {
+                findings.push(Finding { what: format!("{} is missing", spec.lock), hint: RELOCK.into() })
+            }
             Freshness::Stale => findings
                 .push(Finding { what: format!("{} is stale: its inputs changed", spec.lock), hint: RELOCK.into() }),
             Freshness::Edited => findings.push(Finding {
@@ -52,8 +54,8 @@ pub fn run(ws: &Workspace) -> Result<()> {
         if let Some(lock) = locks.get(&spec.id) {
             for &layer in &spec.after {
                 let Some(layer_lock) = locks.get(&LockId::Layer(layer)) else { continue };
-                findings.extend(misaligned(lock, layer_lock, &spec.python).into_iter().map(|(package, found, pinned)| {
-                    Finding {
+                findings.extend(misaligned(lock, layer_lock, &spec.python).into_iter().map(
+                    |(package, found, pinned)| Finding {
                         what: format!(
                             "{} has {package}{}, but {} pins {package}=={pinned}",
                             spec.lock,
@@ -61,8 +63,8 @@ pub fn run(ws: &Workspace) -> Result<()> {
                             ws.layers[layer].lock()
                         ),
                         hint: "run `cargo xtask lock` (a lock edited by hand is recompiled from its inputs)".into(),
-                    }
-                }));
+                    },
+                ));
             }
             if let LockId::Env(e) = spec.id {
                 let env = &ws.envs[e];
@@ -120,7 +122,8 @@ fn push_findings(rows: &mut Vec<Vec<String>>, findings: Vec<Finding>) {
 /// `python_version < "3.12"` says nothing about a lock for 3.12.
 fn misaligned(lock: &Lock, layer: &Lock, python: &str) -> Vec<(String, Option<String>, String)> {
     let env = Environment::of_python(python);
-    let applies = |r: &&lockfile::Requirement| r.marker.as_deref().is_none_or(|m| markers::evaluate(m, &env) != Some(false));
+    let applies =
+        |r: &&lockfile::Requirement| r.marker.as_deref().is_none_or(|m| markers::evaluate(m, &env) != Some(false));
     let versions = |lock: &Lock| {
         let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for r in lock.requirements.iter().filter(applies) {

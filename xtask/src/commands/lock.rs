@@ -81,7 +81,9 @@ pub fn needed_by(ws: &Workspace, envs: &[usize]) -> BTreeSet<LockId> {
 /// Whether any of `selected` would be compiled: stale, or named with an upgrade.
 pub fn any_pending(ws: &Workspace, named: &BTreeSet<LockId>, selected: &BTreeSet<LockId>, upgrade: &Upgrade) -> bool {
     let plan = lock::plan(ws);
-    selected.iter().any(|&id| (upgrade.any() && named.contains(&id)) || lock::freshness(&ws.root, &plan[id]) != Freshness::Fresh)
+    selected
+        .iter()
+        .any(|&id| (upgrade.any() && named.contains(&id)) || lock::freshness(&ws.root, &plan[id]) != Freshness::Fresh)
 }
 
 /// Compiles the stale locks among `selected` (and, with an upgrade, the `named` ones even

@@ -142,7 +142,8 @@ fn manifest() -> String {
     for (name, version, requires) in TINY {
         text += &format!("build {name}=={version}{}\n", requires.iter().map(|r| format!(" {r}")).collect::<String>());
     }
-    let fnv = BUILD_WHEEL.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let fnv =
+        BUILD_WHEEL.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     text + &format!("builder {fnv:016x}\n")
 }
 
@@ -182,7 +183,11 @@ pub fn build_wheel(dir: &Path, name: &str, version: &str, requires: &[&str]) -> 
         .args(requires)
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "cannot build a wheel of {name}=={version}:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cannot build a wheel of {name}=={version}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
 }
 
