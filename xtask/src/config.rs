@@ -371,6 +371,17 @@ mod tests {
                 "`monorepo` must be a table, not string \"p/*\" (line 1)",
                 "declare it as [monorepo]",
             ),
+            // serde's structs would also take an array of their fields; a table is a table.
+            (
+                "monorepo = [[\"p/*\"]]\n",
+                "`monorepo` must be a table, not an array (line 1)",
+                "declare it as [monorepo]",
+            ),
+            (
+                &format!("{HEAD}[layers]\nml = [[\"http\"]]\n"),
+                "`layers.ml` must be a table, not an array (line 6)",
+                "declare it as [layers.ml]",
+            ),
         ];
         for (text, message, hint) in cases {
             assert_eq!(error(text), (format!("_meta/monorepo.toml: {message}"), hint.to_owned()), "{text}");

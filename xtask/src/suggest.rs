@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(closest("requets", ["requests-toolbelt", "requests"]), Some("requests"));
         assert_eq!(closest("numpi", ["numba", "numpy"]), Some("numpy"));
         assert_eq!(closest("ab", ["ac", "ad"]), Some("ac"), "a tie goes to the first");
-        let owned = vec![String::from("fastapi"), String::from("flask")];
+        let owned = [String::from("fastapi"), String::from("flask")];
         assert_eq!(closest("fastpi", owned.iter().map(String::as_str)), Some("fastapi"));
     }
 }
