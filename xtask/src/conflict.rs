@@ -92,11 +92,8 @@ fn asked(ws: &Workspace, id: LockId) -> Vec<Asked> {
     };
     if let LockId::Layer(ix) = id {
         let input = ws.layers[ix].input();
-        for line in std::fs::read_to_string(ws.root.join(&input)).unwrap_or_default().lines() {
-            let line = line.split('#').next().unwrap_or_default().trim();
-            if !line.is_empty() && !line.starts_with('-') {
-                push(input.clone(), line);
-            }
+        for line in crate::infile::requirements(&ws.root, &input) {
+            push(input.clone(), &line);
         }
     } else if let LockId::Env(ix) = id {
         for &m in &ws.envs[ix].editables {

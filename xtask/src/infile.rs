@@ -71,6 +71,12 @@ fn visit(
     Ok(())
 }
 
+/// The requirements `file` itself holds (not its includes or options), as written.
+pub fn requirements(root: &Utf8Path, file: &Utf8Path) -> Vec<String> {
+    let text = std::fs::read_to_string(root.join(file)).unwrap_or_default();
+    logical_lines(&text).into_iter().map(|(_, line)| line).filter(|line| !line.starts_with('-')).collect()
+}
+
 /// `rel` (relative to `dir`) relative to the root, `..` resolved, `/` separators.
 fn join(dir: &Utf8Path, rel: &str) -> Utf8PathBuf {
     Utf8PathBuf::from(clean(&dir.join(rel)).join("/"))

@@ -142,13 +142,14 @@ pub fn lower_bound(specifiers: &str) -> Option<String> {
 
 /// Whether some Python version meets `requires-python`: `>=3.12,<3.11` is impossible.
 ///
-/// Tries every `2.x` and `3.x` up to `3.40`, and each version the clauses name plus its next
+/// Tries every `X.Y` up to `3.40`, and each version the clauses name plus its next
 /// patch release (so `>3.11,<3.12` finds `3.11.1`). A specifier set that cannot be read
 /// counts as satisfiable: deciding that is uv's job, and an error here would be a guess.
 pub fn is_satisfiable(requires_python: &str) -> bool {
     let release = |release: Vec<u64>| Version { epoch: 0, release, pre: None, post: None, dev: None };
+    // Every X.Y up to 3.40; from 0.0, not 2.0, so that even `<2` is not called impossible.
     let mut candidates: Vec<Version> =
-        (2..=3).flat_map(|major| (0..=40).map(move |minor| vec![major, minor])).map(release).collect();
+        (0..=3).flat_map(|major| (0..=40).map(move |minor| vec![major, minor])).map(release).collect();
     for (_, target) in clauses(requires_python) {
         let Some(named) = Version::parse(target.trim_end_matches(".*")) else {
             return true;
@@ -217,7 +218,9 @@ mod tests {
 
     #[test]
     fn tells_impossible_requires_python_apart() {
-        for possible in [">=3.11", "<3.0", ">=3.12,<3.13", ">3.11,<3.12", "==3.11.*", "~=3.11.2", ">3.40", ">=4", ""] {
+        for possible in
+            [">=3.11", "<3.0", "<2", ">=3.12,<3.13", ">3.11,<3.12", "==3.11.*", "~=3.11.2", ">3.40", ">=4", ""]
+        {
             assert!(is_satisfiable(possible), "{possible}");
         }
         assert!(is_satisfiable(">=3.11.4,!=3.11.5,<3.11.6"), "3.11.4");

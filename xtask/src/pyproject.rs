@@ -82,7 +82,7 @@ struct ToolTable {
 }
 
 /// `[tool.monorepo]`.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ToolMonorepo {
     #[serde(default)]
@@ -138,13 +138,8 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
             format!("fix `requires-python` in {path}: its bounds contradict each other (e.g. `>=3.11,<3.14`)"),
         ));
     }
-    let tool = doc.tool.and_then(|tool| tool.0.monorepo).map(|monorepo| monorepo.0);
-    let env = tool.as_ref().and_then(|t| t.env.clone()).map(|n| n.0);
-    let python = tool.as_ref().and_then(|t| t.python.clone()).map(|n| n.0);
-    let (layers, extras, mut groups) = match tool {
-        Some(t) => (t.layers.0, t.extras.0, t.groups.0),
-        None => Default::default(),
-    };
+    let tool = doc.tool.and_then(|tool| tool.0.monorepo).map(|monorepo| monorepo.0).unwrap_or_default();
+    let (layers, extras, mut groups) = (tool.layers.0, tool.extras.0, tool.groups.0);
     let declared = doc.dependency_groups.as_ref();
     if declared.is_some_and(|d| d.contains_key("test")) && !groups.iter().any(|g| g == "test") {
         groups.insert(0, "test".to_owned());
@@ -193,8 +188,8 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         extras,
         extra_requirements,
         layers,
-        env,
-        python,
+        env: tool.env.map(|env| env.0),
+        python: tool.python.map(|python| python.0),
     })
 }
 

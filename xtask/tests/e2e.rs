@@ -12,10 +12,13 @@ fn lock_compiles_layers_then_envs_with_base_pins_identical_everywhere() {
         assert!(run.stderr.contains(&format!("Locked {lock} ")), "{}", run.all());
         let text = repo.read(&format!("_meta/requirements/{lock}.txt"));
         assert!(text.starts_with("# Locked by `cargo xtask lock`"), "{lock}: {text}");
-        assert!(text.contains("# inputs-digest: "), "{lock}: {text}");
-        // Resolved from the wheelhouse alone, and synced from it alone.
-        let index: Vec<&str> = text.lines().filter(|l| l.starts_with("--")).collect();
-        assert_eq!(index, ["--no-index".to_owned(), format!("--find-links {}", wheelhouse().display())], "{lock}");
+        assert!(text.contains("# inputs-digest: ") && text.contains("# body-digest: "), "{lock}: {text}");
+        // Resolved from the wheelhouse alone, and synced from it alone: the index options
+        // come right after the header, and no other line is one.
+        let after_header: Vec<&str> = text.lines().skip_while(|l| l.starts_with('#')).take(2).collect();
+        let wanted = ["--no-index".to_owned(), format!("--find-links {}", wheelhouse().display())];
+        assert_eq!(after_header, wanted, "{lock}: {text}");
+        assert_eq!(text.lines().filter(|l| l.starts_with("--")).count(), 2, "{lock}: {text}");
     }
     // The newest of each in the wheelhouse, every pin with its hash.
     let base_pytest = repo.pin("base", "pytest").expect("base pins pytest");

@@ -34,6 +34,12 @@ fn update_base_moves_the_base_pin_in_every_lock_and_venv_and_prints_what_moved()
     let cells: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(cells[..3], ["pytest", version_of(&old), version_of(&new)], "{row}");
     assert!(row.ends_with("all 4 envs"), "{row}");
+    // pytest 8 does not need pygments: its pin is gone from every lock.
+    let row = run.stdout.lines().find(|l| l.starts_with("pygments ")).unwrap_or_else(|| panic!("{}", run.all()));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[..3], ["pygments", "2.21.0", "-"], "{row}");
+    assert!(row.ends_with("all 4 envs"), "{row}");
+    assert!(repo.pin("base", "pygments").is_none() && repo.pin("app", "pygments").is_none());
     // Nothing left to do: said so, and no uv needed.
     std::fs::remove_file(repo.path("_meta/.tools")).unwrap();
     let again = repo.xtask_with_path(&["update-base"], path_without_uv());
