@@ -143,11 +143,7 @@ pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
 mod tests {
     use super::*;
 
-    fn write(root: &Utf8Path, rel: &str, text: &str) {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::fsutil::write_test_file as write;
 
     /// `a` <- `b` <- `c` (c opts into the `http` layer), `d` alone; `e` and `f` share the env `pair`.
     fn workspace() -> (tempfile::TempDir, Workspace) {

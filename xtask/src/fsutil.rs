@@ -25,3 +25,11 @@ pub fn temp_path(path: &Utf8Path) -> Utf8PathBuf {
     let name = path.file_name().unwrap_or("file");
     path.with_file_name(format!(".{name}.{}.xtask-tmp", std::process::id()))
 }
+
+/// Writes `text` to `root/rel`, making its folders: unit tests build temp trees with it.
+#[cfg(test)]
+pub fn write_test_file(root: &Utf8Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a file in a folder")).unwrap();
+    std::fs::write(path, text).unwrap();
+}

@@ -109,11 +109,7 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
 mod tests {
     use super::*;
 
-    fn write(root: &Utf8Path, rel: &str, text: &str) {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::fsutil::write_test_file as write;
 
     #[test]
     fn follows_includes_relative_to_their_file_and_collects_index_options() {

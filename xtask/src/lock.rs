@@ -308,11 +308,7 @@ mod plan_tests {
     use super::*;
     use camino::Utf8PathBuf;
 
-    fn write(root: &Utf8Path, rel: &str, text: &str) {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use crate::fsutil::write_test_file as write;
 
     fn project(root: &Utf8Path, name: &str, deps: &str) {
         write(
