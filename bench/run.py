@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import statistics
@@ -44,6 +45,7 @@ XTASK_BUILT = REPO / "target" / "debug" / "xtask"
 XTASK = CACHE / "xtask"  # a frozen copy of the binary, so a rebuild mid-run changes nothing
 BASELINE = BENCH / "baseline"
 GEN = BENCH / "gen_monorepo.py"
+GEN_MIXED = BENCH / "gen_mixed.py"  # the mixed-backend monorepo of case m
 TIMING_HTML = CACHE / "cargo-timing.html"
 
 # The sample monorepo as the baseline scripts know it: project -> local dependencies, and
@@ -80,6 +82,12 @@ class Done:
     code: int
     out: str
     err: str
+    cpu: float = 0.0  # user + sys seconds of the command and the children it waited for
+
+
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def tail(text: str, lines: int = 30) -> str:
@@ -101,13 +109,15 @@ class Runner:
     def run(self, cmd: list, cwd: Path, *, check: bool = True, timeout: float | None = 3600,
             env: dict[str, str] | None = None) -> Done:
         cmd = [str(c) for c in cmd]
+        cpu = children_cpu()
         start = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=cwd, env={**self.env, **(env or {})}, capture_output=True, text=True,
                                   timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as err:
             raise BenchError(f"`{fmt_cmd(cmd)}` (in {cwd}) timed out after {timeout}s") from err
-        done = Done(cmd, time.perf_counter() - start, proc.returncode, proc.stdout, proc.stderr)
+        done = Done(cmd, time.perf_counter() - start, proc.returncode, proc.stdout, proc.stderr,
+                    children_cpu() - cpu)
         if "Bootstrapping" in done.err:
             raise BenchError(f"`{fmt_cmd(cmd)}` bootstrapped uv: PATH did not give it uv at the pin")
         if check and done.code != 0:
@@ -135,6 +145,7 @@ FRESH_ENVS = r"Fresh\s+\d+ envs?, nothing to do \(([\d.]+)(ms|s)\)"
 FRESH_LOCKS = r"Fresh\s+\d+ locks?, nothing to do \(([\d.]+)(ms|s)\)"
 CHECKED = r"Checked .*\(([\d.]+)(ms|s)\)\s*$"
 AFFECTED = r"Affected .*\(([\d.]+)(ms|s)\)\s*$"
+LOCKED = r"^\s*Locked (\S+) \(.*\) in ([\d.]+)(ms|s)\s*$"
 GIT_ID = ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
 
 

@@ -8,7 +8,7 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::config::TOOLS_DIR;
+use crate::config::{Config, TOOLS_DIR};
 use crate::error::Hinted;
 use crate::exec::{self, Cmd};
 use crate::lockfile::IndexOptions;
@@ -49,18 +49,21 @@ impl Uv {
     /// The pinned uv: already bootstrapped, else on PATH at that version, else bootstrapped
     /// now (once) with `python3 -m venv` and `pip install uv==VERSION`.
     /// Found once per process: a command that both locks and syncs asks twice.
-    pub fn locate(root: &Utf8Path, version: &str) -> Result<Uv> {
+    /// `config`'s index options apply to the bootstrap too: a repo on a private index or
+    /// with `no-index` and `find-links` gets its uv from there.
+    pub fn locate(root: &Utf8Path, config: &Config) -> Result<Uv> {
+        let version = config.uv.as_str();
         static FOUND: std::sync::Mutex<Option<(Utf8PathBuf, String, Uv)>> = std::sync::Mutex::new(None);
         let mut found = FOUND.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((_, _, uv)) = found.as_ref().filter(|(r, v, _)| r == root && v == version) {
             return Ok(uv.clone());
         }
-        let uv = Uv::find_or_bootstrap(root, version)?;
+        let uv = Uv::find_or_bootstrap(root, version, config)?;
         *found = Some((root.to_owned(), version.to_owned(), uv.clone()));
         Ok(uv)
     }
 
-    fn find_or_bootstrap(root: &Utf8Path, version: &str) -> Result<Uv> {
+    fn find_or_bootstrap(root: &Utf8Path, version: &str, config: &Config) -> Result<Uv> {
         let tools = root.join(TOOLS_DIR).join(format!("uv-{version}"));
         let bootstrapped = venv::executable(&tools, "uv");
         if bootstrapped.is_file() {
@@ -70,7 +73,7 @@ impl Uv {
             return Ok(Uv { program: "uv".into(), root: root.to_owned() });
         }
         crate::ui::status("Bootstrapping", &format!("uv {version} into {TOOLS_DIR}/ (once; PATH has no uv {version})"));
-        bootstrap(root, &tools, version)?;
+        bootstrap(root, &tools, version, config)?;
         Ok(Uv { program: bootstrapped, root: root.to_owned() })
     }
 
@@ -120,7 +123,7 @@ fn path_version(root: &Utf8Path) -> Option<String> {
     out.success.then(|| out.output.split_whitespace().nth(1).map(str::to_owned)).flatten()
 }
 
-fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str) -> Result<()> {
+fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str, config: &Config) -> Result<()> {
     let staging = tools.with_file_name(format!("uv-{version}.{}.xtask-tmp", std::process::id()));
     let python = if cfg!(windows) { "python" } else { "python3" };
     let result = (|| -> Result<()> {
@@ -131,14 +134,11 @@ fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str) -> Result<()> {
             ))
         })?;
         let pip = venv::python(&staging);
-        exec::run_ok(&Cmd::new(pip.as_str(), root).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            &format!("uv=={version}"),
-        ]))
+        exec::run_ok(
+            &Cmd::new(pip.as_str(), root)
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", &format!("uv=={version}")])
+                .args(pip_index_args(root, config)),
+        )
         .map_err(|err| {
             err.context(Hinted::new(
                 format!("cannot install uv {version} from PyPI"),
@@ -159,4 +159,24 @@ fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str) -> Result<()> {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// pip's flags for the config's index options (relative find-links made absolute: pip
+/// resolves them from its working directory, which is the root anyway).
+fn pip_index_args(root: &Utf8Path, config: &Config) -> Vec<String> {
+    let mut args = Vec::new();
+    if config.no_index {
+        args.push("--no-index".to_owned());
+    }
+    if let Some(url) = &config.index_url {
+        args.extend(["--index-url".to_owned(), url.clone()]);
+    }
+    for url in &config.extra_index_url {
+        args.extend(["--extra-index-url".to_owned(), url.clone()]);
+    }
+    for link in &config.find_links {
+        let link = if crate::lockfile::is_local_relative(link) { root.join(link).into_string() } else { link.clone() };
+        args.extend(["--find-links".to_owned(), link]);
+    }
+    args
 }

@@ -86,7 +86,7 @@ fn absolute(index: &IndexOptions, dir: &Utf8Path) -> IndexOptions {
 /// constraints so both agree. uv writes it next to where it goes (`out_dir`), so the
 /// paths of the local projects in it are right there.
 fn pylock(ws: &Workspace, spec: &lock::LockSpec, lock: &Lock, out_dir: &Utf8Path) -> Result<String> {
-    let uv = Uv::locate(&ws.root, &ws.config.uv)?;
+    let uv = Uv::locate(&ws.root, &ws.config)?;
     // uv wants the file named `pylock.<name>.toml`.
     let out = out_dir.join(format!("pylock.xtask-export-{}.toml", std::process::id()));
     let constraints: Utf8PathBuf = fsutil::temp_path(&out_dir.join("constraints.txt"));

@@ -123,7 +123,7 @@ pub fn compile(
             }
             let uv: &Uv = match &uv {
                 Some(uv) => uv,
-                None => uv.insert(Uv::locate(&ws.root, &ws.config.uv)?),
+                None => uv.insert(Uv::locate(&ws.root, &ws.config)?),
             };
             let none = Upgrade::default();
             let results = sched::run(&vec![Vec::new(); ready.len()], jobs, true, |k| {

@@ -68,7 +68,7 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
         );
         return Ok(());
     }
-    let uv = Uv::locate(&ws.root, &ws.config.uv)?;
+    let uv = Uv::locate(&ws.root, &ws.config)?;
     let results = sched::run(&vec![Vec::new(); todo.len()], jobs, true, |k| {
         let (env, stamp) = &todo[k];
         let started = Instant::now();
@@ -110,7 +110,7 @@ fn preflight(ws: &Workspace, envs: &[usize]) -> Result<()> {
     if pythons.is_empty() {
         return Ok(());
     }
-    let uv = Uv::locate(&ws.root, &ws.config.uv)?;
+    let uv = Uv::locate(&ws.root, &ws.config)?;
     for python in pythons {
         venv::find_interpreter(&uv, python)?;
     }

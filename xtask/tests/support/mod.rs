@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// The pytest the wheelhouse's newest satisfies `pytest>=8` with, and the one `pytest<9` gets.
+/// The wheelhouse's two pytests: its newest, which `pytest>=8` locks to, and the one that
+/// `pytest>=8,<9` gets.
 pub const PYTEST_9: &str = "9.0.3";
 pub const PYTEST_8: &str = "8.3.5";
 
@@ -383,14 +384,13 @@ impl Repo {
     }
 
     /// Runs the built xtask with `PATH` set to `path`. A uv bootstrap (`pip install uv==...`)
-    /// installs from the wheelhouse too; uv's own settings from the environment are dropped.
+    /// installs from the wheelhouse too (the config's `no-index` and `find-links` reach pip); uv's own
+    /// settings from the environment are dropped.
     pub fn xtask_with_path(&self, args: &[&str], path: OsString) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
         cmd.args(args)
             .current_dir(self.dir.path())
             .env("PATH", path)
-            .env("PIP_NO_INDEX", "1")
-            .env("PIP_FIND_LINKS", wheelhouse())
             .env_remove("VIRTUAL_ENV")
             .env_remove("GITHUB_ACTIONS")
             .env_remove("GITHUB_BASE_REF");
