@@ -261,6 +261,9 @@ fn a_run_that_fails_leaves_every_lock_as_it_was_byte_for_byte() {
     assert!(run.stderr.contains("no Python 3.14 found"), "{}", run.all());
     assert!(!run.stderr.contains("Locked"), "{}", run.all());
     assert_eq!(locks(&repo), before);
+    let run = repo.expect(&["update-base"], 2);
+    assert!(run.stderr.contains("no Python 3.14 found") && !run.stderr.contains("Locked"), "{}", run.all());
+    assert_eq!(locks(&repo), before);
 
     // A compile that fails after others succeeded puts them back, non-UTF-8 bytes and all.
     repo.edit("_meta/monorepo.toml", "python = \"3.14\"", "python = \"3.11\"");

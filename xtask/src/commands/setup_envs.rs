@@ -98,7 +98,7 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
 }
 
 /// Checks that every interpreter a sync of `envs` would create a venv with is there.
-fn preflight(ws: &Workspace, envs: &[usize]) -> Result<()> {
+pub(crate) fn preflight(ws: &Workspace, envs: &[usize]) -> Result<()> {
     let mut pythons: Vec<&str> = envs
         .iter()
         .map(|&e| &ws.envs[e])

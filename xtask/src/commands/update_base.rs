@@ -24,6 +24,11 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     let before = env_pins(ws);
     // Base's name makes the scope: base, and every layer and env constrained by it.
     let (named, selected) = super::lock::scope(ws, &[crate::layers::BASE.to_owned()])?;
+    let all: Vec<usize> = (0..ws.envs.len()).collect();
+    if !options.no_sync && super::lock::any_pending(ws, &named, &selected, &options.upgrade) {
+        // The resync needs every env's Python: a missing one fails before any lock changes.
+        super::setup_envs::preflight(ws, &all)?;
+    }
     let locked = super::lock::compile(ws, &named, &selected, &options.upgrade, options.jobs)?;
     if locked.is_empty() {
         ui::status(
@@ -39,7 +44,6 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
         }
     }
     if !options.no_sync {
-        let all: Vec<usize> = (0..ws.envs.len()).collect();
         super::setup_envs::ensure(ws, &all, options.jobs)?;
     }
     ui::status("Finished", &format!("update-base in {}", ui::elapsed(start.elapsed())));
