@@ -865,6 +865,45 @@ def lock_body(text: str) -> str:
     return "".join(lines[i:])
 
 
+def shell_env(env: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """`env` as the user's shell had it, before `pyenv exec`. Where `python3` is pyenv's shim,
+    this script runs under `pyenv exec`, which puts the interpreter's own bin folder (and
+    pyenv's libexec and plugins) first on PATH and sets PYENV_VERSION: every child then finds
+    that interpreter directly, where `cargo xtask` typed in a shell finds pyenv's shims (and
+    uv pays a shim query per compile). Returns the env and what was taken out."""
+    root = env.get("PYENV_ROOT")
+    if not root or "PYENV_VERSION" not in env:
+        return env, []
+    root = os.path.realpath(root)
+    entries = [e for e in env.get("PATH", "").split(os.pathsep) if e != str(TOOLS_BIN)]
+    dropped = []
+    while entries:
+        e = os.path.realpath(entries[0])
+        if (e.startswith(os.path.join(root, "versions") + os.sep) or e == os.path.join(root, "libexec")
+                or (e.startswith(os.path.join(root, "plugins") + os.sep) and e.endswith(os.sep + "bin"))):
+            dropped.append(entries.pop(0))
+        else:
+            break
+    out = {k: v for k, v in env.items() if k not in {"PYENV_VERSION", "PYENV_DIR", "PYENV_HOOK_PATH"}}
+    out["PATH"] = os.pathsep.join([str(TOOLS_BIN), *entries])  # the tools' links first, as for every case
+    return out, dropped + [k for k in ("PYENV_VERSION", "PYENV_DIR", "PYENV_HOOK_PATH") if k in env]
+
+
+def pyenv_interpreter(env: dict[str, str], request: str) -> str | None:
+    """pyenv's newest install matching `request` (`3.11` -> versions/3.11.7/bin/python),
+    as xtask/src/venv.rs `interpreter` finds it for `uv venv`."""
+    root = env.get("PYENV_ROOT") or os.path.join(os.path.expanduser("~"), ".pyenv")
+    versions = Path(root) / "versions"
+    if not re.fullmatch(r"[\d.]+", request) or not versions.is_dir():
+        return None
+    found = [d for d in versions.iterdir() if d.name == request or d.name.startswith(request + ".")]
+    found = [d for d in found if re.fullmatch(r"[\d.]+", d.name) and (d / "bin" / "python").is_file()]
+    if not found:
+        return None
+    best = max(found, key=lambda d: [int(x) for x in d.name.split(".")])
+    return str(best / "bin" / "python")
+
+
 def mixed_template(b: Bench) -> tuple[Path, dict[str, tuple[str, list[str], list[str]]]]:
     """The mixed-backend monorepo (bench/gen_mixed.py), generated once per run, its graph
     checked against the generator's (which the hand-written baseline follows)."""
@@ -884,29 +923,37 @@ def mixed_template(b: Bench) -> tuple[Path, dict[str, tuple[str, list[str], list
 def case_m(b: Bench, c: Case) -> None:
     t, mixed = mixed_template(b)
     names = ["base", *mixed]
+    env, dropped = shell_env(b.r.env)
+    r = Runner(env)  # what a shell gives `cargo xtask lock` and the hand-typed commands
+    python = b.config["monorepo"]["python"]
+    interpreter = pyenv_interpreter(env, python)
     c.metric("xtask lock", "cd <mixed> && rm -f _meta/requirements/*.txt && xtask lock")
     c.metric("xtask lock (CPU: user + sys)", "(of the run above, its uv processes included)")
     c.metric("xtask lock -j 1", "cd <mixed> && rm -f _meta/requirements/*.txt && xtask lock -j 1")
     c.metric("xtask lock -j 1 (CPU: user + sys)", "(of the run above, its uv processes included)")
     c.metric("uv by hand, one after the other", "bench/baseline/uv_lock_by_hand.sh <mixed>")
     c.metric("uv by hand (CPU: user + sys)", "(of the run above)")
+    if interpreter:
+        c.metric("uv by hand, `--python` pyenv's interpreter", f"LOCK_INTERPRETER={interpreter} "
+                 "bench/baseline/uv_lock_by_hand.sh <mixed>")
+        c.metric("uv by hand, `--python` (CPU: user + sys)", "(of the run above)")
     for n in names:
         c.metric(f"xtask lock -j 1: `Locked {n}`", "(its `Locked … in Ns` line)")
     c.ratios += [("xtask lock / uv by hand", "xtask lock", "uv by hand, one after the other"),
                  ("xtask lock -j 1 / uv by hand", "xtask lock -j 1", "uv by hand, one after the other")]
     log("  warming the caches for the mixed monorepo (untimed)")
     w = b.copy("m-warm", t)
-    b.r.xtask(["lock"], w)
+    r.xtask(["lock"], w)
     b.drop(w)
     w = b.copy("m-warm", t)
-    b.r.script("uv_lock_by_hand.sh", w)
+    r.script("uv_lock_by_hand.sh", w)
     b.drop(w)
     same, differ = set(), set()
     for rec in b.iterations():
         locks = {}
         for jobs in ([], ["-j", "1"]):
             x = b.copy("m-xtask", t)
-            d = b.r.xtask(["lock", *jobs], x)
+            d = r.xtask(["lock", *jobs], x)
             if count(d.err, "Locked") != len(names):
                 raise BenchError(f"xtask lock locked {count(d.err, 'Locked')}, not {len(names)}:\n{d.err}")
             label = "xtask lock" + (" -j 1" if jobs else "")
@@ -917,13 +964,15 @@ def case_m(b: Bench, c: Case) -> None:
                     c.add(f"xtask lock -j 1: `Locked {n}`", float(v) / (1000 if u == "ms" else 1), rec)
             locks = {n: lock_body((x / "_meta" / "requirements" / f"{n}.txt").read_text()) for n in names}
             b.drop(x)
-        y = b.copy("m-hand", t)
-        d = b.r.script("uv_lock_by_hand.sh", y)
-        c.add("uv by hand, one after the other", d.seconds, rec)
-        c.add("uv by hand (CPU: user + sys)", d.cpu, rec)
-        for n in names:
-            (same if (y / "_meta" / "requirements" / f"{n}.txt").read_text() == locks[n] else differ).add(n)
-        b.drop(y)
+        for label, extra in [("uv by hand", {})] + ([("uv by hand, `--python`", {"LOCK_INTERPRETER": interpreter})]
+                                                    if interpreter else []):
+            y = b.copy("m-hand", t)
+            d = r.script("uv_lock_by_hand.sh", y, env=extra)
+            c.add(label + (", one after the other" if not extra else " pyenv's interpreter"), d.seconds, rec)
+            c.add(f"{label} (CPU: user + sys)", d.cpu, rec)
+            for n in names:
+                (same if (y / "_meta" / "requirements" / f"{n}.txt").read_text() == locks[n] else differ).add(n)
+            b.drop(y)
     backends = ", ".join(f"{p} ({backend}{', ' + ', '.join(third) if third else ''})"
                          for p, (backend, _, third) in mixed.items())
     c.notes += [
@@ -935,6 +984,14 @@ def case_m(b: Bench, c: Case) -> None:
         "(network round trips, a sleep between retries, a lock).",
         "The per-lock rows are the xtask's own `Locked <env> … in Ns` lines of the `-j 1` run: a lock that waits "
         "shows there (the numpy and httpx projects, calc and net, resolve the most packages).",
+        ("Environment: the shell's, not this script's: " + (f"`pyenv exec` (through which `python3` runs this "
+         f"script) had put {', '.join(f'`{x}`' for x in dropped)} in front or set them; taken out for this case, "
+         "so uv finds pyenv's shims on PATH as it does under `cargo xtask lock` typed in a shell."
+         if dropped else "no `pyenv exec` additions to take out.")),
+        (f"`--python {interpreter}` (pyenv's install, what the xtask already gives `uv venv`) spares uv its Python "
+         "discovery for builds, which otherwise queries pyenv's `python" + python + "` shim, a shell script "
+         "that runs pyenv, in every compile; the lock is the same (the target stays `--python-version "
+         f"{python}`)." if interpreter else "No pyenv install of Python " + python + " here: no `--python` variant."),
         (f"The lock bodies (the xtask's header left out) were identical on both sides for all {len(names)} "
          "locks in every run." if not differ else
          f"**The lock bodies differ** between the xtask and the by-hand script for {', '.join(sorted(differ))}: "

@@ -12,6 +12,9 @@
 # (default 3.11) is the `--python-version`. Same flags and environment as the xtask's
 # compiles (xtask/src/uv.rs `Uv::cmd`, `Uv::pip_compile`; xtask/src/lock.rs `compile`);
 # run.py compares the lock bodies with the xtask's and says when they drift apart.
+# $LOCK_INTERPRETER, when set, is also passed as `--python` (the interpreter uv runs builds
+# with; the resolution's target stays `--python-version`), which spares uv its Python
+# discovery: on a machine with pyenv, a query of pyenv's shim per compile.
 set -euo pipefail
 
 ROOT=$(cd "${1:?usage: uv_lock_by_hand.sh ROOT}" && pwd)
@@ -21,8 +24,8 @@ export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
 REQ=_meta/requirements
 
 compile() { # compile OUT: the requirements on stdin
-  uv --no-config pip compile --universal --python-version "$PY" --quiet --output-file "$REQ/$1.txt" - \
-    --no-header --generate-hashes
+  uv --no-config pip compile --universal --python-version "$PY" ${LOCK_INTERPRETER:+--python "$LOCK_INTERPRETER"} \
+    --quiet --output-file "$REQ/$1.txt" - --no-header --generate-hashes
 }
 
 compile base <<IN

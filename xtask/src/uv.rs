@@ -110,10 +110,16 @@ impl Uv {
     /// `uv pip compile` of `input` (given on stdin; paths relative to the root) for every
     /// platform, from Python `python` up, into `output`. Callers add format and upgrade flags.
     pub fn pip_compile(&self, python: &str, output: &Utf8Path, input: String) -> Cmd {
-        self.cmd(&["pip", "compile", "--universal", "--python-version", python, "--quiet", "--output-file"])
-            .arg(output.as_str())
-            .arg("-")
-            .stdin(input)
+        let mut cmd = self.cmd(&["pip", "compile", "--universal", "--python-version", python]);
+        // pyenv's install itself, when it has one: otherwise uv queries pyenv's shims (shell
+        // scripts, 0.3 to 1 s, and more for a version the shims do not serve) in every
+        // compile. The lock is the same: `--python-version` is the target, `--python` only
+        // runs the builds of local projects' metadata.
+        let interpreter = venv::interpreter(python);
+        if Utf8Path::new(&interpreter).is_absolute() {
+            cmd = cmd.args(["--python", &interpreter]);
+        }
+        cmd.args(["--quiet", "--output-file"]).arg(output.as_str()).arg("-").stdin(input)
     }
 }
 
