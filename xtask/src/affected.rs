@@ -2,7 +2,8 @@
 //!
 //! Git lists the files changed since the merge base of a ref and HEAD, uncommitted and
 //! untracked ones included. A file inside a member's folder touches that member (the
-//! deepest one, if folders nest); a layer's `.in` or `.txt` touches every env on that layer;
+//! deepest one, if folders nest); a layer's `.in` or `.txt`, or a file its `.in` includes,
+//! touches every env on that layer;
 //! an env's lock touches its members; the config touches everything. Anything else (docs,
 //! the xtask, CI files) touches no project. Every dependant of a touched project is
 //! affected too, since its tests import it.
@@ -53,6 +54,13 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
         if file == CONFIG_PATH {
             for m in 0..ws.members.len() {
                 mark(&mut reasons, m, Reason::Config);
+            }
+        } else if let Some(layer) = ws.layers.iter().position(|l| l.inputs.contains(file)) {
+            // A file a layer's input includes (`-r`, `-c`), wherever it is.
+            for env in ws.envs.iter().filter(|e| e.layers.contains(&layer)) {
+                for &m in &env.members {
+                    mark(&mut reasons, m, Reason::Requirements(file.clone()));
+                }
             }
         } else if let Some(name) = requirement_stem(file) {
             let layer = ws.layers.iter().position(|l| l.name == name);
@@ -155,7 +163,8 @@ mod tests {
             "[monorepo]\nmembers = [\"p/*\"]\npython = \"3.11\"\nuv = \"0.13.9\"\n\n[layers.http]\n",
         );
         write(&root, "_meta/requirements/base.in", "pytest\n");
-        write(&root, "_meta/requirements/http.in", "httpx\n");
+        write(&root, "_meta/requirements/http.in", "httpx\n-c ../../shared/http-pins.txt\n");
+        write(&root, "shared/http-pins.txt", "httpx<1\n");
         for (name, deps, extra) in [
             ("a", "", ""),
             ("b", "\"a\"", ""),
@@ -202,6 +211,7 @@ mod tests {
         assert_eq!(affected(&ws, &["_meta/requirements/base.in"]), everyone("_meta/requirements/base.in changed"));
         assert_eq!(affected(&ws, &[CONFIG_PATH]), everyone("_meta/monorepo.toml changed"));
         assert_eq!(affected(&ws, &["_meta/requirements/http.txt"]), ["c: _meta/requirements/http.txt changed"]);
+        assert_eq!(affected(&ws, &["shared/http-pins.txt"]), ["c: shared/http-pins.txt changed"], "an include");
         assert_eq!(
             affected(&ws, &["_meta/requirements/pair.txt"]),
             ["e: _meta/requirements/pair.txt changed", "f: _meta/requirements/pair.txt changed"]
