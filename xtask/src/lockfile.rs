@@ -282,11 +282,21 @@ pub fn freshness(path: &Utf8Path, inputs_digest: &str) -> Freshness {
     }
 }
 
-/// The header block (leading `#` lines) and the body, split.
+/// The header and the body, split. The header is the lines [`render`] writes (so a body
+/// that starts with a comment is still body); in a file it did not write, the leading
+/// `#` lines.
 fn split(text: &str) -> (&str, &str) {
+    let ours = text.starts_with(TITLE);
     let mut end = 0;
     for line in text.split_inclusive('\n') {
-        if !line.starts_with('#') {
+        let is_header = if ours {
+            end == 0
+                || [INPUTS_DIGEST, BODY_DIGEST, "#   "].iter().any(|p| line.starts_with(p))
+                || line.trim_end() == INPUTS
+        } else {
+            line.starts_with('#')
+        };
+        if !is_header {
             break;
         }
         end += line.len();
@@ -496,6 +506,14 @@ mod tests {
         let cut = &text[..text.len() / 2];
         let cut = &cut[..cut.rfind('\n').unwrap() + 1];
         assert_eq!(parse(cut).map(|l| l.freshness("d1")), Ok(Freshness::Edited));
+    }
+
+    #[test]
+    fn a_body_that_starts_with_a_comment_is_still_covered() {
+        let text = render("d1", &[], &IndexOptions::default(), "# a note from uv\nsix==1.17.0\n");
+        assert_eq!(parse(&text).unwrap().freshness("d1"), Freshness::Fresh);
+        let edited = text.replace("# a note from uv", "# another note");
+        assert_eq!(parse(&edited).unwrap().freshness("d1"), Freshness::Edited);
     }
 
     #[test]
