@@ -265,20 +265,32 @@ pub fn pins_of<'a>(requirements: impl Iterator<Item = &'a Requirement>) -> BTree
         .collect()
 }
 
-/// Reads a lock file from disk: `Missing` when absent, else its [`Lock::freshness`].
+/// Reads a lock file from disk: `Missing` when absent, else its [`Lock::freshness`]. Only
+/// the header is read and the body hashed: a body that matches its digest is what was
+/// written, so it needs no parse (this is on every command's no-op path).
 pub fn freshness(path: &Utf8Path, inputs_digest: &str) -> Freshness {
-    match std::fs::read(path) {
-        Err(_) => Freshness::Missing,
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Err(err) => Freshness::Unreadable(ParseError {
+    let bytes = match std::fs::read(path) {
+        Err(_) => return Freshness::Missing,
+        Ok(bytes) => bytes,
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            return Freshness::Unreadable(ParseError {
                 line: 1 + err.as_bytes()[..err.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
                 message: "not UTF-8 text".into(),
-            }),
-            Ok(text) => match parse(&text) {
-                Ok(lock) => lock.freshness(inputs_digest),
-                Err(err) => Freshness::Unreadable(err),
-            },
-        },
+            });
+        }
+    };
+    let (header, body) = split(&text);
+    let value = |prefix: &str| header.lines().find_map(|l| l.strip_prefix(prefix)).map(str::trim);
+    let intact = value(BODY_DIGEST).is_some_and(|d| d == digest::text(body));
+    if intact && value(INPUTS_DIGEST) == Some(inputs_digest) {
+        return Freshness::Fresh;
+    }
+    match parse(&text) {
+        Ok(lock) => lock.freshness(inputs_digest),
+        Err(err) => Freshness::Unreadable(err),
     }
 }
 
@@ -328,32 +340,45 @@ pub fn parse(text: &str) -> Result<Lock, ParseError> {
         }
     }
     let first_body_line = header.lines().count() + 1;
-    let mut physical = body.lines().map(|l| l.trim_end_matches('\r')).enumerate().peekable();
-    while let Some((ix, line)) = physical.next() {
-        let number = first_body_line + ix;
-        let mut text = line.to_owned();
-        let mut logical = strip_comment(line).trim().to_owned();
-        while logical.ends_with('\\') {
-            logical.pop();
-            let Some((_, next)) = physical.next() else {
-                return Err(ParseError { line: number, message: "the last line ends with `\\`".into() });
+    let lines: Vec<&str> = body.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let mut ix = 0;
+    while ix < lines.len() {
+        let (start, number) = (ix, first_body_line + ix);
+        let error = |message: String| ParseError { line: number, message };
+        let first = strip_comment(lines[ix]).trim();
+        let mut continued = first.ends_with('\\');
+        let head = first.trim_end_matches('\\').trim_end();
+        // Continuation lines: hashes as uv writes them, one a line; anything else joins the head.
+        let mut hashes = Vec::new();
+        let mut rest = String::new();
+        while continued {
+            ix += 1;
+            let Some(next) = lines.get(ix) else {
+                return Err(error("the last line ends with `\\`".into()));
             };
-            text.push('\n');
-            text.push_str(next);
-            logical.push(' ');
-            logical.push_str(strip_comment(next).trim());
-            logical = logical.trim_end().to_owned();
+            let part = strip_comment(next).trim();
+            continued = part.ends_with('\\');
+            let part = part.trim_end_matches('\\').trim();
+            match part.strip_prefix("--hash=") {
+                Some(hash) if hash.contains(':') && !hash.contains(' ') => hashes.push(hash.to_owned()),
+                _ if !part.is_empty() => {
+                    rest.push(' ');
+                    rest.push_str(part);
+                }
+                _ => {}
+            }
         }
-        let logical = logical.trim();
+        ix += 1;
+        let logical = if rest.is_empty() { head.to_owned() } else { format!("{head}{rest}") };
         if logical.is_empty() {
             continue;
         }
-        let error = |message: String| ParseError { line: number, message };
         if logical.starts_with('-') {
-            option(&mut lock, logical).map_err(error)?;
+            option(&mut lock, &logical).map_err(error)?;
         } else {
-            let mut req = requirement(logical).map_err(error)?;
-            req.text = text.trim_end().to_owned();
+            let mut req = requirement(&logical).map_err(error)?;
+            req.hashes.extend(hashes);
+            req.text = lines[start..ix].join("\n").trim_end().to_owned();
             req.line = number;
             lock.requirements.push(req);
         }
@@ -364,6 +389,9 @@ pub fn parse(text: &str) -> Result<Lock, ParseError> {
 /// A line without its comment: `#` at the start or after white space (a URL's `#fragment`
 /// stays).
 fn strip_comment(line: &str) -> &str {
+    if !line.contains('#') {
+        return line;
+    }
     if line.trim_start().starts_with('#') {
         return "";
     }

@@ -147,9 +147,9 @@ pub fn lower_bound(specifiers: &str) -> Option<String> {
 /// counts as satisfiable: deciding that is uv's job, and an error here would be a guess.
 pub fn is_satisfiable(requires_python: &str) -> bool {
     let release = |release: Vec<u64>| Version { epoch: 0, release, pre: None, post: None, dev: None };
-    // Every X.Y up to 3.40; from 0.0, not 2.0, so that even `<2` is not called impossible.
-    let mut candidates: Vec<Version> =
-        (0..=3).flat_map(|major| (0..=40).map(move |minor| vec![major, minor])).map(release).collect();
+    // The versions the specifiers name (and their next patch) first: the usual
+    // `>=3.11` is settled by its own bound, at the cost of one check per pyproject.
+    let mut candidates: Vec<Version> = Vec::new();
     for (_, target) in clauses(requires_python) {
         let Some(named) = Version::parse(target.trim_end_matches(".*")) else {
             return true;
@@ -157,10 +157,13 @@ pub fn is_satisfiable(requires_python: &str) -> bool {
         let mut next = named.release.clone();
         next.resize(3, 0); // X.Y.Z: Python's releases have three parts
         next[2] += 1;
+        candidates.push(named.clone());
         candidates.push(Version { epoch: named.epoch, ..release(next) });
-        candidates.push(named);
     }
-    candidates.iter().any(|candidate| satisfies(candidate, requires_python).unwrap_or(true))
+    let holds = |candidate: &Version| satisfies(candidate, requires_python).unwrap_or(true);
+    // Then every X.Y up to 3.40; from 0.0, not 2.0, so that even `<2` is not called impossible.
+    candidates.iter().any(holds)
+        || (0..=3).flat_map(|major| (0..=40).map(move |minor| vec![major, minor])).map(release).any(|c| holds(&c))
 }
 
 /// Splits a PEP 508 requirement into its name and its version specifiers:
