@@ -11,11 +11,11 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::digest::{self, Hasher};
 use crate::error::Hinted;
+use crate::fsutil;
 use crate::lockfile::{self, Freshness, IndexOptions};
 use crate::pyproject::{normalize, requirement_name};
 use crate::uv::Uv;
 use crate::workspace::Workspace;
-use crate::{config, fsutil};
 
 /// Bump when the way locks are compiled changes, so every lock becomes stale.
 const RECIPE_VERSION: &str = "2";
@@ -115,7 +115,7 @@ pub fn plan(ws: &Workspace) -> Plan {
         closure_digests.push(hasher.finish());
     }
     let index_of = |layers: &[usize]| {
-        let mut index = config_index(&ws.config);
+        let mut index = IndexOptions::from_config(&ws.config);
         for &l in layers {
             index.merge(&ws.layers[l].index);
         }
@@ -177,26 +177,6 @@ pub fn plan(ws: &Workspace) -> Plan {
         })
         .collect();
     Plan { layers, envs }
-}
-
-/// The config's index options, relative folders cleaned (`/`, no `..` where avoidable).
-fn config_index(config: &config::Config) -> IndexOptions {
-    IndexOptions {
-        no_index: config.no_index,
-        index_url: config.index_url.clone(),
-        extra_index_urls: config.extra_index_url.clone(),
-        find_links: config
-            .find_links
-            .iter()
-            .map(|link| {
-                if lockfile::is_local_relative(link) {
-                    lockfile::clean(Utf8Path::new(link)).join("/")
-                } else {
-                    link.replace('\\', "/")
-                }
-            })
-            .collect(),
-    }
 }
 
 /// What `uv pip compile` is given on stdin for `spec` (`-r` layer inputs, `-c` layer locks,
@@ -277,7 +257,7 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
         fsutil::write_atomic(&out, seed)?;
     }
     let mut cmd = uv.pip_compile(&spec.python, &out, input).args(["--no-header", "--generate-hashes"]);
-    cmd = cmd.args(uv.index_args(&spec.index));
+    cmd = cmd.args(crate::uv::index_args(&spec.index));
     if let Some(cutoff) = &ws.config.exclude_newer {
         cmd = cmd.args(["--exclude-newer", cutoff]);
     }

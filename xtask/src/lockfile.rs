@@ -48,6 +48,20 @@ pub struct IndexOptions {
 }
 
 impl IndexOptions {
+    /// The config's options, relative folders cleaned (`/`, no `..` where avoidable).
+    pub fn from_config(config: &crate::config::Config) -> IndexOptions {
+        IndexOptions {
+            no_index: config.no_index,
+            index_url: config.index_url.clone(),
+            extra_index_urls: config.extra_index_url.clone(),
+            find_links: config
+                .find_links
+                .iter()
+                .map(|link| if is_local_relative(link) { clean(Utf8Path::new(link)).join("/") } else { link.clone() })
+                .collect(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == IndexOptions::default()
     }

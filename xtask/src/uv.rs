@@ -89,24 +89,6 @@ impl Uv {
         cmd.env("UV_PYTHON_DOWNLOADS", "never").env("UV_NO_PROGRESS", "1")
     }
 
-    /// The flags for `index` (relative `find_links` are relative to the root, where uv runs).
-    pub fn index_args(&self, index: &IndexOptions) -> Vec<String> {
-        let mut args = Vec::new();
-        if index.no_index {
-            args.push("--no-index".to_owned());
-        }
-        if let Some(url) = &index.index_url {
-            args.extend(["--index-url".to_owned(), url.clone()]);
-        }
-        for url in &index.extra_index_urls {
-            args.extend(["--extra-index-url".to_owned(), url.clone()]);
-        }
-        for link in &index.find_links {
-            args.extend(["--find-links".to_owned(), link.clone()]);
-        }
-        args
-    }
-
     /// `uv pip compile` of `input` (given on stdin; paths relative to the root) for every
     /// platform, from Python `python` up, into `output`. Callers add format and upgrade flags.
     pub fn pip_compile(&self, python: &str, output: &Utf8Path, input: String) -> Cmd {
@@ -143,7 +125,7 @@ fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str, config: &Config) 
         exec::run_ok(
             &Cmd::new(pip.as_str(), root)
                 .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", &format!("uv=={version}")])
-                .args(pip_index_args(root, config)),
+                .args(index_args(&IndexOptions::from_config(config))),
         )
         .map_err(|err| {
             err.context(Hinted::new(
@@ -167,22 +149,21 @@ fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str, config: &Config) 
     result
 }
 
-/// pip's flags for the config's index options (relative find-links made absolute: pip
-/// resolves them from its working directory, which is the root anyway).
-fn pip_index_args(root: &Utf8Path, config: &Config) -> Vec<String> {
+/// uv's and pip's flags for `index` (relative `find_links` are relative to the root, where
+/// both run).
+pub fn index_args(index: &IndexOptions) -> Vec<String> {
     let mut args = Vec::new();
-    if config.no_index {
+    if index.no_index {
         args.push("--no-index".to_owned());
     }
-    if let Some(url) = &config.index_url {
+    if let Some(url) = &index.index_url {
         args.extend(["--index-url".to_owned(), url.clone()]);
     }
-    for url in &config.extra_index_url {
+    for url in &index.extra_index_urls {
         args.extend(["--extra-index-url".to_owned(), url.clone()]);
     }
-    for link in &config.find_links {
-        let link = if crate::lockfile::is_local_relative(link) { root.join(link).into_string() } else { link.clone() };
-        args.extend(["--find-links".to_owned(), link]);
+    for link in &index.find_links {
+        args.extend(["--find-links".to_owned(), link.clone()]);
     }
     args
 }

@@ -96,7 +96,7 @@ fn pylock(ws: &Workspace, spec: &lock::LockSpec, lock: &Lock, out_dir: &Utf8Path
     let cmd = uv
         .pip_compile(&spec.python, &out, input)
         .args(["--format", "pylock.toml", "--no-header"])
-        .args(uv.index_args(&spec.index));
+        .args(crate::uv::index_args(&spec.index));
     let result = crate::exec::run_ok(&cmd).and_then(|_| fsutil::read(&out));
     let _ = std::fs::remove_file(&out);
     let _ = std::fs::remove_file(&constraints);
