@@ -22,9 +22,13 @@ pub fn run(ws: &Workspace, project: &str, format: Format, output: Option<&Utf8Pa
     let env_ix = ws.members[ws.member(project)?].env;
     let env = &ws.envs[env_ix];
     let needed = super::lock::needed_by(ws, &[env_ix]);
-    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs)?;
-    let lock = lockfile::parse(&fsutil::read(&ws.root.join(&env.lock))?)
-        .map_err(|err| anyhow::anyhow!("{} cannot be read: {err}", env.lock))?;
+    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| Ok(()))?;
+    let lock = lockfile::parse(&fsutil::read(&ws.root.join(&env.lock))?).map_err(|err| {
+        crate::error::hinted(
+            format!("{} cannot be read: {err}", env.lock),
+            "run `cargo xtask lock` to compile it again",
+        )
+    })?;
     // Paths in the export are relative to where it is written (the root for stdout).
     let out_dir = output.and_then(Utf8Path::parent).map_or_else(|| ws.root.clone(), Utf8Path::to_owned);
     let text = match format {

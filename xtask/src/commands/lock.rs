@@ -32,7 +32,7 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     }
     let start = Instant::now();
     let (named, selected) = scope(ws, &options.names)?;
-    let locked = compile(ws, &named, &selected, &options.upgrade, options.jobs)?;
+    let locked = compile(ws, &named, &selected, &options.upgrade, options.jobs, &|| Ok(()))?;
     let removed = if options.names.is_empty() { remove_orphans(ws)? } else { 0 };
     if locked.is_empty() && removed == 0 {
         ui::status(
@@ -78,25 +78,21 @@ pub fn needed_by(ws: &Workspace, envs: &[usize]) -> BTreeSet<LockId> {
     envs.iter().flat_map(|&e| ws.envs[e].layers.iter().map(|&l| LockId::Layer(l)).chain([LockId::Env(e)])).collect()
 }
 
-/// Whether any of `selected` would be compiled: stale, or named with an upgrade.
-pub fn any_pending(ws: &Workspace, named: &BTreeSet<LockId>, selected: &BTreeSet<LockId>, upgrade: &Upgrade) -> bool {
-    let plan = lock::plan(ws);
-    selected
-        .iter()
-        .any(|&id| (upgrade.any() && named.contains(&id)) || lock::freshness(&ws.root, &plan[id]) != Freshness::Fresh)
-}
-
 /// Compiles the stale locks among `selected` (and, with an upgrade, the `named` ones even
 /// when fresh), in waves: each wave re-plans (a lock's digest covers the locks it is
 /// constrained by) and compiles, in parallel, the pending locks whose constraints are
 /// settled. On any failure every lock written is put back as it was, byte for byte, so a
-/// run changes all its locks or none. Returns the locks it compiled.
+/// run changes all its locks or none. `before_writing` runs once, only when there is
+/// something to compile, before the first lock is written: a command checks there what it
+/// will need afterwards (a Python), so a missing one changes nothing. Returns the locks it
+/// compiled.
 pub fn compile(
     ws: &Workspace,
     named: &BTreeSet<LockId>,
     selected: &BTreeSet<LockId>,
     upgrade: &Upgrade,
     jobs: usize,
+    before_writing: &dyn Fn() -> Result<()>,
 ) -> Result<Vec<LockId>> {
     check_upgrade_packages(ws, named, upgrade)?;
     let backups: Mutex<Vec<(Utf8PathBuf, Option<Vec<u8>>)>> = Mutex::new(Vec::new());
@@ -123,7 +119,10 @@ pub fn compile(
             }
             let uv: &Uv = match &uv {
                 Some(uv) => uv,
-                None => uv.insert(Uv::locate(&ws.root, &ws.config)?),
+                None => {
+                    before_writing()?;
+                    uv.insert(Uv::locate(&ws.root, &ws.config)?)
+                }
             };
             let none = Upgrade::default();
             let results = sched::run(&vec![Vec::new(); ready.len()], jobs, true, |k| {

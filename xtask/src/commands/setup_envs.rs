@@ -28,13 +28,9 @@ pub fn run(ws: &Workspace, projects: &[String], jobs: usize) -> Result<()> {
 pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     let start = Instant::now();
     let needed = super::lock::needed_by(ws, envs);
-    let none = Upgrade::default();
-    if super::lock::any_pending(ws, &needed, &needed, &none) {
-        // What the syncs will need, checked before any lock changes: a missing Python
-        // fails here, with every lock as it was.
-        preflight(ws, envs)?;
-    }
-    super::lock::compile(ws, &needed, &needed, &none, jobs)?;
+    // What the syncs will need, checked before any lock changes: a missing Python fails
+    // there, with every lock as it was.
+    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs))?;
 
     let mut todo = Vec::new();
     for &e in envs {

@@ -25,11 +25,9 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     // Base's name makes the scope: base, and every layer and env constrained by it.
     let (named, selected) = super::lock::scope(ws, &[crate::layers::BASE.to_owned()])?;
     let all: Vec<usize> = (0..ws.envs.len()).collect();
-    if !options.no_sync && super::lock::any_pending(ws, &named, &selected, &options.upgrade) {
-        // The resync needs every env's Python: a missing one fails before any lock changes.
-        super::setup_envs::preflight(ws, &all)?;
-    }
-    let locked = super::lock::compile(ws, &named, &selected, &options.upgrade, options.jobs)?;
+    // The resync needs every env's Python: a missing one fails before any lock changes.
+    let preflight = || if options.no_sync { Ok(()) } else { super::setup_envs::preflight(ws, &all) };
+    let locked = super::lock::compile(ws, &named, &selected, &options.upgrade, options.jobs, &preflight)?;
     if locked.is_empty() {
         ui::status(
             "Fresh",
