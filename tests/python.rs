@@ -59,12 +59,16 @@ fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
         let (project, id) = name.split_once("::").unwrap_or((name, ""));
         let member = ws.member(project)?;
         commands::setup_envs::ensure(&ws, &[ws.members[member].env], 1)?;
+        xtask::repo_lock::downgrade()?;
         let shared = Arc::new(Project { member, selected: vec![id.to_owned()], run: OnceLock::new() });
         let (id, ws) = (id.to_owned(), Arc::clone(&ws));
         return Ok(vec![Trial::test(name.clone(), move || outcome(&ws, &shared, &id))]);
     }
     let all: Vec<usize> = (0..ws.envs.len()).collect();
+    // Under the repository lock: nextest lists with `--list` and `--list --ignored` at once,
+    // and both would set the venvs up; the second waits, then finds them fresh.
     commands::setup_envs::ensure(&ws, &all, commands::default_jobs())?;
+    xtask::repo_lock::downgrade()?;
 
     // Collect every project's node ids, projects in parallel.
     let collected = sched::run(&vec![Vec::new(); ws.members.len()], commands::default_jobs(), true, |m| {
@@ -100,7 +104,15 @@ fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
                 }));
                 continue;
             }
-            _ => unreachable!("independent jobs with keep_going always run"),
+            Status::Panicked(message) => {
+                trials.push(Trial::test(format!("{name}::<collection>"), move || {
+                    Err(format!("collecting panicked: {message}").into())
+                }));
+                continue;
+            }
+            Status::Skipped { .. } | Status::NotRun => {
+                return Err(anyhow::anyhow!("the collection of {name} did not run"));
+            }
         };
         let names: Vec<String> = ids.iter().map(|id| format!("{name}::{id}")).collect();
         let selected: Vec<String> = ids

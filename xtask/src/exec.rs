@@ -1,10 +1,12 @@
 //! The one module that spawns processes. Children run with their output captured (stdout
-//! and stderr merged, in order) so parallel work never interleaves on the terminal.
+//! and stderr merged, in order) so parallel work never interleaves on the terminal, each in
+//! its own process group, which `interrupt` stops on a signal: a hung pytest and the
+//! processes it started go with it.
 
 use std::ffi::OsString;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use camino::Utf8PathBuf;
 
 use crate::error::hinted;
@@ -76,12 +78,23 @@ pub struct Captured {
     /// stdout and stderr, merged in the order they were written.
     pub output: String,
     pub elapsed: Duration,
+    /// It was stopped because the xtask received a signal: `output` is what it wrote so far.
+    pub stopped: bool,
 }
 
-/// Runs `cmd` to completion; a non-zero exit is not an error here (see [`run_ok`]).
+/// Runs `cmd` to completion; a non-zero exit is not an error here (see [`run_ok`]). After a
+/// signal, nothing new starts: that is an [`Interrupted`](crate::interrupt::Interrupted) error.
 pub fn capture(cmd: &Cmd) -> Result<Captured> {
+    crate::interrupt::check()?;
     let start = Instant::now();
     let mut expr = duct::cmd(&cmd.program, &cmd.args).dir(&cmd.cwd).stderr_to_stdout().stdout_capture().unchecked();
+    #[cfg(unix)]
+    {
+        expr = expr.before_spawn(|command| {
+            std::os::unix::process::CommandExt::process_group(command, 0);
+            Ok(())
+        });
+    }
     for key in &cmd.env_remove {
         expr = expr.env_remove(key);
     }
@@ -92,7 +105,7 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
         Some(text) => expr.stdin_bytes(text.as_bytes()),
         None => expr.stdin_null(),
     };
-    let output = expr.run().map_err(|err| {
+    let handle = expr.start().map_err(|err| {
         let program = cmd.program.to_string_lossy();
         if err.kind() == std::io::ErrorKind::NotFound {
             hinted(
@@ -103,7 +116,17 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
             anyhow!(err).context(format!("cannot run `{}`", cmd.display()))
         }
     })?;
+    let groups = handle.pids();
+    for &group in &groups {
+        crate::interrupt::register(group);
+    }
+    let output = handle.into_output();
+    for &group in &groups {
+        crate::interrupt::unregister(group);
+    }
+    let output = output.with_context(|| format!("cannot wait for `{}`", cmd.display()))?;
     Ok(Captured {
+        stopped: crate::interrupt::received().is_some() && !output.status.success(),
         success: output.status.success(),
         code: output.status.code(),
         output: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -114,6 +137,10 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
 /// Runs `cmd`; a non-zero exit is an error carrying the command line and its output.
 pub fn run_ok(cmd: &Cmd) -> Result<Captured> {
     let done = capture(cmd)?;
+    if done.stopped {
+        let interrupted = crate::interrupt::received().expect("stopped means a signal was received");
+        return Err(anyhow!("`{}` was stopped:\n{}", cmd.display(), done.output.trim_end()).context(interrupted));
+    }
     if !done.success {
         let code = done.code.map_or("a signal".to_owned(), |c| format!("exit code {c}"));
         return Err(anyhow!("`{}` failed with {code}:\n{}", cmd.display(), done.output.trim_end()));

@@ -5,23 +5,32 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
-use xtask::Workspace;
+use xtask::repo_lock::{self, Mode};
+use xtask::{Workspace, interrupt, ui};
 use xtask::commands::{self, test_all};
 use xtask::error::{Failed, hint_of};
 use xtask::flags::{self, Command};
 
 fn main() -> ExitCode {
+    interrupt::install();
     match flags::parse(std::env::args_os().skip(1)).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<Failed>() => ExitCode::from(1),
+        // What finished and what was stopped is reported; the exit code says which signal.
+        Err(err) if interrupt::of(&err).is_some() => {
+            let interrupted = interrupt::of(&err).expect("matched above");
+            ui::err(&format!("error: {interrupted}\n"));
+            ExitCode::from(interrupted.exit_code())
+        }
         Err(err) => {
-            eprintln!("error: {err}");
+            let mut text = format!("error: {err}\n");
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {}", cause.to_string().replace('\n', "\n  "));
+                text += &format!("  caused by: {}\n", cause.to_string().replace('\n', "\n  "));
             }
             if let Some(hint) = hint_of(&err) {
-                eprintln!("hint: {hint}");
+                text += &format!("hint: {hint}\n");
             }
+            ui::err(&text);
             ExitCode::from(2)
         }
     }
@@ -29,11 +38,21 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     if command == Command::Help {
-        print!("{}", flags::USAGE);
+        ui::out(flags::USAGE);
         return Ok(());
     }
     let cwd = Utf8PathBuf::try_from(std::env::current_dir()?).context("the current directory is not valid UTF-8")?;
     let ws = Workspace::discover(&cwd)?;
+    // One writer at a time: commands that write take the repository lock exclusive; those
+    // that sync take it shared and upgrade only when they find work (`ensure`).
+    let mode = match &command {
+        Command::Lock { check: false, .. } | Command::UpdateBase { .. } => Some(Mode::Exclusive),
+        Command::Graph { .. } | Command::Affected { .. } => None,
+        _ => Some(Mode::Shared),
+    };
+    if let Some(mode) = mode {
+        repo_lock::acquire(&ws, mode)?;
+    }
     let jobs = |j: Option<usize>| j.unwrap_or_else(commands::default_jobs);
     match command {
         Command::Lock { check, upgrade, names, jobs: j } => {

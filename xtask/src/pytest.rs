@@ -14,7 +14,10 @@ use crate::venv;
 /// even where `PYTHONDONTWRITEBYTECODE` is set: a suite compiles what it imports once, the
 /// next run reuses it, and the source tree gets no `__pycache__`. Compiling every module
 /// at sync time instead costs far more (most of a venv's modules are never imported by a
-/// test run: mypy, black...); see bench/RESULTS.md.
+/// test run: mypy, black...); see bench/RESULTS.md. pytest's cache (`--lf`, `--ff`) goes
+/// there too (one per member: a shared venv serves several), for the same reason: a run
+/// writes nothing into the project's folder. Given
+/// before the caller's arguments, so a `-o cache_dir=...` of theirs still wins.
 pub fn command(root: &Utf8Path, member_dir: &Utf8Path, venv_dir: &Utf8Path, args: &[String]) -> Cmd {
     let venv = root.join(venv_dir);
     let bin = venv::bin_dir(&venv);
@@ -22,7 +25,8 @@ pub fn command(root: &Utf8Path, member_dir: &Utf8Path, venv_dir: &Utf8Path, args
     paths.extend(std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default());
     let path = std::env::join_paths(paths).unwrap_or_else(|_| OsString::from(venv::bin_dir(&venv).as_str()));
     Cmd::new(venv::python(&venv).as_str(), root.join(member_dir))
-        .args(["-m", "pytest"])
+        .args(["-m", "pytest", "-o"])
+        .arg(format!("cache_dir={}", venv.join(".pytest_cache").join(member_dir)))
         .args(args)
         .env("VIRTUAL_ENV", venv.as_str())
         .env("PATH", path)

@@ -14,13 +14,28 @@ pub enum Status<T> {
     Ran { value: T, ok: bool },
     /// It did not run because this dependency failed (or was itself skipped).
     Skipped { because: usize },
-    /// It did not run because an unrelated job failed and `keep_going` was off.
+    /// It did not run because an unrelated job failed and `keep_going` was off, or because
+    /// a signal was received.
     NotRun,
+    /// It panicked: a failed job, with the panic's message.
+    Panicked(String),
+}
+
+impl<X> Status<anyhow::Result<X>> {
+    /// The error of a job that ran and failed, or panicked.
+    pub fn error(self) -> Option<anyhow::Error> {
+        match self {
+            Status::Ran { value: Err(err), .. } => Some(err),
+            Status::Panicked(message) => Some(anyhow::anyhow!("a job panicked: {message}")),
+            _ => None,
+        }
+    }
 }
 
 /// Runs jobs `0..deps.len()`; `deps[i]` lists the jobs `i` waits for. `work` returns the
 /// job's value and whether it succeeded. At most `jobs` run at once. After a failure, jobs
-/// that do not depend on it still start only when `keep_going` is set.
+/// that do not depend on it still start only when `keep_going` is set; after a signal, none
+/// does. A job that panics is a failed job (its dependants are skipped), never a hang.
 pub fn run<T, F>(deps: &[Vec<usize>], jobs: usize, keep_going: bool, work: F) -> Vec<Status<T>>
 where
     T: Send,
@@ -41,26 +56,31 @@ where
     let mut ready: BTreeSet<(Reverse<usize>, usize)> = (0..n).filter(|&j| waiting_on[j] == 0).map(key).collect();
     let mut running = 0;
     let mut failed = false;
-    let (tx, rx) = mpsc::channel::<(usize, T, bool)>();
+    let (tx, rx) = mpsc::channel::<(usize, Result<(T, bool), String>)>();
     std::thread::scope(|scope| {
         loop {
-            while running < jobs.max(1) && (keep_going || !failed) {
+            while running < jobs.max(1) && (keep_going || !failed) && crate::interrupt::received().is_none() {
                 let Some((_, job)) = ready.pop_first() else { break };
                 let tx = tx.clone();
                 let work = &work;
                 running += 1;
                 scope.spawn(move || {
-                    let (value, ok) = work(job);
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(job)))
+                        .map_err(|panic| panic_message(&*panic));
                     // The receiver outlives every worker: it is only dropped after the scope.
-                    let _ = tx.send((job, value, ok));
+                    let _ = tx.send((job, outcome));
                 });
             }
             if running == 0 {
                 break;
             }
-            let (job, value, ok) = rx.recv().expect("a worker always reports before exiting");
+            let (job, outcome) = rx.recv().expect("a worker always reports before exiting");
             running -= 1;
-            status[job] = Some(Status::Ran { value, ok });
+            let ok = matches!(outcome, Ok((_, true)));
+            status[job] = Some(match outcome {
+                Ok((value, ok)) => Status::Ran { value, ok },
+                Err(message) => Status::Panicked(message),
+            });
             if ok {
                 for &next in &dependants[job] {
                     waiting_on[next] -= 1;
@@ -77,6 +97,14 @@ where
         }
     });
     status.into_iter().map(|s| s.unwrap_or(Status::NotRun)).collect()
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_owned())
 }
 
 /// Marks every job downstream of `failed` as skipped, and returns them.
@@ -171,6 +199,18 @@ mod tests {
         let result = run(&deps, 1, false, |job| ((), job != 0));
         assert_eq!(result[0], Status::Ran { value: (), ok: false });
         assert_eq!(result[1..], [Status::NotRun, Status::NotRun]);
+    }
+
+    #[test]
+    fn a_panicking_job_fails_and_its_dependants_are_skipped() {
+        let deps = vec![vec![], vec![0], vec![]];
+        let result = run(&deps, 2, true, |job| {
+            assert!(job != 0, "job 0 breaks");
+            ((), true)
+        });
+        assert!(matches!(&result[0], Status::Panicked(m) if m.contains("job 0 breaks")), "{result:?}");
+        assert_eq!(result[1], Status::Skipped { because: 0 });
+        assert_eq!(result[2], Status::Ran { value: (), ok: true });
     }
 
     #[test]

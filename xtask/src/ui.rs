@@ -1,12 +1,28 @@
 //! Output: data on stdout, messages on stderr; one status line per step, cargo-style, with
 //! no colour (readable in any log); GitHub Actions gets collapsible groups.
+//!
+//! Every write goes through here and ignores a closed pipe (`cargo xtask check | head -1`):
+//! the reader has seen what it wanted, and the command still finishes what it started
+//! (a lock put back, a child stopped) instead of dying half-way.
 
 use std::io::Write as _;
 use std::time::Duration;
 
 /// `    Locked base in 0.41s` on stderr.
 pub fn status(verb: &str, message: &str) {
-    eprintln!("{verb:>12} {message}");
+    err(&format!("{verb:>12} {message}\n"));
+}
+
+/// Text on stdout, in one write.
+pub fn out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Text on stderr, in one write.
+pub fn err(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// `1 env`, `4 envs`.
@@ -31,9 +47,7 @@ pub fn block(title: &str, body: &str) {
     } else {
         format!("\n──── {title} ────\n{body}\n")
     };
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    out(&text);
 }
 
 /// A plain-text table: numeric columns right-aligned, the others left-aligned.

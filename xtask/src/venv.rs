@@ -1,8 +1,12 @@
-//! Venvs: where they keep their executables, the stamp that marks one fresh, and the sync.
+//! Venvs: where they keep their executables, what state one is in, and the sync.
 //!
-//! A venv is fresh when its stamp names the exact lock content (and Python request) it was
-//! synced to. The stamp is removed before a sync and written only after it completed, so an
-//! interrupted run leaves a venv that the next run syncs again.
+//! The truth about a venv is read from the venv, never assumed: its interpreter from
+//! `pyvenv.cfg`, its location from the file system. A venv is fresh when its stamp names the
+//! lock content it was synced to, that interpreter and that location, and its installed
+//! packages match the lock. A marker, written before anything else, says the tool made the
+//! folder, so a half-made venv (a kill, a full disk) is ours to repair. The stamp is removed
+//! before a sync and written only after it completed, so an interrupted run leaves a venv
+//! that the next one makes anew.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +20,9 @@ use crate::lockfile::{Lock, Pin};
 use crate::uv::Uv;
 
 pub const STAMP_FILE: &str = ".xtask-stamp";
+/// Written first into every venv this tool creates.
+pub const MARKER_FILE: &str = ".xtask-venv";
+const MARKER_TEXT: &str = "This venv is managed by `cargo xtask`: it is synced to its lock, and may be made anew at any time.\n";
 
 /// The folder of a venv's executables. The only place that knows the platform's layout.
 pub fn bin_dir(venv: &Utf8Path) -> Utf8PathBuf {
@@ -37,46 +44,203 @@ pub fn bytecode_dir(venv: &Utf8Path) -> Utf8PathBuf {
     venv.join(".pycache")
 }
 
-/// What a venv's stamp says when it is synced to the lock with this content.
-pub fn stamp_for(lock_content: &str, python_request: &str) -> String {
-    format!("lock-sha256 {}\npython {python_request}\n", crate::digest::text(lock_content))
+/// What a venv is, against what it should be (its lock's content and Python request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Nothing there (or an empty folder): created by the next sync.
+    Missing,
+    Fresh,
+    /// Sound and at its place, but synced to another lock (or made by another tool): a sync fixes it.
+    Unsynced,
+    /// Synced to its lock, but packages were installed, removed or changed by hand since.
+    Drifted(Vec<Drift>),
+    /// Ours, but it must be made anew.
+    Remake(Remake),
+    /// Something at the venv's path that this tool did not make: never touched.
+    Foreign(String),
 }
 
-/// Fresh: the stamp is the expected one and the interpreter is still there. Reads two
-/// paths; spawns nothing.
-pub fn is_fresh(venv: &Utf8Path, expected_stamp: &str) -> bool {
-    std::fs::read_to_string(venv.join(STAMP_FILE)).is_ok_and(|s| s == expected_stamp) && python(venv).is_file()
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remake {
+    /// The repository was moved or copied: its editables and scripts point at `from`.
+    Moved { from: String },
+    /// Its interpreter is not the one asked for.
+    Python { has: String, wants: String },
+    /// Half-made or damaged.
+    Broken(String),
+    /// Stamped by an older xtask, whose stamp does not say where it was made.
+    Outdated,
 }
 
-/// Creates the venv if needed and syncs it exactly to `lock` (extraneous packages removed),
-/// then stamps it. Bytecode is not compiled here but on first import (see `pytest::command`). A venv made for another Python is made anew. Paths
-/// are absolute.
-pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, stamp: &str) -> Result<Vec<Captured>> {
-    let mut steps = Vec::new();
-    let is_venv = venv.join("pyvenv.cfg").is_file();
-    if venv.exists() && !is_venv {
-        return Err(hinted(
-            format!("{venv} exists but is not a venv"),
-            format!("move {venv} away: the xtask never deletes what it did not create"),
-        ));
+impl std::fmt::Display for Remake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Remake::Moved { from } => {
+                write!(f, "was made at {from} (the repository was moved or copied): its editables load the code there")
+            }
+            Remake::Python { has, wants } => write!(f, "runs Python {has}, but its env asks for Python {wants}"),
+            Remake::Broken(why) => write!(f, "is broken: {why}"),
+            Remake::Outdated => write!(f, "was stamped by an older xtask, which did not record where it was made"),
+        }
     }
-    let create = needs_interpreter(venv, python_request);
+}
+
+impl State {
+    /// Whether a sync has work to do.
+    pub fn is_fresh(&self) -> bool {
+        *self == State::Fresh
+    }
+
+    /// What is wrong, for `check`; `None` when fresh or missing (a venv not made yet is not wrong).
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            State::Missing | State::Fresh => None,
+            State::Unsynced => Some("is not synced to its lock (it changed since, or a sync was interrupted)".into()),
+            State::Drifted(_) => None, // one finding per package, listed by the caller
+            State::Remake(why) => Some(why.to_string()),
+            State::Foreign(why) => Some(why.clone()),
+        }
+    }
+}
+
+/// A venv's state against `lock` (its text and parsed form) and `python_request`. Reads a
+/// few small files and lists site-packages; spawns nothing.
+pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], python_request: &str) -> State {
+    let meta = match std::fs::symlink_metadata(venv) {
+        Err(_) => return State::Missing,
+        Ok(meta) => meta,
+    };
+    if meta.file_type().is_symlink() && !venv.is_dir() {
+        let target = std::fs::read_link(venv).map(|t| t.display().to_string()).unwrap_or_default();
+        return State::Foreign(format!("is a link to {target}, which is not a folder"));
+    }
+    if !venv.is_dir() {
+        return State::Foreign("is a file, not a venv".into());
+    }
+    let is_empty = std::fs::read_dir(venv).is_ok_and(|mut d| d.next().is_none());
+    if is_empty {
+        return State::Missing;
+    }
+    let cfg = std::fs::read_to_string(venv.join("pyvenv.cfg")).ok();
+    let stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
+    if !is_ours(venv) {
+        return match cfg.as_deref().and_then(cfg_version) {
+            Some(v) if version_matches(python_request, &v) => State::Unsynced, // adopted: synced in place
+            Some(v) => State::Foreign(format!(
+                "is a venv for Python {v} that this tool did not make (its env asks for Python {python_request})"
+            )),
+            None => State::Foreign("exists but is not a venv".into()),
+        };
+    }
+    let Some(cfg) = cfg else {
+        return State::Remake(Remake::Broken("it has no pyvenv.cfg (its creation was interrupted, or the disk was full)".into()));
+    };
+    let Some(version) = cfg_version(&cfg) else {
+        return State::Remake(Remake::Broken("its pyvenv.cfg does not say its Python version".into()));
+    };
+    if !python(venv).is_file() {
+        return State::Remake(Remake::Broken(format!("its interpreter {} is gone", python(venv))));
+    }
+    if !version_matches(python_request, &version) {
+        return State::Remake(Remake::Python { has: version, wants: python_request.to_owned() });
+    }
+    let Some(stamp) = stamp.as_deref() else {
+        return State::Remake(Remake::Broken("its last sync did not complete".into()));
+    };
+    let Some(stamp) = Stamp::parse(stamp) else {
+        return State::Remake(Remake::Outdated);
+    };
+    let here = location(venv);
+    if stamp.location != here {
+        return State::Remake(Remake::Moved { from: stamp.location.to_owned() });
+    }
+    if stamp.interpreter != version || stamp.python != python_request {
+        return State::Remake(Remake::Python { has: version, wants: python_request.to_owned() });
+    }
+    if stamp.lock != crate::digest::text(lock_text) {
+        return State::Unsynced;
+    }
+    match drift(venv, lock, locals) {
+        Ok(drift) if drift.is_empty() => State::Fresh,
+        Ok(drift) => State::Drifted(drift),
+        Err(err) => State::Remake(Remake::Broken(format!("{err:#}"))),
+    }
+}
+
+/// Whether this tool made the folder: its marker, or the stamp of a venv made before markers.
+pub fn is_ours(venv: &Utf8Path) -> bool {
+    venv.join(MARKER_FILE).is_file() || venv.join(STAMP_FILE).is_file()
+}
+
+/// The stamp's fields: the lock content it was synced to, the Python request, the
+/// interpreter version and the venv's absolute location at the time.
+struct Stamp<'a> {
+    lock: &'a str,
+    python: &'a str,
+    interpreter: &'a str,
+    location: &'a str,
+}
+
+impl<'a> Stamp<'a> {
+    fn parse(text: &'a str) -> Option<Stamp<'a>> {
+        let field = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix(' '));
+        Some(Stamp {
+            lock: field("lock-sha256")?,
+            python: field("python")?,
+            interpreter: field("interpreter")?,
+            location: field("location")?,
+        })
+    }
+
+    fn render(&self) -> String {
+        format!(
+            "lock-sha256 {}\npython {}\ninterpreter {}\nlocation {}\n",
+            self.lock, self.python, self.interpreter, self.location
+        )
+    }
+}
+
+/// The venv's absolute location with links resolved: what its editables and scripts hold.
+fn location(venv: &Utf8Path) -> String {
+    std::fs::canonicalize(venv).map(|p| p.display().to_string()).unwrap_or_else(|_| venv.to_string())
+}
+
+/// Whether interpreter `version` (`3.11.7`) is what `request` asks for (`3.11`). A request
+/// that is not a version (a name) is taken at its word.
+fn version_matches(request: &str, version: &str) -> bool {
+    if !request.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return true;
+    }
+    version == request || version.starts_with(&format!("{request}."))
+}
+
+/// The interpreter version a `pyvenv.cfg` records (`version_info` from uv, `version` from
+/// the stdlib's venv).
+fn cfg_version(cfg: &str) -> Option<String> {
+    cfg.lines()
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| matches!(k.trim(), "version_info" | "version"))
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+/// Brings the venv from `state` to fresh: makes it (anew, when it must be) and syncs it
+/// exactly to `lock` (extraneous packages removed), then stamps it with what it now is.
+/// Bytecode is not compiled here but on first import (see `pytest::command`). Paths are
+/// absolute.
+pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, state: &State) -> Result<Vec<Captured>> {
+    let mut steps = Vec::new();
+    let lock_text = fsutil::read(lock)?;
+    match state {
+        State::Foreign(why) => return Err(foreign(venv, why)),
+        State::Fresh => return Ok(steps),
+        State::Missing | State::Remake(_) => steps.push(create(uv, venv, python_request)?),
+        State::Unsynced | State::Drifted(_) => {}
+    }
     match std::fs::remove_file(venv.join(STAMP_FILE)) {
         Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
             return Err(err).context(format!("cannot remove the stamp of {venv}"));
         }
         _ => {}
-    }
-    if create {
-        let interpreter = interpreter(python_request);
-        let mut create = uv.cmd(&["venv", "--quiet", "--python", &interpreter]);
-        if is_venv {
-            create = create.arg("--clear"); // ours, for another Python or without its interpreter
-        }
-        steps.push(
-            crate::exec::run_ok(&create.arg(venv.as_str()))
-                .map_err(|err| err.context(missing_python(python_request, &format!("cannot create {venv}"))))?,
-        );
     }
     // A lock pins exact versions, so a warm cache needs no index: try offline first, which
     // spares a revalidation round trip per package, and go online only for what it lacks.
@@ -96,15 +260,67 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
             None => err.context(format!("cannot sync {venv} to {lock}")),
         })?
     });
-    fsutil::write_atomic(&venv.join(STAMP_FILE), stamp)?;
+    let cfg = fsutil::read(&venv.join("pyvenv.cfg"))?;
+    let stamp = Stamp {
+        lock: &crate::digest::text(&lock_text),
+        python: python_request,
+        interpreter: &cfg_version(&cfg).with_context(|| format!("{venv}/pyvenv.cfg does not say its Python version"))?,
+        location: &location(venv),
+    };
+    if !is_ours(venv) {
+        fsutil::write_atomic(&venv.join(MARKER_FILE), MARKER_TEXT)?; // adopted: ours from now on
+    }
+    fsutil::write_atomic(&venv.join(STAMP_FILE), &stamp.render())?;
     Ok(steps)
 }
 
-/// Whether syncing `venv` for `python_request` means creating it, which needs that
-/// interpreter: it has none, or its stamp names another Python.
+/// The error for something at a venv's path that this tool did not make.
+pub fn foreign(venv: &Utf8Path, why: &str) -> anyhow::Error {
+    hinted(
+        format!("{venv} {why}"),
+        format!("move {venv} away (or delete it if you do not need it): the xtask never deletes what it did not create"),
+    )
+}
+
+/// Makes the venv, anew if one of ours is there: the old one is first renamed out of the
+/// way (a temp name that a later run sweeps if this one is killed), the folder and its
+/// marker are written, and only then does uv fill it. At no moment is there a folder at the
+/// venv's path that is neither empty nor marked as ours.
+fn create(uv: &Uv, venv: &Utf8Path, python_request: &str) -> Result<Captured> {
+    if venv.exists() {
+        let old = fsutil::temp_path(venv);
+        std::fs::rename(venv, &old).with_context(|| format!("cannot move {venv} out of the way to make it anew"))?;
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    std::fs::create_dir_all(venv).with_context(|| format!("cannot create {venv}"))?;
+    fsutil::write_atomic(&venv.join(MARKER_FILE), MARKER_TEXT)?;
+    let interpreter = interpreter(python_request);
+    let create = uv.cmd(&["venv", "--quiet", "--allow-existing", "--python", &interpreter]).arg(venv.as_str());
+    crate::exec::run_ok(&create).map_err(|err| {
+        let output = format!("{err:#}");
+        if output.contains("No interpreter found") || output.contains("not found in") {
+            err.context(missing_python(python_request, &format!("cannot create {venv}")))
+        } else if output.contains("Permission denied") || output.contains("Read-only file system") {
+            err.context(Hinted::new(
+                format!("cannot create {venv}: permission denied"),
+                format!("make {} writable, or run where you may write", venv.parent().unwrap_or(venv)),
+            ))
+        } else if output.contains("No space left") {
+            err.context(Hinted::new(
+                format!("cannot create {venv}: the disk is full"),
+                "free some space, then run again: the half-made venv is repaired",
+            ))
+        } else {
+            err.context(format!("cannot create {venv}"))
+        }
+    })
+}
+
+/// Whether syncing `venv` to a lock for `python_request` means creating it, which needs
+/// that interpreter: it is missing, or must be made anew.
 pub fn needs_interpreter(venv: &Utf8Path, python_request: &str) -> bool {
-    let old_stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
-    !python(venv).is_file() || old_stamp.is_some_and(|s| !s.contains(&format!("\npython {python_request}\n")))
+    let version = std::fs::read_to_string(venv.join("pyvenv.cfg")).ok().and_then(|c| cfg_version(&c));
+    !python(venv).is_file() || version.is_none_or(|v| !version_matches(python_request, &v))
 }
 
 /// Finds the interpreter for `request` (pyenv's, else through `uv python find`) without
@@ -125,7 +341,7 @@ fn missing_python(request: &str, what: &str) -> Hinted {
     Hinted::new(
         format!("{what}: no Python {request} found (looked in uv's managed Pythons, pyenv's versions and PATH)"),
         format!(
-            "install Python {request} (for example `pyenv install {request}`), or change `python` in _meta/monorepo.toml or the project's [tool.monorepo].python"
+            "install Python {request} (for example `pyenv install {request}`), or change what asks for it: `python` in _meta/monorepo.toml, the project's [tool.monorepo].python, or its requires-python"
         ),
     )
 }
@@ -163,7 +379,7 @@ pub fn interpreter(request: &str) -> String {
 }
 
 /// Points `link` (a member's `.venv`) at the shared venv `venv`. Replaces only a link or a
-/// venv of ours (stamped); anything else there is an error. Where the platform has no
+/// venv of ours; anything else there is an error. Where the platform has no
 /// symlinks for us, does nothing.
 pub fn link(venv: &Utf8Path, link: &Utf8Path) -> Result<()> {
     let target = relative_to(venv, link.parent().unwrap_or(link));
@@ -174,7 +390,7 @@ pub fn link(venv: &Utf8Path, link: &Utf8Path) -> Result<()> {
             }
             std::fs::remove_file(link).with_context(|| format!("cannot replace the link {link}"))?;
         }
-        Ok(_) if link.join(STAMP_FILE).is_file() => {
+        Ok(_) if is_ours(link) => {
             // The member's own venv from before it joined a shared env: ours to remove.
             std::fs::remove_dir_all(link).with_context(|| format!("cannot remove the old venv {link}"))?;
         }
@@ -304,14 +520,9 @@ pub fn drift(venv: &Utf8Path, lock: &Lock, locals: &[&str]) -> Result<Vec<Drift>
     Ok(out)
 }
 
-/// The venv's interpreter version, from its `pyvenv.cfg` (`version_info` from uv, `version`
-/// from the stdlib's venv).
+/// The venv's interpreter version, from its `pyvenv.cfg`.
 fn python_version(venv: &Utf8Path) -> Result<String> {
-    let cfg = fsutil::read(&venv.join("pyvenv.cfg"))?;
-    cfg.lines()
-        .filter_map(|l| l.split_once('='))
-        .find(|(k, _)| matches!(k.trim(), "version_info" | "version"))
-        .map(|(_, v)| v.trim().to_owned())
+    cfg_version(&fsutil::read(&venv.join("pyvenv.cfg"))?)
         .with_context(|| format!("{venv}/pyvenv.cfg does not say its Python version"))
 }
 

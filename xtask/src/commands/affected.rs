@@ -12,7 +12,7 @@ use crate::workspace::Workspace;
 
 pub fn run(ws: &Workspace, base: &str) -> Result<()> {
     for m in select(ws, base)? {
-        println!("{}", ws.members[m].name);
+        crate::ui::out(&format!("{}\n", ws.members[m].name));
     }
     Ok(())
 }
@@ -35,7 +35,7 @@ pub fn select(ws: &Workspace, base: &str) -> Result<Vec<usize>> {
     );
     for &m in &selected {
         let why = reasons[m].as_ref().expect("selected members have a reason").describe(ws);
-        eprintln!("{:>12} {}: {why}", "", ws.members[m].name);
+        crate::ui::err(&format!("{:>12} {}: {why}\n", "", ws.members[m].name));
     }
     Ok(selected)
 }

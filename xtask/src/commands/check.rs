@@ -14,7 +14,7 @@ use crate::lock::{self, LockId};
 use crate::lockfile::{self, Freshness, Lock, Pin};
 use crate::markers::{self, Environment};
 use crate::ui;
-use crate::venv;
+use crate::venv::{self, State};
 use crate::workspace::Workspace;
 
 struct Finding {
@@ -67,11 +67,13 @@ pub fn run(ws: &Workspace) -> Result<()> {
                 ));
             }
             if let LockId::Env(e) = spec.id {
-                let env = &ws.envs[e];
-                let dir = ws.root.join(&env.venv);
-                if venv::python(&dir).is_file() {
-                    venvs += 1;
-                    findings.extend(drift(ws, e, lock)?);
+                let text = read(&spec.lock).unwrap_or_default();
+                match venv_findings(ws, e, &text, lock) {
+                    None => {}
+                    Some(found) => {
+                        venvs += 1;
+                        findings.extend(found);
+                    }
                 }
             }
         }
@@ -95,7 +97,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
                 .collect(),
         );
     }
-    print!("{}", ui::table(&["lock / env", "result"], &rows));
+    ui::out(&ui::table(&["lock / env", "result"], &rows));
     let summary = format!(
         "{}, {} and the graphs of {} and {}: {} ({})",
         ui::count(plan.len(), "lock"),
@@ -147,21 +149,36 @@ fn misaligned(lock: &Lock, layer: &Lock, python: &str) -> Vec<(String, Option<St
     out
 }
 
-/// What differs between env `e`'s venv and its lock.
-fn drift(ws: &Workspace, e: usize, lock: &Lock) -> Result<Vec<Finding>> {
+/// What is wrong with env `e`'s venv against its lock: moved, for another Python, half-made,
+/// in someone else's way, not synced, or changed by hand. `None` when there is no venv yet.
+fn venv_findings(ws: &Workspace, e: usize, text: &str, lock: &Lock) -> Option<Vec<Finding>> {
     let env = &ws.envs[e];
     let locals: Vec<&str> = env.editables.iter().map(|&m| ws.members[m].pyproject.package.as_str()).collect();
-    let fix = format!("run `cargo xtask setup-envs -p {}` to sync it to its lock", ws.members[env.members[0]].name);
-    Ok(venv::drift(&ws.root.join(&env.venv), lock, &locals)?
-        .into_iter()
-        .map(|d| {
-            let hint = match d {
-                venv::Drift::Extraneous { .. } => format!("{fix}, or add it to the project's requirements and lock"),
-                _ => fix.clone(),
-            };
-            Finding { what: format!("{} {d}", env.venv), hint }
-        })
-        .collect())
+    let fix = format!("run `cargo xtask setup-envs -p {}`", ws.members[env.members[0]].name);
+    let state = venv::state(&ws.root.join(&env.venv), text, lock, &locals, &env.python);
+    let finding = |what: String, hint: String| Finding { what: format!("{} {what}", env.venv), hint };
+    Some(match state {
+        State::Missing => return None,
+        State::Fresh => Vec::new(),
+        State::Drifted(drift) => drift
+            .into_iter()
+            .map(|d| {
+                let hint = match d {
+                    venv::Drift::Extraneous { .. } => {
+                        format!("{fix} to sync it to its lock, or add it to the project's requirements and lock")
+                    }
+                    _ => format!("{fix} to sync it to its lock"),
+                };
+                finding(d.to_string(), hint)
+            })
+            .collect(),
+        State::Unsynced => vec![finding(state.problem().unwrap_or_default(), format!("{fix} to sync it"))],
+        State::Remake(_) => vec![finding(state.problem().unwrap_or_default(), format!("{fix}: it makes the venv anew"))],
+        State::Foreign(why) => vec![finding(
+            why,
+            format!("move {} away: the xtask never deletes what it did not create", env.venv),
+        )],
+    })
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub fn run(ws: &Workspace, project: &str, format: Format, output: Option<&Utf8Pa
             fsutil::write_atomic(path, &text)?;
             ui::status("Exported", &format!("{} to {path}", env.name));
         }
-        None => print!("{text}"),
+        None => ui::out(&text),
     }
     Ok(())
 }

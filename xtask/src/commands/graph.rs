@@ -6,7 +6,7 @@ use crate::flags::GraphFormat;
 use crate::workspace::Workspace;
 
 pub fn run(ws: &Workspace, format: GraphFormat) {
-    print!("{}", render(ws, format));
+    crate::ui::out(&render(ws, format));
 }
 
 pub fn render(ws: &Workspace, format: GraphFormat) -> String {

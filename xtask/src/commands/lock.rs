@@ -100,6 +100,8 @@ pub fn compile(
     let mut locked: Vec<LockId> = Vec::new();
     let result = (|| -> Result<()> {
         loop {
+            // A signal between waves stops here, and the locks of earlier waves are put back.
+            crate::interrupt::check()?;
             let plan = lock::plan(ws);
             let pending: BTreeSet<LockId> = selected
                 .iter()
@@ -129,7 +131,7 @@ pub fn compile(
                 let id = ready[k];
                 let spec = &plan[id];
                 let path = ws.root.join(&spec.lock);
-                backups.lock().expect("no job panics").push((spec.lock.clone(), std::fs::read(&path).ok()));
+                backups.lock().unwrap_or_else(|p| p.into_inner()).push((spec.lock.clone(), std::fs::read(&path).ok()));
                 let started = Instant::now();
                 let result = lock::compile(ws, uv, spec, if named.contains(&id) { upgrade } else { &none });
                 let result = result.map_err(|err| match crate::conflict::explain(ws, &plan, id, &format!("{err:#}")) {
@@ -145,15 +147,16 @@ pub fn compile(
                 let ok = result.is_ok();
                 (result, ok)
             });
-            super::first_error(results.into_iter().filter_map(|status| match status {
-                Status::Ran { value: Err(err), .. } => Some(err),
-                _ => None,
-            }))?;
+            super::first_error(results.into_iter().filter_map(Status::error))?;
+            crate::interrupt::check()?; // jobs that never started are not locked
             locked.extend(ready);
         }
     })();
     if result.is_err() {
-        restore(ws, backups.into_inner().expect("no job panics"));
+        let restored = restore(ws, backups.into_inner().unwrap_or_else(|p| p.into_inner()));
+        if restored > 0 {
+            ui::status("Restored", &format!("{} as they were before this run", ui::count(restored, "lock")));
+        }
     }
     result.map(|()| locked)
 }
@@ -215,10 +218,16 @@ fn uv_part(err: &anyhow::Error) -> String {
     err.chain().last().map(ToString::to_string).unwrap_or_default()
 }
 
-/// Puts every lock back as it was before this run, byte for byte (removing those it created).
-fn restore(ws: &Workspace, backups: Vec<(Utf8PathBuf, Option<Vec<u8>>)>) {
+/// Puts every lock back as it was before this run, byte for byte (removing those it
+/// created). Returns how many had changed.
+fn restore(ws: &Workspace, backups: Vec<(Utf8PathBuf, Option<Vec<u8>>)>) -> usize {
+    let mut changed = 0;
     for (lock, before) in backups {
         let path = ws.root.join(&lock);
+        if std::fs::read(&path).ok() == before {
+            continue;
+        }
+        changed += 1;
         let restored = match before {
             Some(bytes) => crate::fsutil::write_atomic_bytes(&path, &bytes),
             None => std::fs::remove_file(&path)
@@ -226,7 +235,8 @@ fn restore(ws: &Workspace, backups: Vec<(Utf8PathBuf, Option<Vec<u8>>)>) {
                 .map_err(Into::into),
         };
         if let Err(err) = restored {
-            eprintln!("warning: could not restore {lock}: {err:#}");
+            crate::ui::err(&format!("warning: could not restore {lock}: {err:#}\n"));
         }
     }
+    changed
 }

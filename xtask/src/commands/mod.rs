@@ -21,7 +21,7 @@ fn first_error<I: IntoIterator<Item = anyhow::Error>>(errors: I) -> anyhow::Resu
     let Some(first) = errors.next() else { return Ok(()) };
     let more = errors.count();
     if more > 0 {
-        eprintln!("note: {more} more failed as well; fix the error below first, then run again");
+        crate::ui::err(&format!("note: {more} more failed as well; fix the error below first, then run again\n"));
     }
     Err(first)
 }

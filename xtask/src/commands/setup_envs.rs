@@ -6,12 +6,14 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::error::hinted;
-use crate::lock::Upgrade;
-use crate::lockfile;
+use crate::lock::{self, Upgrade};
+use crate::lockfile::{self, Freshness, Lock};
+use crate::repo_lock::{self, Mode};
 use crate::sched::{self, Status};
 use crate::uv::Uv;
-use crate::workspace::Workspace;
-use crate::{fsutil, ui, venv};
+use crate::venv::{self, State};
+use crate::workspace::{Env, Workspace};
+use crate::ui;
 
 pub fn run(ws: &Workspace, projects: &[String], jobs: usize) -> Result<()> {
     let envs: BTreeSet<usize> = if projects.is_empty() {
@@ -22,32 +24,24 @@ pub fn run(ws: &Workspace, projects: &[String], jobs: usize) -> Result<()> {
     ensure(ws, &envs.into_iter().collect::<Vec<_>>(), jobs)
 }
 
-/// Makes the given envs fresh: locks what is stale, then syncs every venv whose stamp does
-/// not match its lock, and links shared venvs into their members. When everything is fresh
-/// this reads a few files and spawns nothing.
+/// Makes the given envs fresh: locks what is stale, then syncs every venv that is not fresh
+/// (made anew where it was moved, is for another Python or is half-made), and links shared
+/// venvs into their members. When everything is fresh this reads a few files and spawns
+/// nothing, under the shared repository lock; with work to do it takes the lock exclusive
+/// and looks again, since the run it waited for may have done that work.
 pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     let start = Instant::now();
+    repo_lock::acquire(ws, Mode::Shared)?;
     let needed = super::lock::needed_by(ws, envs);
-    // What the syncs will need, checked before any lock changes: a missing Python fails
-    // there, with every lock as it was.
-    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs))?;
-
-    let mut todo = Vec::new();
-    for &e in envs {
-        let env = &ws.envs[e];
-        let lock_path = ws.root.join(&env.lock);
-        let lock_text = fsutil::read(&lock_path)?;
-        let lock = lockfile::parse(&lock_text).map_err(|err| {
-            hinted(format!("{} cannot be read: {err}", env.lock), "run `cargo xtask lock` to compile it again")
-        })?;
-        let stamp = venv::stamp_for(&lock_text, &env.python);
-        let venv_dir = ws.root.join(&env.venv);
-        // Fresh: synced to this lock, and nothing installed or removed by hand since.
-        let locals: Vec<&str> = env.editables.iter().map(|&m| ws.members[m].pyproject.package.as_str()).collect();
-        if !venv::is_fresh(&venv_dir, &stamp) || !venv::drift(&venv_dir, &lock, &locals)?.is_empty() {
-            todo.push((env, stamp));
-        }
+    let plan = lock::plan(ws);
+    let locks_fresh = needed.iter().all(|&id| lock::freshness(&ws.root, &plan[id]) == Freshness::Fresh);
+    if !locks_fresh || !assess(ws, envs)?.is_empty() {
+        repo_lock::acquire(ws, Mode::Exclusive)?;
     }
+    // What the syncs will need, checked before any lock changes: a missing Python or a
+    // folder in a venv's way fails there, with every lock as it was.
+    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs))?;
+    let todo = assess(ws, envs)?;
     let link_all = || -> Result<()> {
         for &e in envs {
             for link in &ws.envs[e].links {
@@ -64,22 +58,26 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
         );
         return Ok(());
     }
+    if let Some((env, state)) = todo.iter().find(|(_, s)| matches!(s, State::Foreign(_))) {
+        return Err(venv::foreign(&env.venv, &state.problem().unwrap_or_default()));
+    }
     let uv = Uv::locate(&ws.root, &ws.config)?;
     let results = sched::run(&vec![Vec::new(); todo.len()], jobs, true, |k| {
-        let (env, stamp) = &todo[k];
+        let (env, state) = &todo[k];
         let started = Instant::now();
         let venv_dir = ws.root.join(&env.venv);
-        let result = venv::sync(&uv, &venv_dir, &ws.root.join(&env.lock), &env.python, stamp);
+        if let State::Remake(why) = state {
+            ui::status("Remaking", &format!("{}: it {why}", env.venv));
+        }
+        let result = venv::sync(&uv, &venv_dir, &ws.root.join(&env.lock), &env.python, state);
         if result.is_ok() {
             ui::status("Synced", &format!("{} ({}) in {}", env.name, env.venv, ui::elapsed(started.elapsed())));
         }
         let ok = result.is_ok();
         (result, ok)
     });
-    super::first_error(results.into_iter().filter_map(|s| match s {
-        Status::Ran { value: Err(err), .. } => Some(err),
-        _ => None,
-    }))?;
+    super::first_error(results.into_iter().filter_map(Status::error))?;
+    crate::interrupt::check()?;
     link_all()?;
     ui::status(
         "Finished",
@@ -93,8 +91,41 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     Ok(())
 }
 
-/// Checks that every interpreter a sync of `envs` would create a venv with is there.
+/// The envs among `envs` whose venv is not fresh, with its state. A missing or unreadable
+/// lock counts as not fresh (the compile before the sync makes it).
+fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(&'w Env, State)>> {
+    let mut todo = Vec::new();
+    for &e in envs {
+        let env = &ws.envs[e];
+        let state = match std::fs::read_to_string(ws.root.join(&env.lock)) {
+            Ok(text) => {
+                let lock = lockfile::parse(&text).map_err(|err| {
+                    hinted(format!("{} cannot be read: {err}", env.lock), "run `cargo xtask lock` to compile it again")
+                })?;
+                let locals: Vec<&str> =
+                    env.editables.iter().map(|&m| ws.members[m].pyproject.package.as_str()).collect();
+                venv::state(&ws.root.join(&env.venv), &text, &lock, &locals, &env.python)
+            }
+            Err(_) => State::Unsynced,
+        };
+        if !state.is_fresh() {
+            todo.push((env, state));
+        }
+    }
+    Ok(todo)
+}
+
+/// Checks, before any lock is written, what the syncs of `envs` will need: the interpreter
+/// of every venv that will be created, and no folder in a venv's way.
 pub(crate) fn preflight(ws: &Workspace, envs: &[usize]) -> Result<()> {
+    for &e in envs {
+        let env = &ws.envs[e];
+        let dir = ws.root.join(&env.venv);
+        // Only what is in the way whatever the lock says: the lock may not exist yet.
+        if let State::Foreign(why) = venv::state(&dir, "", &Lock::default(), &[], &env.python) {
+            return Err(venv::foreign(&env.venv, &why));
+        }
+    }
     let mut pythons: Vec<&str> = envs
         .iter()
         .map(|&e| &ws.envs[e])

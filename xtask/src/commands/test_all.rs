@@ -2,7 +2,9 @@
 //!
 //! Envs are set up first (a no-op when fresh). Suites run dependencies before dependants,
 //! independent ones in parallel; each suite's output is printed whole when it finishes.
-//! When a suite fails, the suites of its dependants are skipped and listed.
+//! When a suite fails, the suites of its dependants are skipped and listed. On a signal,
+//! the running suites are stopped (their output so far is printed), nothing new starts, and
+//! the table says what finished, what was stopped and what never started.
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +12,7 @@ use anyhow::Result;
 
 use crate::error::Failed;
 use crate::exec;
+use crate::interrupt::signal_name;
 use crate::pytest::{self, Counts, NO_TESTS_COLLECTED};
 use crate::sched::{self, Status};
 use crate::ui;
@@ -28,6 +31,8 @@ struct Suite {
     counts: Counts,
     code: Option<i32>,
     elapsed: Duration,
+    /// Stopped by a signal before it finished.
+    stopped: bool,
 }
 
 pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
@@ -40,6 +45,8 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     envs.sort_unstable();
     envs.dedup();
     super::setup_envs::ensure(ws, &envs, options.jobs)?;
+    // Done writing: other runs may read while the suites run; a writer waits for them.
+    crate::repo_lock::downgrade()?;
 
     let position = |m: usize| members.iter().position(|&x| x == m);
     let deps: Vec<Vec<usize>> =
@@ -49,26 +56,36 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         let cmd = pytest::command(&ws.root, &member.dir, &ws.env_of(members[k]).venv, &options.pytest_args);
         match exec::capture(&cmd) {
             Ok(done) => {
-                ui::block(&format!("{} ({})", member.name, member.dir), &done.output);
-                let ok = done.success || done.code == Some(NO_TESTS_COLLECTED);
-                (Ok(Suite { counts: pytest::parse_counts(&done.output), code: done.code, elapsed: done.elapsed }), ok)
+                let title = match crate::interrupt::received().filter(|_| done.stopped) {
+                    Some(signal) => format!("{} ({}), stopped by {}", member.name, member.dir, signal_name(signal.signal)),
+                    None => format!("{} ({})", member.name, member.dir),
+                };
+                ui::block(&title, &done.output);
+                let ok = !done.stopped && (done.success || done.code == Some(NO_TESTS_COLLECTED));
+                let counts = pytest::parse_counts(&done.output);
+                (Ok(Suite { counts, code: done.code, elapsed: done.elapsed, stopped: done.stopped }), ok)
             }
             Err(err) => (Err(err), false),
         }
     });
 
+    let interrupted = crate::interrupt::received();
+    let never_started = interrupted.map(|i| format!("never started: {i}"));
     let mut rows = Vec::new();
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let (mut passed, mut failed, mut skipped, mut stopped) = (0, 0, 0, 0);
     for (k, status) in results.into_iter().enumerate() {
         let name = ws.members[members[k]].name.clone();
         let (result, counts, seconds, note) = match status {
             Status::Ran { value: Ok(suite), ok } => {
                 let result = match (ok, suite.code) {
+                    _ if suite.stopped => "stopped",
                     (true, Some(NO_TESTS_COLLECTED)) => "no tests",
                     (true, _) => "ok",
                     (false, _) => "FAILED",
                 };
-                let note = if ok {
+                let note = if suite.stopped {
+                    interrupted.map(|i| format!("{i}; its output so far is above")).unwrap_or_default()
+                } else if ok {
                     String::new()
                 } else {
                     format!("pytest exit code {}", suite.code.map_or("none".into(), |c| c.to_string()))
@@ -77,6 +94,10 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
             }
             Status::Ran { value: Err(err), .. } => {
                 ("ERROR", None, String::new(), format!("{err:#}").lines().next().unwrap_or_default().to_owned())
+            }
+            Status::Panicked(message) => ("ERROR", None, String::new(), format!("the xtask panicked: {message}")),
+            Status::Skipped { .. } | Status::NotRun if never_started.is_some() => {
+                ("not run", None, String::new(), never_started.clone().unwrap_or_default())
             }
             Status::Skipped { because } => (
                 "skipped",
@@ -91,19 +112,24 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         match result {
             "ok" | "no tests" => passed += 1,
             "skipped" | "not run" => skipped += 1,
+            "stopped" => stopped += 1,
             _ => failed += 1,
         }
         let count = |f: fn(&Counts) -> u32| counts.as_ref().map_or(String::new(), |c| f(c).to_string());
         rows.push(vec![name, result.to_owned(), count(|c| c.passed), count(|c| c.failed + c.errors), seconds, note]);
     }
-    println!("\n{}", ui::table(&["project", "result", "passed", "failed", "seconds", "note"], &rows));
+    ui::out(&format!("\n{}\n", ui::table(&["project", "result", "passed", "failed", "seconds", "note"], &rows)));
+    let stopped = if interrupted.is_some() { format!(", {stopped} stopped") } else { String::new() };
     ui::status(
-        "Finished",
+        if interrupted.is_some() { "Stopped" } else { "Finished" },
         &format!(
-            "{}: {passed} passed, {failed} failed, {skipped} skipped in {}",
+            "{}: {passed} passed, {failed} failed{stopped}, {skipped} skipped in {}",
             ui::count(members.len(), "project"),
             ui::elapsed(start.elapsed())
         ),
     );
+    if let Some(interrupted) = interrupted {
+        return Err(interrupted.into());
+    }
     if failed + skipped > 0 { Err(Failed.into()) } else { Ok(()) }
 }

@@ -38,7 +38,7 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
         if moved.is_empty() {
             ui::status("Locked", &format!("{}; no pin moved", ui::count(locked.len(), "lock")));
         } else {
-            println!("{}", ui::table(&["package", "old", "new", "envs"], &moved));
+            ui::out(&format!("{}\n", ui::table(&["package", "old", "new", "envs"], &moved)));
         }
     }
     if !options.no_sync {

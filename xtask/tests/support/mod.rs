@@ -344,7 +344,7 @@ impl Repo {
 
     /// Makes the repo a git repository on branch `main` with everything committed.
     pub fn git_init(&self) {
-        self.write(".gitignore", ".venv\n_meta/.tools\n__pycache__/\n.pytest_cache/\n");
+        self.write(".gitignore", ".venv\n_meta/.tools\n_meta/.state\n__pycache__/\n.pytest_cache/\n");
         self.git(&["init", "--quiet", "--initial-branch=main"]);
         self.commit("initial");
     }

@@ -1,0 +1,141 @@
+//! Ctrl-C, SIGTERM and SIGHUP: stop the children, keep the promises, say what happened.
+//!
+//! Children run in their own process group (see `exec`), so a signal sent to the xtask
+//! alone (an IDE's stop button, `docker stop`, a cancelled CI job) would leave them running:
+//! on a signal, the xtask forwards SIGINT to every child's group (pytest then prints where
+//! it was, uv stops), and SIGKILLs any group still there after [`GRACE`]. It does not exit
+//! from the handler: each command sees [`received`] at its next step, starts nothing new,
+//! puts back what all-or-nothing promises (locks), reports, and exits 128 + the signal.
+//!
+//! On Windows, a console's Ctrl-C reaches every process attached to it, children included;
+//! the flag alone is kept.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::Duration;
+
+/// How long children get to stop on their own before they are killed.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// The process groups (unix: the leader's pid) of the children running now.
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// A run stopped by a signal: `main` exits with 128 + `signal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted {
+    pub signal: i32,
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "interrupted by {}", signal_name(self.signal))
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+impl Interrupted {
+    pub fn exit_code(self) -> u8 {
+        u8::try_from(128 + self.signal).unwrap_or(130)
+    }
+}
+
+pub fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        15 => "SIGTERM",
+        _ => "a signal",
+    }
+}
+
+/// Installs the handler. `main` calls it once, first.
+pub fn install() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+        std::thread::spawn(move || {
+            for signal in signals.forever() {
+                let first = SIGNAL.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst).is_ok();
+                stop_children(if first { libc::SIGINT } else { libc::SIGKILL });
+                if first {
+                    std::thread::spawn(|| {
+                        std::thread::sleep(GRACE);
+                        stop_children(libc::SIGKILL);
+                    });
+                }
+            }
+        });
+    }
+    #[cfg(windows)]
+    {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        let flag = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            let _ = signal_hook::flag::register(signal, Arc::clone(&flag));
+        }
+        std::thread::spawn(move || {
+            while !flag.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            SIGNAL.store(2, Ordering::SeqCst);
+        });
+    }
+}
+
+/// The signal received, if one was.
+pub fn received() -> Option<Interrupted> {
+    match SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(Interrupted { signal }),
+    }
+}
+
+/// `Err(Interrupted)` once a signal was received: a command calls it before each step.
+pub fn check() -> anyhow::Result<()> {
+    match received() {
+        Some(interrupted) => Err(interrupted.into()),
+        None => Ok(()),
+    }
+}
+
+/// The signal in an error's chain, if a signal is what stopped it.
+pub fn of(err: &anyhow::Error) -> Option<Interrupted> {
+    err.chain().find_map(|cause| cause.downcast_ref::<Interrupted>().copied())
+}
+
+/// Records a running child's process group; a signal received meanwhile is forwarded to it.
+pub(crate) fn register(group: u32) {
+    CHILDREN.lock().unwrap_or_else(|p| p.into_inner()).push(group);
+    // A signal that came between the spawn and now found no group to forward to.
+    if received().is_some() {
+        #[cfg(unix)]
+        kill_group(group, libc::SIGINT);
+    }
+}
+
+pub(crate) fn unregister(group: u32) {
+    CHILDREN.lock().unwrap_or_else(|p| p.into_inner()).retain(|&g| g != group);
+}
+
+#[cfg(unix)]
+fn stop_children(signal: i32) {
+    for &group in CHILDREN.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        kill_group(group, signal);
+    }
+}
+
+#[cfg(unix)]
+fn kill_group(group: u32, signal: i32) {
+    // Never 0 or 1: kill(0) and kill(-1) would signal this group or every process.
+    if let Ok(pid) = i32::try_from(group).map_err(drop).and_then(|p| if p > 1 { Ok(p) } else { Err(()) }) {
+        // SAFETY: kill(2) with a negative pid signals a process group; it touches no memory.
+        unsafe {
+            libc::kill(-pid, signal);
+        }
+    }
+}
