@@ -37,6 +37,7 @@ impl fmt::Display for Interrupted {
 impl std::error::Error for Interrupted {}
 
 impl Interrupted {
+    /// 130 for SIGINT, 143 for SIGTERM, as a shell reports a process killed by it.
     pub fn exit_code(self) -> u8 {
         u8::try_from(128 + self.signal).unwrap_or(130)
     }
@@ -105,7 +106,10 @@ pub fn check() -> anyhow::Result<()> {
 
 /// The signal in an error's chain, if a signal is what stopped it.
 pub fn of(err: &anyhow::Error) -> Option<Interrupted> {
-    err.chain().find_map(|cause| cause.downcast_ref::<Interrupted>().copied())
+    // anyhow's downcast sees through every layer of context; the chain, through sources.
+    err.downcast_ref::<Interrupted>()
+        .or_else(|| err.chain().find_map(|cause| cause.downcast_ref::<Interrupted>()))
+        .copied()
 }
 
 /// Records a running child's process group; a signal received meanwhile is forwarded to it.
@@ -137,5 +141,20 @@ fn kill_group(group: u32, signal: i32) {
         unsafe {
             libc::kill(-pid, signal);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_signal_under_any_context() {
+        let err = anyhow::anyhow!("uv was stopped").context(Interrupted { signal: 15 }).context("cannot lock `web`");
+        assert_eq!(of(&err), Some(Interrupted { signal: 15 }));
+        assert_eq!(of(&err).unwrap().exit_code(), 143);
+        assert_eq!(of(&anyhow::anyhow!("plain")), None);
+        let direct: anyhow::Error = Interrupted { signal: 2 }.into();
+        assert_eq!(of(&direct.context("outer")).map(Interrupted::exit_code), Some(130));
     }
 }

@@ -11,7 +11,7 @@
 //! whatever temp files lie about were left by a killed run and are swept away.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::io::Write as _;
+use std::io::{Seek as _, Write as _};
 use std::sync::Mutex;
 
 use anyhow::{Context, Result};
@@ -83,10 +83,11 @@ pub fn acquire(ws: &Workspace, mode: Mode) -> Result<()> {
             return Err(err).with_context(|| format!("cannot lock {path}"));
         }
     }
-    // Who holds it, for the message of a run that waits (the last of several readers).
-    let _ = file.set_len(0);
-    let _ = write!(file, "`{}` (pid {})", this_run(), std::process::id());
-    let _ = file.flush();
+    // Who holds it, for the message of a run that waits (the last of several readers):
+    // written over the old text, then cut to length, so a reader never sees it empty.
+    let text = format!("`{}` (pid {})\n", this_run(), std::process::id());
+    let _ = file.seek(std::io::SeekFrom::Start(0)).and_then(|_| file.write_all(text.as_bytes()));
+    let _ = file.set_len(text.len() as u64);
     if mode == Mode::Exclusive {
         sweep_temp_files(ws);
     }
@@ -98,9 +99,9 @@ pub fn acquire(ws: &Workspace, mode: Mode) -> Result<()> {
 /// name behind, and holds nothing).
 fn holder(path: &Utf8Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
-    let text = text.trim();
-    let pid: u32 = text.rsplit_once("(pid ")?.1.strip_suffix(')')?.parse().ok()?;
-    is_alive(pid).then(|| text.to_owned())
+    let line = text.lines().next()?.trim();
+    let pid: u32 = line.rsplit_once("(pid ")?.1.strip_suffix(')')?.parse().ok()?;
+    (pid != std::process::id() && is_alive(pid)).then(|| line.to_owned())
 }
 
 #[cfg(unix)]

@@ -134,9 +134,14 @@ pub fn compile(
                 backups.lock().unwrap_or_else(|p| p.into_inner()).push((spec.lock.clone(), std::fs::read(&path).ok()));
                 let started = Instant::now();
                 let result = lock::compile(ws, uv, spec, if named.contains(&id) { upgrade } else { &none });
-                let result = result.map_err(|err| match crate::conflict::explain(ws, &plan, id, &format!("{err:#}")) {
-                    Some(explained) => anyhow!("{}", uv_part(&err)).context(explained),
-                    None => err,
+                let result = result.map_err(|err| {
+                    if crate::interrupt::of(&err).is_some() {
+                        return err; // stopped, not refused: nothing to explain
+                    }
+                    match crate::conflict::explain(ws, &plan, id, &format!("{err:#}")) {
+                        Some(explained) => anyhow!("{}", uv_part(&err)).context(explained),
+                        None => err,
+                    }
                 });
                 if result.is_ok() {
                     ui::status(
