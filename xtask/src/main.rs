@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use camino::Utf8PathBuf;
-use xtask::repo_lock::{self, Mode};
-use xtask::{Workspace, interrupt, ui};
 use xtask::commands::{self, test_all};
 use xtask::error::{Failed, hint_of};
 use xtask::flags::{self, Command};
+use xtask::repo_lock::{self, Mode};
+use xtask::{Workspace, interrupt, ui};
 
 fn main() -> ExitCode {
     interrupt::install();

@@ -22,7 +22,8 @@ use crate::uv::Uv;
 pub const STAMP_FILE: &str = ".xtask-stamp";
 /// Written first into every venv this tool creates.
 pub const MARKER_FILE: &str = ".xtask-venv";
-const MARKER_TEXT: &str = "This venv is managed by `cargo xtask`: it is synced to its lock, and may be made anew at any time.\n";
+const MARKER_TEXT: &str =
+    "This venv is managed by `cargo xtask`: it is synced to its lock, and may be made anew at any time.\n";
 
 /// The folder of a venv's executables. The only place that knows the platform's layout.
 pub fn bin_dir(venv: &Utf8Path) -> Utf8PathBuf {
@@ -106,24 +107,27 @@ impl State {
 /// A venv's state against `lock` (its text and parsed form) and `python_request`. Reads a
 /// few small files and lists site-packages; spawns nothing.
 pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], python_request: &str) -> State {
-    let meta = match std::fs::symlink_metadata(venv) {
-        Err(_) => return State::Missing,
-        Ok(meta) => meta,
-    };
-    if meta.file_type().is_symlink() && !venv.is_dir() {
-        let target = std::fs::read_link(venv).map(|t| t.display().to_string()).unwrap_or_default();
-        return State::Foreign(format!("is a link to {target}, which is not a folder"));
-    }
-    if !venv.is_dir() {
-        return State::Foreign("is a file, not a venv".into());
-    }
-    let is_empty = std::fs::read_dir(venv).is_ok_and(|mut d| d.next().is_none());
-    if is_empty {
-        return State::Missing;
+    // A stamp is there in the common case (a venv synced before): it proves the folder is
+    // ours and a folder, so the checks of what else might be at the path are skipped.
+    let stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
+    if stamp.is_none() {
+        let meta = match std::fs::symlink_metadata(venv) {
+            Err(_) => return State::Missing,
+            Ok(meta) => meta,
+        };
+        if meta.file_type().is_symlink() && !venv.is_dir() {
+            let target = std::fs::read_link(venv).map(|t| t.display().to_string()).unwrap_or_default();
+            return State::Foreign(format!("is a link to {target}, which is not a folder"));
+        }
+        if !venv.is_dir() {
+            return State::Foreign("is a file, not a venv".into());
+        }
+        if std::fs::read_dir(venv).is_ok_and(|mut d| d.next().is_none()) {
+            return State::Missing;
+        }
     }
     let cfg = std::fs::read_to_string(venv.join("pyvenv.cfg")).ok();
-    let stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
-    if !is_ours(venv) {
+    if stamp.is_none() && !is_ours(venv) {
         return match cfg.as_deref().and_then(cfg_version) {
             Some(v) if version_matches(python_request, &v) => State::Unsynced, // adopted: synced in place
             Some(v) => State::Foreign(format!(
@@ -133,7 +137,9 @@ pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], pyt
         };
     }
     let Some(cfg) = cfg else {
-        return State::Remake(Remake::Broken("it has no pyvenv.cfg (its creation was interrupted, or the disk was full)".into()));
+        return State::Remake(Remake::Broken(
+            "it has no pyvenv.cfg (its creation was interrupted, or the disk was full)".into(),
+        ));
     };
     let Some(version) = cfg_version(&cfg) else {
         return State::Remake(Remake::Broken("its pyvenv.cfg does not say its Python version".into()));
@@ -150,8 +156,9 @@ pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], pyt
     let Some(stamp) = Stamp::parse(stamp) else {
         return State::Remake(Remake::Outdated);
     };
-    let here = location(venv);
-    if stamp.location != here {
+    // The path as given is usually the canonical one already (the root comes from the
+    // working directory): resolve links only when it differs.
+    if stamp.location != venv.as_str() && stamp.location != location(venv) {
         return State::Remake(Remake::Moved { from: stamp.location.to_owned() });
     }
     if stamp.interpreter != version || stamp.python != python_request {
@@ -257,6 +264,10 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
                     package.split("==").next().unwrap_or(&package)
                 ),
             )),
+            None if format!("{err:#}").contains("No space left on device") => err.context(Hinted::new(
+                format!("cannot sync {venv} to {lock}: the disk is full"),
+                "free some space, then run again: the half-synced venv is repaired",
+            )),
             None => err.context(format!("cannot sync {venv} to {lock}")),
         })?
     });
@@ -264,7 +275,8 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
     let stamp = Stamp {
         lock: &crate::digest::text(&lock_text),
         python: python_request,
-        interpreter: &cfg_version(&cfg).with_context(|| format!("{venv}/pyvenv.cfg does not say its Python version"))?,
+        interpreter: &cfg_version(&cfg)
+            .with_context(|| format!("{venv}/pyvenv.cfg does not say its Python version"))?,
         location: &location(venv),
     };
     if !is_ours(venv) {
@@ -278,7 +290,9 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
 pub fn foreign(venv: &Utf8Path, why: &str) -> anyhow::Error {
     hinted(
         format!("{venv} {why}"),
-        format!("move {venv} away (or delete it if you do not need it): the xtask never deletes what it did not create"),
+        format!(
+            "move {venv} away (or delete it if you do not need it): the xtask never deletes what it did not create"
+        ),
     )
 }
 

@@ -126,9 +126,16 @@ impl Workspace {
 }
 
 /// Folders matching the member globs and not the exclude globs, sorted. Walks only as deep
-/// as the globs can match, and never into hidden folders, `target` or `node_modules`.
+/// as the globs can match, and never into hidden folders, `target`, `node_modules` or
+/// linked folders (a link to a folder is a member where a glob matches it, but is not
+/// walked: no loops). A glob that matches no folder is an error: a typo, or an empty
+/// `projects/`, would otherwise make every command succeed having done nothing.
 fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>> {
-    let members = glob_set(&config.members)?;
+    for pattern in &config.members {
+        check_pattern(pattern)?;
+    }
+    let patterns: Vec<globset::GlobMatcher> =
+        config.members.iter().map(|g| glob(g).map(|g| g.compile_matcher())).collect::<Result<_>>()?;
     let exclude = glob_set(&config.exclude)?;
     let max_depth = config
         .members
@@ -136,6 +143,7 @@ fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>
         .map(|g| if g.contains("**") { usize::MAX } else { g.split('/').count() })
         .max()
         .unwrap_or(0);
+    let mut matched = vec![false; patterns.len()];
     let mut found = Vec::new();
     let mut stack = vec![(Utf8PathBuf::new(), 0)];
     while let Some((rel, depth)) = stack.pop() {
@@ -143,38 +151,113 @@ fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>
             continue;
         }
         let dir = root.join(&rel);
-        for entry in dir.read_dir_utf8().with_context(|| format!("cannot list {dir}"))? {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {dir}"))? {
             let entry = entry.with_context(|| format!("cannot list {dir}"))?;
-            let name = entry.file_name();
-            if name.starts_with('.')
-                || matches!(name, "target" | "node_modules" | "__pycache__")
-                || !entry.file_type()?.is_dir()
-            {
+            let kind = entry.file_type().with_context(|| format!("cannot list {dir}"))?;
+            let Ok(name) = entry.file_name().into_string() else {
+                if kind.is_dir() {
+                    crate::ui::err(&format!(
+                        "warning: skipping the folder {}: its name is not UTF-8\n",
+                        entry.path().display()
+                    ));
+                }
+                continue;
+            };
+            if name.starts_with('.') || matches!(name.as_str(), "target" | "node_modules" | "__pycache__") {
+                continue;
+            }
+            let linked_dir = kind.is_symlink() && entry.path().is_dir();
+            if !kind.is_dir() && !kind.is_symlink() {
                 continue;
             }
             // `/` on every platform: member folders end up in digests and locks.
             let child = if rel.as_str().is_empty() {
-                Utf8PathBuf::from(name)
+                Utf8PathBuf::from(&name)
             } else {
                 Utf8PathBuf::from(format!("{rel}/{name}"))
             };
-            if members.is_match(child.as_str()) && !exclude.is_match(child.as_str()) {
+            let hits: Vec<usize> = (0..patterns.len()).filter(|&i| patterns[i].is_match(child.as_str())).collect();
+            if kind.is_symlink() && !linked_dir {
+                if !hits.is_empty() {
+                    return Err(hinted(
+                        format!(
+                            "{child} is a link to a folder that does not exist, and `members` in {CONFIG_PATH} matches it"
+                        ),
+                        format!(
+                            "point the link at the project's folder, remove it, or list it under `exclude` in {CONFIG_PATH}"
+                        ),
+                    ));
+                }
+                continue;
+            }
+            for &i in &hits {
+                matched[i] = true;
+            }
+            if !hits.is_empty() && !exclude.is_match(child.as_str()) {
                 found.push(child.clone());
             }
-            stack.push((child, depth + 1));
+            if !linked_dir {
+                stack.push((child, depth + 1));
+            }
         }
+    }
+    if let Some(i) = matched.iter().position(|m| !m) {
+        return Err(no_match(root, &config.members[i]));
     }
     found.sort();
     Ok(found)
 }
 
+/// A member glob is relative to the root and stays inside it.
+fn check_pattern(pattern: &str) -> Result<()> {
+    let escapes = pattern.starts_with('/')
+        || pattern.starts_with('\\')
+        || pattern.get(1..2) == Some(":")
+        || pattern.split(['/', '\\']).any(|part| part == "..");
+    if escapes {
+        return Err(hinted(
+            format!("{CONFIG_PATH}: members pattern \"{pattern}\" leaves the repository"),
+            "member patterns are relative to the repository root (the folder holding _meta/), like \"projects/*\"",
+        ));
+    }
+    Ok(())
+}
+
+/// The error for a member glob that matches no folder, with the closest glob that would.
+fn no_match(root: &Utf8Path, pattern: &str) -> anyhow::Error {
+    let tops: Vec<String> = std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().is_dir())
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| !n.starts_with('.') && !matches!(n.as_str(), "_meta" | "target" | "xtask"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let tail = pattern.split_once('/').map_or("", |(_, tail)| tail);
+    let candidates: Vec<String> =
+        tops.iter().map(|t| if tail.is_empty() { t.clone() } else { format!("{t}/{tail}") }).collect();
+    let hint = match crate::suggest::closest(pattern, candidates.iter().map(String::as_str).filter(|c| *c != pattern)) {
+        Some(close) => format!("did you mean \"{close}\"? (fix `members` in {CONFIG_PATH})"),
+        None => format!(
+            "create a member folder with a pyproject.toml, or remove the pattern from `members` in {CONFIG_PATH}"
+        ),
+    };
+    hinted(format!("{CONFIG_PATH}: members pattern \"{pattern}\" matches no folder"), hint)
+}
+
+fn glob(pattern: &str) -> Result<globset::Glob> {
+    GlobBuilder::new(pattern.trim_end_matches('/'))
+        .literal_separator(true)
+        .build()
+        .map_err(|err| hinted(format!("{CONFIG_PATH}: bad glob: {err}"), "use globs like \"projects/*\" or \"libs/*\""))
+}
+
 fn glob_set(globs: &[String]) -> Result<GlobSet> {
     let mut set = GlobSetBuilder::new();
-    for glob in globs {
-        let glob = GlobBuilder::new(glob.trim_end_matches('/')).literal_separator(true).build().map_err(|err| {
-            hinted(format!("{CONFIG_PATH}: bad glob: {err}"), "use globs like \"projects/*\" or \"libs/**\"")
-        })?;
-        set.add(glob);
+    for pattern in globs {
+        set.add(glob(pattern)?);
     }
     Ok(set.build()?)
 }
@@ -365,4 +448,81 @@ fn unknown_layer(member: &Member, name: &str, layers: &[Layer]) -> anyhow::Error
             if known.is_empty() { "none".into() } else { known.join(", ") }
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fsutil::write_test_file as write;
+
+    fn temp() -> (tempfile::TempDir, Utf8PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
+        (dir, root)
+    }
+
+    fn config(members: &[&str]) -> Config {
+        let list = members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(", ");
+        config::parse(
+            Utf8Path::new(CONFIG_PATH),
+            &format!("[monorepo]\nmembers = [{list}]\npython = \"3.11\"\nuv = \"0.13.9\"\n"),
+        )
+        .unwrap()
+    }
+
+    fn message(err: anyhow::Error) -> String {
+        format!("{err} / {}", crate::error::hint_of(&err).unwrap_or_default())
+    }
+
+    #[test]
+    fn a_pattern_that_matches_nothing_is_an_error_with_the_closest_pattern() {
+        let (_dir, root) = temp();
+        write(&root, "projects/a/pyproject.toml", "");
+        let err = message(find_member_dirs(&root, &config(&["project/*"])).unwrap_err());
+        assert!(err.contains("members pattern \"project/*\" matches no folder"), "{err}");
+        assert!(err.contains("did you mean \"projects/*\""), "{err}");
+        std::fs::remove_dir_all(root.join("projects/a")).unwrap();
+        let err = message(find_member_dirs(&root, &config(&["projects/*"])).unwrap_err());
+        assert!(err.contains("matches no folder") && err.contains("create a member folder"), "{err}");
+    }
+
+    #[test]
+    fn patterns_stay_inside_the_repository() {
+        let (_dir, root) = temp();
+        for pattern in ["../*", "/abs/*", "projects/../../x"] {
+            let err = message(find_member_dirs(&root, &config(&[pattern])).unwrap_err());
+            assert!(err.contains("leaves the repository"), "{pattern}: {err}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn linked_folders_are_members_and_dangling_links_are_named() {
+        let (_dir, root) = temp();
+        write(&root, "elsewhere/b/pyproject.toml", "");
+        write(&root, "projects/a/pyproject.toml", "");
+        std::os::unix::fs::symlink(root.join("elsewhere/b"), root.join("projects/b")).unwrap();
+        assert_eq!(find_member_dirs(&root, &config(&["projects/*"])).unwrap(), ["projects/a", "projects/b"]);
+        std::os::unix::fs::symlink(root.join("nowhere"), root.join("projects/c")).unwrap();
+        let err = message(find_member_dirs(&root, &config(&["projects/*"])).unwrap_err());
+        assert!(err.contains("projects/c is a link to a folder that does not exist"), "{err}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn names_that_are_not_utf8_are_skipped() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let (_dir, root) = temp();
+        write(&root, "projects/a/pyproject.toml", "");
+        let odd = std::ffi::OsStr::from_bytes(b"caf\xe9");
+        std::fs::write(root.as_std_path().join(odd), "").unwrap();
+        std::fs::create_dir(root.as_std_path().join("projects").join(odd)).unwrap();
+        assert_eq!(find_member_dirs(&root, &config(&["projects/*"])).unwrap(), ["projects/a"]);
+    }
+
+    #[test]
+    fn the_bad_glob_hint_does_not_suggest_every_subfolder() {
+        let err = message(glob("projects/[").unwrap_err());
+        assert!(err.contains("bad glob") && !err.contains("**"), "{err}");
+    }
 }

@@ -339,6 +339,7 @@ fn a_pylock_export_is_the_same_every_run_and_installs() {
 fn a_member_folder_whose_name_reads_as_a_package_is_locked_as_a_path() {
     let repo = Repo::new();
     repo.edit("_meta/monorepo.toml", "members = [\"projects/*\"]", "members = [\"projects/*\", \"_shared\"]");
+    repo.project("app", &[], &[], "def test_app():\n    assert True\n");
     repo.write(
         "_shared/pyproject.toml",
         "[project]\nname = \"e2e-shared\"\nversion = \"0.1.0\"\ndependencies = []\n\n[build-system]\n\

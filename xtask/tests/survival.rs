@@ -42,7 +42,12 @@ fn expect_in(dir: &Path, args: &[&str], code: i32) -> Run {
 fn two_projects() -> Repo {
     let repo = Repo::new();
     repo.project("core", &[], &[], "from e2e_core import double\n\ndef test_double():\n    assert double(2) == 4\n");
-    repo.project("app", &["e2e-core"], &[], "from e2e_core import double\n\ndef test_app():\n    assert double(3) == 6\n");
+    repo.project(
+        "app",
+        &["e2e-core"],
+        &[],
+        "from e2e_core import double\n\ndef test_app():\n    assert double(3) == 6\n",
+    );
     repo
 }
 
@@ -118,7 +123,11 @@ fn half_made_and_damaged_venvs_are_repaired_and_leftovers_swept() {
     // site-packages gone: check names it, every command repairs it.
     std::fs::remove_dir_all(repo.path("projects/core/.venv/lib")).unwrap();
     let check = repo.expect(&["check"], 1);
-    assert!(check.stdout.contains("projects/core/.venv is broken") && check.stdout.contains("setup-envs"), "{}", check.all());
+    assert!(
+        check.stdout.contains("projects/core/.venv is broken") && check.stdout.contains("setup-envs"),
+        "{}",
+        check.all()
+    );
     let run = repo.expect(&["test-all"], 0);
     assert!(run.stderr.contains("Remaking projects/core/.venv"), "{}", run.all());
 
@@ -206,7 +215,10 @@ fn setup_envs_killed_at_twenty_moments_always_ends_matching_its_locks() {
             let text = repo.read("projects/solo/pyproject.toml");
             let start = text.find("dependencies = [").unwrap();
             let end = start + text[start..].find(']').unwrap();
-            repo.write("projects/solo/pyproject.toml", &format!("{}dependencies = [{deps}{}", &text[..start], &text[end..]));
+            repo.write(
+                "projects/solo/pyproject.toml",
+                &format!("{}dependencies = [{deps}{}", &text[..start], &text[end..]),
+            );
         }
         let mut child = spawn_in_group(&repo, &["setup-envs"]);
         std::thread::sleep(Duration::from_millis(random.below(span)));
@@ -243,7 +255,8 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
 fn two_setup_envs_at_once_both_succeed_and_one_waits() {
     let repo = Repo::sample();
     repo.expect(&["lock"], 0);
-    let spawn = || command_in(&repo.path(""), &["setup-envs"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let spawn =
+        || command_in(&repo.path(""), &["setup-envs"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let (a, b) = (spawn(), spawn());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stderr).into_owned();
@@ -276,8 +289,11 @@ fn a_signal_stops_test_all_its_pytest_and_prints_the_summary() {
         repo.expect(&["lock"], 0);
         repo.expect(&["setup-envs"], 0);
         // The signal goes to the xtask alone, as an IDE's stop button or `docker stop` sends it.
-        let mut child =
-            command_in(&repo.path(""), &["test-all", "-j", "2"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = command_in(&repo.path(""), &["test-all", "-j", "2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         while !pid_file.exists() || std::fs::read_to_string(&pid_file).unwrap().is_empty() {
             assert!(Instant::now() < deadline, "the hanging test never started");
@@ -479,4 +495,56 @@ fn a_signal_during_lock_puts_back_every_lock_it_wrote() {
     }
     assert!(!stderr.contains("Locked slow") && !stderr.contains("Locked solo"), "{stderr}");
     assert!(leftovers(&repo.path("")).is_empty(), "{:?}", leftovers(&repo.path("")));
+}
+
+/// A small tmpfs, unmounted when dropped (after the repo in it).
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> Option<SmallDisk> {
+        let dir = std::env::temp_dir().join(format!("xtask-small-disk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(&dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallDisk(dir))
+    }
+
+    fn resize(&self, megabytes: u32) {
+        let status =
+            Command::new("mount").args(["-o", &format!("remount,size={megabytes}m")]).arg(&self.0).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn a_full_disk_is_named_found_by_check_and_repaired_once_there_is_room() {
+    let Some(disk) = SmallDisk::mount(6) else {
+        // Mounting needs privileges; CI's machine has them.
+        eprintln!("note: cannot mount a tmpfs here, so the full-disk case is not exercised");
+        return;
+    };
+    let repo = Repo::new_in(&disk.0);
+    repo.project("core", &[], &[], "def test_core():\n    assert True\n");
+    repo.project("app", &["e2e-core"], &[], "def test_app():\n    assert True\n");
+    repo.expect(&["lock"], 0);
+    let full = repo.expect(&["setup-envs"], 2);
+    assert!(full.stderr.contains("the disk is full") || full.stderr.contains("No space left"), "{}", full.all());
+    let check = repo.expect(&["check"], 1);
+    assert!(check.stdout.contains(".venv"), "check names the broken venvs\n{}", check.all());
+    disk.resize(400);
+    repo.expect(&["setup-envs"], 0);
+    repo.expect(&["check"], 0);
+    repo.expect(&["test-all"], 0);
+    drop(repo);
 }

@@ -173,11 +173,12 @@ fn venv_findings(ws: &Workspace, e: usize, text: &str, lock: &Lock) -> Option<Ve
             })
             .collect(),
         State::Unsynced => vec![finding(state.problem().unwrap_or_default(), format!("{fix} to sync it"))],
-        State::Remake(_) => vec![finding(state.problem().unwrap_or_default(), format!("{fix}: it makes the venv anew"))],
-        State::Foreign(why) => vec![finding(
-            why,
-            format!("move {} away: the xtask never deletes what it did not create", env.venv),
-        )],
+        State::Remake(_) => {
+            vec![finding(state.problem().unwrap_or_default(), format!("{fix}: it makes the venv anew"))]
+        }
+        State::Foreign(why) => {
+            vec![finding(why, format!("move {} away: the xtask never deletes what it did not create", env.venv))]
+        }
     })
 }
 

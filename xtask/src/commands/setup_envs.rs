@@ -10,10 +10,10 @@ use crate::lock::{self, Upgrade};
 use crate::lockfile::{self, Freshness, Lock};
 use crate::repo_lock::{self, Mode};
 use crate::sched::{self, Status};
+use crate::ui;
 use crate::uv::Uv;
 use crate::venv::{self, State};
 use crate::workspace::{Env, Workspace};
-use crate::ui;
 
 pub fn run(ws: &Workspace, projects: &[String], jobs: usize) -> Result<()> {
     let envs: BTreeSet<usize> = if projects.is_empty() {
@@ -35,13 +35,14 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     let needed = super::lock::needed_by(ws, envs);
     let plan = lock::plan(ws);
     let locks_fresh = needed.iter().all(|&id| lock::freshness(&ws.root, &plan[id]) == Freshness::Fresh);
-    if !locks_fresh || !assess(ws, envs)?.is_empty() {
+    let mut todo = if locks_fresh { assess(ws, envs)? } else { Vec::new() };
+    if !locks_fresh || !todo.is_empty() {
         repo_lock::acquire(ws, Mode::Exclusive)?;
+        // What the syncs will need, checked before any lock changes: a missing Python or a
+        // folder in a venv's way fails there, with every lock as it was.
+        super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs))?;
+        todo = assess(ws, envs)?;
     }
-    // What the syncs will need, checked before any lock changes: a missing Python or a
-    // folder in a venv's way fails there, with every lock as it was.
-    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs))?;
-    let todo = assess(ws, envs)?;
     let link_all = || -> Result<()> {
         for &e in envs {
             for link in &ws.envs[e].links {

@@ -57,7 +57,9 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         match exec::capture(&cmd) {
             Ok(done) => {
                 let title = match crate::interrupt::received().filter(|_| done.stopped) {
-                    Some(signal) => format!("{} ({}), stopped by {}", member.name, member.dir, signal_name(signal.signal)),
+                    Some(signal) => {
+                        format!("{} ({}), stopped by {}", member.name, member.dir, signal_name(signal.signal))
+                    }
                     None => format!("{} ({})", member.name, member.dir),
                 };
                 ui::block(&title, &done.output);

@@ -244,8 +244,13 @@ impl Repo {
     /// no projects. It resolves from the [`wheelhouse`] only (`no-index`, `find-links`).
     /// Its `_meta/.tools` is shared by every test, so uv is bootstrapped once per target dir.
     pub fn new() -> Repo {
+        Repo::new_in(&std::env::temp_dir())
+    }
+
+    /// [`Repo::new`] in a folder of `parent` (a small file system, say).
+    pub fn new_in(parent: &Path) -> Repo {
         let wheelhouse = wheelhouse();
-        let repo = Repo { dir: tempfile::Builder::new().prefix("xtask-e2e-").tempdir().unwrap() };
+        let repo = Repo { dir: tempfile::Builder::new().prefix("xtask-e2e-").tempdir_in(parent).unwrap() };
         repo.write(
             "_meta/monorepo.toml",
             &format!(
