@@ -1,6 +1,8 @@
 //! Venvs and runs that survive anything: a moved or copied repository, venvs for another
 //! Python or half-made, kills at random moments, two runs at once, signals, a closed pipe,
-//! and user files that no command may touch.
+//! and user files that no command may touch. Unix only: it sends signals and kills
+//! process groups (Windows has neither; there the console's Ctrl-C reaches every child).
+#![cfg(unix)]
 
 mod support;
 
