@@ -22,6 +22,9 @@ struct Asked {
 
 /// An explanation for the failed compile of `plan[id]`, when the inputs show one.
 pub fn explain(ws: &Workspace, plan: &Plan, id: LockId, uv_output: &str) -> Option<Hinted> {
+    if is_network_failure(uv_output) {
+        return None; // nothing was resolved, so nothing conflicts
+    }
     let spec = &plan[id];
     let asked = asked(ws, id);
     let mut findings = Vec::new();
@@ -78,6 +81,27 @@ pub fn explain(ws: &Workspace, plan: &Plan, id: LockId, uv_output: &str) -> Opti
     Some(Hinted::new(format!("cannot lock `{}` ({}): {}", spec.name, spec.lock, findings.join("; ")), hints.join("; ")))
 }
 
+/// What uv prints when it cannot reach an index or a find-links page (a refused
+/// connection, a name that does not resolve, a timeout, a TLS failure): the failure is the
+/// network's or the index settings', not the requirements'.
+pub fn is_network_failure(uv_output: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "error sending request",
+        "dns error",
+        "failed to lookup address",
+        "client error (connect)",
+        "tcp connect error",
+        "connection refused",
+        "network is unreachable",
+        "operation timed out",
+        "failed to fetch",
+        "could not connect",
+        "invalid peer certificate",
+    ];
+    let output = uv_output.to_lowercase();
+    SIGNS.iter().any(|sign| output.contains(sign))
+}
+
 /// The requirements that went into lock `id`, with their files: a layer's `.in` lines, or
 /// the pyproject requirements of an env's editables.
 fn asked(ws: &Workspace, id: LockId) -> Vec<Asked> {
@@ -104,4 +128,21 @@ fn asked(ws: &Workspace, id: LockId) -> Vec<Asked> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_a_network_failure_from_a_resolution_failure() {
+        let refused = "error: Request failed after 3 retries in 9.7s\n  cause: Failed to fetch: http://127.0.0.1:9/simple/pytest/\n  cause: error sending request for url (http://127.0.0.1:9/simple/pytest/)\n  cause: client error (Connect)\n  cause: tcp connect error\n  cause: Connection refused (os error 111)";
+        assert!(is_network_failure(refused));
+        let dns = "cause: error sending request for url (https://pypi.invalid/simple/x/)\n  cause: dns error\n  cause: failed to lookup address information: Name or service not known";
+        assert!(is_network_failure(dns));
+        let conflict = "  × No solution found when resolving dependencies:\n  ╰─▶ Because you require pytest<8 and pytest==9.0.3, we can conclude that your requirements are unsatisfiable.";
+        assert!(!is_network_failure(conflict));
+        let missing = "  × No solution found when resolving dependencies:\n  ╰─▶ Because tiny-zzz was not found in the package registry and you require tiny-zzz, we can conclude that your requirements are unsatisfiable.";
+        assert!(!is_network_failure(missing));
+    }
 }

@@ -91,7 +91,23 @@ pub enum GraphFormat {
     Dot,
 }
 
+/// The commands, as typed.
+const COMMANDS: &[&str] =
+    &["lock", "check", "update-base", "setup-envs", "test-all", "test", "export", "affected", "graph", "help"];
+
+/// Parses the command line. Every error has a hint: ours say what to type; lexopt's (a
+/// missing value, a value that is not UTF-8) point to the help.
 pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command> {
+    parse_args(args).map_err(|err| {
+        if crate::error::hint_of(&err).is_some() {
+            err
+        } else {
+            hinted(err.to_string(), "see `cargo xtask help` for the commands and their options")
+        }
+    })
+}
+
+fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command> {
     // Everything after the first `--` goes to pytest untouched.
     let mut ours: Vec<std::ffi::OsString> = args.into_iter().collect();
     let pytest_args: Vec<String> = match ours.iter().position(|a| a == "--") {
@@ -107,6 +123,13 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
         Value(v) => v.string()?,
         other => return Err(other.unexpected().into()),
     };
+    if !COMMANDS.contains(&command.as_str()) {
+        let hint = match crate::suggest::closest(&command, COMMANDS.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`? `cargo xtask help` lists the commands"),
+            None => "see `cargo xtask help` for the commands".to_owned(),
+        };
+        return Err(hinted(format!("unknown command `{command}`"), hint));
+    }
     if !pytest_args.is_empty() && !matches!(command.as_str(), "test-all" | "test") {
         return Err(hinted(
             format!("`{command}` takes no arguments after `--`"),
@@ -147,7 +170,13 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
             }
             ("export", Short('o') | Long("output")) => output = Some(parser.value()?.string()?),
             ("lock" | "update-base" | "setup-envs" | "test-all", Short('j') | Long("jobs")) => {
-                let n: usize = parser.value()?.parse()?;
+                let value = parser.value()?.string()?;
+                let n: usize = value.parse().map_err(|_| {
+                    hinted(
+                        format!("-j takes a number of jobs, not `{value}`"),
+                        "pass -j N with N at least 1 (the default is the number of CPUs)",
+                    )
+                })?;
                 if n == 0 {
                     return Err(hinted("-j must be at least 1", "pass -j 1 to run one job at a time"));
                 }
@@ -201,9 +230,7 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
         },
         "graph" => Command::Graph { format },
         "help" => Command::Help,
-        other => {
-            return Err(hinted(format!("unknown command `{other}`"), "see `cargo xtask help` for the commands"));
-        }
+        other => unreachable!("`{other}` is in COMMANDS"),
     })
 }
 
@@ -282,6 +309,37 @@ mod tests {
             parse_strs(&["test", "model", "--", "-x"]).unwrap(),
             Command::Test { project: "model".into(), pytest_args: vec!["-x".into()] }
         );
+    }
+
+    /// The message and the hint of a command line that must fail.
+    fn error(args: &[&str]) -> (String, String) {
+        let err = parse_strs(args).unwrap_err();
+        (err.to_string(), crate::error::hint_of(&err).unwrap_or_default().to_owned())
+    }
+
+    #[test]
+    fn every_usage_error_has_a_hint() {
+        assert_eq!(
+            error(&["chek", "--x"]),
+            ("unknown command `chek`".into(), "did you mean `check`? `cargo xtask help` lists the commands".into()),
+            "the command is checked before its options"
+        );
+        assert_eq!(error(&["frobnicate"]).1, "see `cargo xtask help` for the commands");
+        assert_eq!(
+            error(&["lock", "-j", "abc"]),
+            (
+                "-j takes a number of jobs, not `abc`".into(),
+                "pass -j N with N at least 1 (the default is the number of CPUs)".into()
+            )
+        );
+        assert_eq!(
+            error(&["setup-envs", "-j"]),
+            (
+                "missing argument for option '-j'".into(),
+                "see `cargo xtask help` for the commands and their options".into()
+            )
+        );
+        assert_eq!(error(&["test-all", "--fast"]).0, "invalid option '--fast' for `test-all`");
     }
 
     #[test]

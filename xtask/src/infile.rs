@@ -37,12 +37,30 @@ fn visit(
     if tree.files.iter().any(|(f, _)| f == file) {
         return Ok(()); // included twice, or in a cycle: hashed once
     }
-    let text = std::fs::read_to_string(root.join(file)).map_err(|err| match included_at {
-        Some((by, line)) => hinted(
-            format!("{by}:{line} includes {file}, which cannot be read: {err}"),
-            format!("create {file}, or fix the path in {by} (it is relative to {by}'s folder)"),
-        ),
-        None => hinted(format!("cannot read {file}: {err}"), format!("create {file} with one requirement per line")),
+    let text = std::fs::read_to_string(root.join(file)).map_err(|err| {
+        let why = match err.kind() {
+            std::io::ErrorKind::InvalidData => "it is not UTF-8 text".to_owned(),
+            _ if root.join(file).is_dir() => "it is a folder".to_owned(),
+            _ => err.to_string(),
+        };
+        let fix = match err.kind() {
+            std::io::ErrorKind::NotFound => None,
+            std::io::ErrorKind::InvalidData => Some(format!("save {file} as UTF-8")),
+            _ if root.join(file).is_dir() => Some(format!("name a file, not the folder {file}")),
+            _ => Some(format!("make {file} readable")),
+        };
+        match included_at {
+            Some((by, line)) => hinted(
+                format!("{by}:{line} includes {file}, which cannot be read: {why}"),
+                fix.unwrap_or_else(|| {
+                    format!("create {file}, or fix the path in {by} (it is relative to {by}'s folder)")
+                }),
+            ),
+            None => hinted(
+                format!("cannot read {file}: {why}"),
+                fix.unwrap_or_else(|| format!("create {file} with one requirement per line")),
+            ),
+        }
     })?;
     tree.files.push((file.to_owned(), digest::text(&text)));
     let dir = file.parent().unwrap_or(Utf8Path::new(""));
@@ -51,6 +69,12 @@ fn visit(
             Some((flag, value)) => (flag, value.trim()),
             None => (line.as_str(), ""),
         };
+        if value.is_empty() && TAKES_VALUE.contains(&flag) {
+            return Err(hinted(
+                format!("{file}:{number}: `{flag}` needs a value"),
+                format!("write it as `{flag} VALUE` on line {number} of {file}"),
+            ));
+        }
         match flag {
             "-r" | "--requirement" | "-c" | "--constraint" if !value.contains("://") => {
                 let included = join(dir, value);
@@ -65,8 +89,85 @@ fn visit(
                 let link = if is_local_relative(value) { join(dir, value).into_string() } else { value.to_owned() };
                 tree.index.merge(&IndexOptions { find_links: vec![link], ..IndexOptions::default() });
             }
-            _ => {}
+            _ => check_line(file, number, &line, flag, value)?,
         }
+    }
+    Ok(())
+}
+
+/// The options read above that take a value: without one, uv would be given an empty
+/// `--index-url`, or the include would name the file's own folder.
+const TAKES_VALUE: &[&str] =
+    &["-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links"];
+
+/// The options of requirements files that pip and uv take, besides those read above.
+const OPTIONS: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--no-index",
+    "--no-binary",
+    "--only-binary",
+    "--prefer-binary",
+    "--require-hashes",
+    "--pre",
+    "--trusted-host",
+    "--use-feature",
+    "--config-settings",
+    "--global-option",
+    "--hash",
+];
+
+/// A line that is neither an option read above nor a requirement uv could take is an
+/// error here, naming the file and the line, rather than a resolver error later.
+fn check_line(file: &Utf8Path, number: usize, line: &str, flag: &str, value: &str) -> Result<()> {
+    if line.starts_with('-') {
+        // `-e.`, `-rother.in`: a short option with its value attached.
+        let attached =
+            !flag.starts_with("--") && flag.len() > 2 && flag.get(..2).is_some_and(|short| OPTIONS.contains(&short));
+        if attached {
+            return Ok(());
+        }
+        if !OPTIONS.contains(&flag) {
+            let close = crate::suggest::closest(flag, OPTIONS.iter().copied().filter(|o| o.starts_with("--")))
+                .map(|close| format!("did you mean `{close}`? "))
+                .unwrap_or_default();
+            return Err(hinted(
+                format!("{file}:{number}: unknown option `{flag}`"),
+                format!("{close}the options a requirements file takes are: {}", OPTIONS.join(", ")),
+            ));
+        }
+        if value.is_empty() && !matches!(flag, "--no-index" | "--pre" | "--prefer-binary" | "--require-hashes") {
+            return Err(hinted(
+                format!("{file}:{number}: `{flag}` needs a value"),
+                format!("write it as `{flag} VALUE` on line {number} of {file}"),
+            ));
+        }
+        return Ok(());
+    }
+    // A path or a URL of a wheel, an sdist or a folder.
+    if line.contains("://") || line.starts_with(['.', '/', '~']) {
+        return Ok(());
+    }
+    let valid = crate::pyproject::requirement_name(line).is_some_and(|name| {
+        let rest = line[name.len()..].trim_start();
+        rest.is_empty() || rest.starts_with(['[', '(', '<', '>', '=', '!', '~', ';', '@']) || rest.starts_with("--")
+    });
+    if !valid {
+        return Err(hinted(
+            format!("{file}:{number}: `{line}` is not a requirement"),
+            format!(
+                "write one PEP 508 requirement per line of {file} (e.g. `pytest>=8`), or an option such as `-r other.in`"
+            ),
+        ));
     }
     Ok(())
 }
@@ -152,5 +253,38 @@ mod tests {
             err.to_string().starts_with("_meta/requirements/base.in:2 includes _meta/requirements/nope.in"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_bad_line_or_an_unknown_option_names_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let error = |text: &str| {
+            write(root, "_meta/requirements/base.in", text);
+            let err = read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap_err();
+            (err.to_string(), crate::error::hint_of(&err).unwrap_or_default().to_owned())
+        };
+        let (message, hint) = error("pytest\n# ok\npytest 8\n");
+        assert_eq!(message, "_meta/requirements/base.in:3: `pytest 8` is not a requirement");
+        assert!(hint.starts_with("write one PEP 508 requirement per line"), "{hint}");
+        assert_eq!(error("!!\n").0, "_meta/requirements/base.in:1: `!!` is not a requirement");
+        let (message, hint) = error("--find-link ../wheels\npytest\n");
+        assert_eq!(message, "_meta/requirements/base.in:1: unknown option `--find-link`");
+        assert!(hint.starts_with("did you mean `--find-links`?"), "{hint}");
+        assert_eq!(error("--only-binary\n").0, "_meta/requirements/base.in:1: `--only-binary` needs a value");
+        assert_eq!(error("pytest\n--index-url\n").0, "_meta/requirements/base.in:2: `--index-url` needs a value");
+        assert_eq!(error("-r\n").0, "_meta/requirements/base.in:1: `-r` needs a value");
+        std::fs::write(root.join("_meta/requirements/base.in"), b"\xffpytest\n").unwrap();
+        let err = read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap_err();
+        assert_eq!(err.to_string(), "cannot read _meta/requirements/base.in: it is not UTF-8 text");
+        assert_eq!(crate::error::hint_of(&err), Some("save _meta/requirements/base.in as UTF-8"));
+        // What pip and uv take passes.
+        write(
+            root,
+            "_meta/requirements/base.in",
+            "pytest>=8\nnumpy [x] ; python_version >= '3.12'\nrequests@ https://x/r.whl\n./wheels/a.whl\n\
+             https://example.org/b.tar.gz\n--pre\n--only-binary :all:\n-e ./local\n-e.\ntiny==1 --hash=sha256:ab\nsix\n",
+        );
+        read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap();
     }
 }

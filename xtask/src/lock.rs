@@ -251,10 +251,30 @@ pub fn freshness(root: &Utf8Path, spec: &LockSpec) -> Freshness {
 pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> Result<()> {
     let (input, sources) = input(ws, spec);
     let lock = ws.root.join(&spec.lock);
+    let lock_dir = spec.lock.parent().unwrap_or(Utf8Path::new(""));
+    let cannot =
+        |what: String, hint: String| Hinted::new(format!("cannot lock `{}` ({}): {what}", spec.name, spec.lock), hint);
+    if lock.is_dir() {
+        return Err(cannot(
+            format!("{} is a folder, not a lock file", spec.lock),
+            format!("move {} away: the lock of `{}` is written there", spec.lock, spec.name),
+        )
+        .into());
+    }
     let out = fsutil::temp_path(&lock);
     let seed = std::fs::read_to_string(&lock).ok().filter(|t| lockfile::parse(t).is_ok_and(|l| l.can_seed()));
-    if let Some(seed) = &seed {
-        fsutil::write_atomic(&out, seed)?;
+    // uv writes its output beside the lock: a folder that cannot be written is found here,
+    // before uv runs, and named as such.
+    let writable = match &seed {
+        Some(seed) => std::fs::write(&out, seed),
+        None => std::fs::File::create(&out).and_then(|_| std::fs::remove_file(&out)),
+    };
+    if let Err(err) = writable {
+        let _ = std::fs::remove_file(&out);
+        return Err(anyhow::Error::new(err).context(cannot(
+            format!("cannot write in {lock_dir}"),
+            format!("make {lock_dir} writable (every lock is written there), then run the command again"),
+        )));
     }
     let mut cmd = uv.pip_compile(&spec.python, &out, input).args(["--no-header", "--generate-hashes"]);
     cmd = cmd.args(crate::uv::index_args(&spec.index));
@@ -267,20 +287,92 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
     for package in &upgrade.packages {
         cmd = cmd.args(["--upgrade-package", package]);
     }
-    let lock_dir = spec.lock.parent().unwrap_or(Utf8Path::new(""));
-    let result = crate::exec::run_ok(&cmd).and_then(|_| {
+    let compiled = crate::exec::run_ok(&cmd);
+    let written = compiled.as_ref().ok().map(|_| {
         let body = fsutil::read(&out)?;
         let text = lockfile::render(&spec.digest, &sources, &spec.index.relative_to(lock_dir), &body);
         fsutil::write_atomic(&lock, &text)
     });
     let _ = std::fs::remove_file(&out);
-    result.map_err(|err| {
-        let sources: Vec<&str> = sources.iter().map(|s| s.as_str()).collect();
-        err.context(Hinted::new(
-            format!("cannot lock `{}` ({})", spec.name, spec.lock),
-            format!("the resolver's explanation is above; adjust the requirements in: {}", sources.join(", ")),
-        ))
-    })
+    let err = match (compiled, written) {
+        (Err(err), _) => err,
+        (Ok(_), Some(Err(err))) => {
+            return Err(err.context(cannot(
+                format!("cannot write {}", spec.lock),
+                format!("check that {lock_dir} is writable and the disk has room, then run the command again"),
+            )));
+        }
+        (Ok(_), _) => return Ok(()),
+    };
+    if crate::interrupt::of(&err).is_some() {
+        return Err(err);
+    }
+    let output = format!("{err:#}");
+    // A package index that cannot be reached is no fault of the requirements.
+    if crate::conflict::is_network_failure(&output) {
+        return Err(err.context(cannot(
+            format!("uv cannot reach {}", where_from(&spec.index)),
+            format!(
+                "check the network (and any proxy), then the index settings: `index-url`, `extra-index-url`, \
+                 `find-links` and `no-index` in {}{}",
+                crate::config::CONFIG_PATH,
+                layer_inputs(ws, spec)
+            ),
+        )));
+    }
+    // uv explains what it refuses (`error: ...`, `× No solution found`); a uv that dies
+    // without a word (a crash, a broken install) is no fault of the requirements either.
+    let lowered = output.to_lowercase();
+    if !lowered.contains("error") && !lowered.contains('×') {
+        return Err(err.context(cannot(
+            "uv failed without an explanation".to_owned(),
+            format!(
+                "the uv that ran (the command above) looks broken; run it with --version to see. One on PATH: take \
+                 it off PATH, and the xtask bootstraps uv {v} into {tools}/. One in {tools}/: delete {tools}/uv-{v} \
+                 to bootstrap it again",
+                v = ws.config.uv,
+                tools = crate::config::TOOLS_DIR
+            ),
+        )));
+    }
+    let sources: Vec<&str> = sources.iter().map(|s| s.as_str()).collect();
+    Err(err.context(Hinted::new(
+        format!("cannot lock `{}` ({})", spec.name, spec.lock),
+        format!("the resolver's explanation is above; adjust the requirements in: {}", sources.join(", ")),
+    )))
+}
+
+/// Where a compile looks for packages, for a message: `the package index (URL, ...)`.
+fn where_from(index: &IndexOptions) -> String {
+    let mut places: Vec<&str> = Vec::new();
+    if !index.no_index {
+        places.push(index.index_url.as_deref().unwrap_or("https://pypi.org/simple"));
+        places.extend(index.extra_index_urls.iter().map(String::as_str));
+    }
+    places.extend(index.find_links.iter().map(String::as_str).filter(|l| l.contains("://")));
+    if places.is_empty() {
+        "the package index".to_owned()
+    } else {
+        format!("the package index ({})", places.join(", "))
+    }
+}
+
+/// `, or the index options of LAYER.in, ...`: the `.in` files of the layers under `spec`
+/// that hold index options, which reach its compile too.
+fn layer_inputs(ws: &Workspace, spec: &LockSpec) -> String {
+    let own = match spec.id {
+        LockId::Layer(ix) => Some(ix),
+        LockId::Env(_) => None,
+    };
+    let files: Vec<String> = spec
+        .after
+        .iter()
+        .copied()
+        .chain(own)
+        .filter(|&l| ws.layers[l].index != IndexOptions::default())
+        .map(|l| ws.layers[l].input().to_string())
+        .collect();
+    if files.is_empty() { String::new() } else { format!(", and the index options of {}", files.join(", ")) }
 }
 
 #[cfg(test)]

@@ -173,9 +173,12 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         }
     }
     for req in dependencies.iter().chain(&group_requirements).chain(&extra_requirements) {
-        if requirement_name(req).is_none() {
+        if !is_requirement(req) {
+            let quoted = [format!("\"{req}\""), format!("'{req}'")];
+            let line = text.lines().position(|l| quoted.iter().any(|q| l.contains(q.as_str())));
+            let at = line.map(|ix| format!(" (line {})", ix + 1)).unwrap_or_default();
             return Err(hinted(
-                format!("{path}: `{req}` is not a valid requirement"),
+                format!("{path}: `{req}` is not a valid requirement{at}"),
                 "write requirements the PEP 508 way, e.g. `numpy>=1.26`",
             ));
         }
@@ -455,6 +458,16 @@ pub fn requirement_name(req: &str) -> Option<&str> {
     is_valid_name(name).then_some(name)
 }
 
+/// Whether `req` reads as a PEP 508 requirement: a valid name, then nothing, or extras, a
+/// version specifier, a marker or a URL. Not a full parser (uv is one), but enough to name a
+/// `numpy 2` or a `-e ./x` in the file that holds it rather than fail in the resolver.
+pub fn is_requirement(req: &str) -> bool {
+    requirement_name(req).is_some_and(|name| {
+        let rest = req.trim_start()[name.len()..].trim_start();
+        rest.is_empty() || rest.starts_with(['[', '(', '<', '>', '=', '!', '~', ';', '@'])
+    })
+}
+
 fn is_valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     !bytes.is_empty()
@@ -532,6 +545,12 @@ mod tests {
         assert!(dynamic.to_string().contains("dynamic"));
         let bad = parse_str("[project]\nname = \"x\"\ndependencies = [\">=1\"]\n").unwrap_err();
         assert!(bad.to_string().contains("not a valid requirement"));
+        let spaced =
+            parse_str("[project]\nname = \"x\"\ndependencies = [\n  \"six\",\n  \"numpy 2\",\n]\n").unwrap_err();
+        assert_eq!(spaced.to_string(), "p/pyproject.toml: `numpy 2` is not a valid requirement (line 5)");
+        for good in ["numpy", "numpy>=2", "numpy [x] ; python_version >= '3.12'", "tiny @ file:///w/t.whl", "a (>=1)"] {
+            assert!(is_requirement(good), "{good}");
+        }
         let not_array = parse_str("[project]\nname = \"x\"\ndependencies = \"numpy\"\n").unwrap_err();
         assert!(not_array.to_string().contains("must be an array of strings"));
     }

@@ -338,8 +338,9 @@ pub fn needs_interpreter(venv: &Utf8Path, python_request: &str) -> bool {
 }
 
 /// Finds the interpreter for `request` (pyenv's, else through `uv python find`) without
-/// changing anything: commands check it before they write a lock.
-pub fn find_interpreter(uv: &Uv, request: &str) -> Result<String> {
+/// changing anything: commands check it before they write a lock. `what` says what needs
+/// it, for the message.
+pub fn find_interpreter(uv: &Uv, request: &str, what: &str) -> Result<String> {
     let found = interpreter(request);
     if Utf8Path::new(&found).is_absolute() {
         return Ok(found);
@@ -348,7 +349,7 @@ pub fn find_interpreter(uv: &Uv, request: &str) -> Result<String> {
     if out.success {
         return Ok(out.output.trim().to_owned());
     }
-    Err(anyhow::anyhow!("{}", out.output.trim()).context(missing_python(request, "cannot set up the venvs")))
+    Err(anyhow::anyhow!("{}", out.output.trim()).context(missing_python(request, what)))
 }
 
 fn missing_python(request: &str, what: &str) -> Hinted {

@@ -84,16 +84,25 @@ impl Workspace {
 
     pub fn load(root: &Utf8Path) -> Result<Workspace> {
         let config_path = Utf8PathBuf::from(CONFIG_PATH);
-        let config = config::parse(&config_path, &fsutil::read(&root.join(&config_path))?)?;
+        let config_text = fsutil::read(&root.join(&config_path))?;
+        let config = config::parse(&config_path, &config_text)?;
         let layers = layers::resolve(root, &config_path, &config.layers)?;
         let mut found = Vec::new();
-        for dir in find_member_dirs(root, &config)? {
+        for dir in find_member_dirs(root, &config, &config_text)? {
             let path = dir.join("pyproject.toml");
-            let text = std::fs::read_to_string(root.join(&path)).map_err(|_| {
-                hinted(
+            let text = std::fs::read_to_string(root.join(&path)).map_err(|err| match err.kind() {
+                std::io::ErrorKind::NotFound => hinted(
                     format!("member folder {dir} has no pyproject.toml"),
                     format!("add {path}, or list {dir} under `exclude` in {CONFIG_PATH}"),
-                )
+                ),
+                std::io::ErrorKind::InvalidData => {
+                    hinted(format!("{path} is not UTF-8 text"), format!("save {path} as UTF-8 (TOML files are UTF-8)"))
+                }
+                _ if root.join(&path).is_dir() => hinted(
+                    format!("{path} is a folder, not a file"),
+                    format!("move {path} away and write the project's pyproject.toml there"),
+                ),
+                _ => hinted(format!("cannot read {path}: {err}"), format!("make {path} readable")),
             })?;
             let pyproject = pyproject::parse(&path, &text)?;
             let name = dir.file_name().context("a member folder has no name")?.to_owned();
@@ -116,7 +125,10 @@ impl Workspace {
         let wanted = normalize(name);
         self.members.iter().position(|m| m.name == name || m.pyproject.package == wanted).ok_or_else(|| {
             let known: Vec<&str> = self.members.iter().map(|m| m.name.as_str()).collect();
-            hinted(format!("no project named `{name}`"), format!("the projects are: {}", known.join(", ")))
+            let close = crate::suggest::closest(name, known.iter().copied())
+                .map(|close| format!("did you mean `{close}`? "))
+                .unwrap_or_default();
+            hinted(format!("no project named `{name}`"), format!("{close}the projects are: {}", known.join(", ")))
         })
     }
 
@@ -127,24 +139,22 @@ impl Workspace {
 
 /// Folders matching the member globs and not the exclude globs, sorted. Walks only as deep
 /// as the globs can match, and never into hidden folders, `target`, `node_modules` or
-/// linked folders (a link to a folder is a member where a glob matches it, but is not
-/// walked: no loops). A glob that matches no folder is an error: a typo, or an empty
-/// `projects/`, would otherwise make every command succeed having done nothing.
-fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>> {
-    for pattern in &config.members {
-        check_pattern(pattern)?;
+/// symlinked folders (a link to a folder is a member when it matches, but its insides are
+/// not walked: no loops). Names that are not UTF-8 are skipped (a folder with a warning).
+/// A members pattern that matches no folder, or that leaves the root, is an error.
+fn find_member_dirs(root: &Utf8Path, config: &Config, config_text: &str) -> Result<Vec<Utf8PathBuf>> {
+    for (written, key) in
+        config.members.iter().map(|p| (p, "members")).chain(config.exclude.iter().map(|p| (p, "exclude")))
+    {
+        check_inside_root(written, key, config_text)?;
     }
-    let patterns: Vec<globset::GlobMatcher> =
-        config.members.iter().map(|g| glob(g).map(|g| g.compile_matcher())).collect::<Result<_>>()?;
-    let exclude = glob_set(&config.exclude)?;
-    let max_depth = config
-        .members
-        .iter()
-        .map(|g| if g.contains("**") { usize::MAX } else { g.split('/').count() })
-        .max()
-        .unwrap_or(0);
-    let mut matched = vec![false; patterns.len()];
+    let patterns: Vec<String> = config.members.iter().map(|p| clean_pattern(p)).collect();
+    let members = glob_set(&config.members, "members", config_text)?;
+    let exclude = glob_set(&config.exclude, "exclude", config_text)?;
+    let max_depth =
+        patterns.iter().map(|g| if g.contains("**") { usize::MAX } else { g.split('/').count() }).max().unwrap_or(0);
     let mut found = Vec::new();
+    let mut matched = vec![false; patterns.len()];
     let mut stack = vec![(Utf8PathBuf::new(), 0)];
     while let Some((rel, depth)) = stack.pop() {
         if depth >= max_depth {
@@ -153,111 +163,207 @@ fn find_member_dirs(root: &Utf8Path, config: &Config) -> Result<Vec<Utf8PathBuf>
         let dir = root.join(&rel);
         for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {dir}"))? {
             let entry = entry.with_context(|| format!("cannot list {dir}"))?;
-            let kind = entry.file_type().with_context(|| format!("cannot list {dir}"))?;
-            let Ok(name) = entry.file_name().into_string() else {
-                if kind.is_dir() {
-                    crate::ui::err(&format!(
-                        "warning: skipping the folder {}: its name is not UTF-8\n",
-                        entry.path().display()
-                    ));
+            let file_type = entry.file_type().with_context(|| format!("cannot list {dir}"))?;
+            let name = match entry.file_name().into_string() {
+                Ok(name) => name,
+                Err(raw) => {
+                    let lossy = raw.to_string_lossy();
+                    let shown = join_rel(&rel, &lossy);
+                    let walked = depth + 1 < max_depth || members.is_match(&shown);
+                    if file_type.is_dir() && !lossy.starts_with('.') && walked {
+                        crate::ui::err(&format!(
+                            "warning: skipping the folder {shown}: its name is not valid UTF-8, so it cannot be a member\n"
+                        ));
+                    }
+                    continue;
                 }
-                continue;
             };
             if name.starts_with('.') || matches!(name.as_str(), "target" | "node_modules" | "__pycache__") {
                 continue;
             }
-            let linked_dir = kind.is_symlink() && entry.path().is_dir();
-            if !kind.is_dir() && !kind.is_symlink() {
-                continue;
-            }
             // `/` on every platform: member folders end up in digests and locks.
-            let child = if rel.as_str().is_empty() {
-                Utf8PathBuf::from(&name)
-            } else {
-                Utf8PathBuf::from(format!("{rel}/{name}"))
-            };
-            let hits: Vec<usize> = (0..patterns.len()).filter(|&i| patterns[i].is_match(child.as_str())).collect();
-            if kind.is_symlink() && !linked_dir {
-                if !hits.is_empty() {
-                    return Err(hinted(
-                        format!(
-                            "{child} is a link to a folder that does not exist, and `members` in {CONFIG_PATH} matches it"
-                        ),
-                        format!(
-                            "point the link at the project's folder, remove it, or list it under `exclude` in {CONFIG_PATH}"
-                        ),
-                    ));
+            let child = Utf8PathBuf::from(join_rel(&rel, &name));
+            let is_link = file_type.is_symlink();
+            if is_link {
+                let hits = members.matches(child.as_str());
+                if hits.is_empty() || exclude.is_match(child.as_str()) {
+                    continue;
                 }
+                match std::fs::metadata(entry.path()) {
+                    Ok(meta) if meta.is_dir() => {}
+                    Ok(_) => continue, // a link to a file: not a folder, so not a member
+                    Err(_) => {
+                        let target =
+                            std::fs::read_link(entry.path()).map(|t| t.display().to_string()).unwrap_or_default();
+                        return Err(hinted(
+                            format!(
+                                "{child} is a symlink to {target}, which does not exist (it matches the members pattern \"{}\" of {CONFIG_PATH})",
+                                config.members[hits[0]]
+                            ),
+                            format!(
+                                "point the link at the project's folder, remove it, or list \"{child}\" under `exclude` in {CONFIG_PATH}"
+                            ),
+                        ));
+                    }
+                }
+            } else if !file_type.is_dir() {
                 continue;
             }
-            for &i in &hits {
-                matched[i] = true;
+            let hits = members.matches(child.as_str());
+            for &hit in &hits {
+                matched[hit] = true;
             }
             if !hits.is_empty() && !exclude.is_match(child.as_str()) {
                 found.push(child.clone());
             }
-            if !linked_dir {
+            if !is_link {
                 stack.push((child, depth + 1));
             }
         }
     }
-    if let Some(i) = matched.iter().position(|m| !m) {
-        return Err(no_match(root, &config.members[i]));
+    if let Some(ix) = matched.iter().position(|m| !m) {
+        return Err(no_match(root, &config.members[ix], &patterns[ix], config_text));
     }
     found.sort();
     Ok(found)
 }
 
-/// A member glob is relative to the root and stays inside it.
-fn check_pattern(pattern: &str) -> Result<()> {
-    let escapes = pattern.starts_with('/')
+/// `rel/name` with `/`, or `name` at the root.
+fn join_rel(rel: &Utf8Path, name: &str) -> String {
+    if rel.as_str().is_empty() { name.to_owned() } else { format!("{rel}/{name}") }
+}
+
+/// A pattern as matched against `/`-separated folder paths: without a leading `./` or a
+/// trailing `/`.
+fn clean_pattern(pattern: &str) -> String {
+    let mut p = pattern.trim();
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    p.trim_end_matches('/').to_owned()
+}
+
+/// The line of `_meta/monorepo.toml` where `pattern` is written (as a quoted string), for
+/// messages; `None` when it cannot be told.
+fn line_of(config_text: &str, pattern: &str) -> Option<usize> {
+    let quoted = [format!("\"{pattern}\""), format!("'{pattern}'")];
+    config_text.lines().position(|l| quoted.iter().any(|q| l.contains(q.as_str()))).map(|ix| ix + 1)
+}
+
+/// ` (line N)` of `pattern` in the config, when it can be told.
+fn at_line(config_text: &str, pattern: &str) -> String {
+    line_of(config_text, pattern).map(|line| format!(" (line {line})")).unwrap_or_default()
+}
+
+/// Patterns are relative to the root: an absolute one, or one with a `..`, would make
+/// folders outside the repository members (or, more likely, match nothing).
+fn check_inside_root(pattern: &str, key: &str, config_text: &str) -> Result<()> {
+    let absolute = pattern.starts_with('/')
         || pattern.starts_with('\\')
-        || pattern.get(1..2) == Some(":")
-        || pattern.split(['/', '\\']).any(|part| part == "..");
-    if escapes {
+        || pattern.as_bytes().get(1) == Some(&b':')
+        || pattern == "~"
+        || pattern.starts_with("~/");
+    let escapes = pattern.split(['/', '\\']).any(|part| part == "..");
+    if absolute || escapes {
         return Err(hinted(
-            format!("{CONFIG_PATH}: members pattern \"{pattern}\" leaves the repository"),
-            "member patterns are relative to the repository root (the folder holding _meta/), like \"projects/*\"",
+            format!(
+                "{CONFIG_PATH}: the {key} pattern \"{pattern}\" leaves the repository root{}",
+                at_line(config_text, pattern)
+            ),
+            "patterns are relative to the repository root (the folder holding _meta/monorepo.toml): \
+             write them like \"projects/*\", and move projects that live elsewhere into the repository",
         ));
     }
     Ok(())
 }
 
-/// The error for a member glob that matches no folder, with the closest glob that would.
-fn no_match(root: &Utf8Path, pattern: &str) -> anyhow::Error {
-    let tops: Vec<String> = std::fs::read_dir(root)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| e.path().is_dir())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| !n.starts_with('.') && !matches!(n.as_str(), "_meta" | "target" | "xtask"))
-                .collect()
-        })
-        .unwrap_or_default();
-    let tail = pattern.split_once('/').map_or("", |(_, tail)| tail);
-    let candidates: Vec<String> =
-        tops.iter().map(|t| if tail.is_empty() { t.clone() } else { format!("{t}/{tail}") }).collect();
-    let hint = match crate::suggest::closest(pattern, candidates.iter().map(String::as_str).filter(|c| *c != pattern)) {
-        Some(close) => format!("did you mean \"{close}\"? (fix `members` in {CONFIG_PATH})"),
+/// The error for a members pattern that matches no folder, with the closest pattern that
+/// does when a literal part of it is misspelt (`project/*` for `projects/*`).
+fn no_match(root: &Utf8Path, written: &str, pattern: &str, config_text: &str) -> anyhow::Error {
+    let message =
+        format!("{CONFIG_PATH}: members pattern \"{written}\" matches no folder{}", at_line(config_text, written));
+    let hint = match closest_pattern(root, pattern) {
+        Some(better) => format!("did you mean \"{better}\"? fix the pattern in {CONFIG_PATH}"),
         None => format!(
-            "create a member folder with a pyproject.toml, or remove the pattern from `members` in {CONFIG_PATH}"
+            "create a member folder or remove the pattern: \"{written}\" in {CONFIG_PATH} must match at least one folder holding a pyproject.toml"
         ),
     };
-    hinted(format!("{CONFIG_PATH}: members pattern \"{pattern}\" matches no folder"), hint)
+    hinted(message, hint)
 }
 
-fn glob(pattern: &str) -> Result<globset::Glob> {
-    GlobBuilder::new(pattern.trim_end_matches('/'))
-        .literal_separator(true)
-        .build()
-        .map_err(|err| hinted(format!("{CONFIG_PATH}: bad glob: {err}"), "use globs like \"projects/*\" or \"libs/*\""))
+/// `pattern` with each literal part that names no folder replaced by the closest folder
+/// name at that level, up to its first glob part, when the result matches a folder.
+fn closest_pattern(root: &Utf8Path, pattern: &str) -> Option<String> {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let mut fixed: Vec<String> = Vec::new();
+    let mut dir = root.to_owned();
+    let mut changed = false;
+    for (ix, part) in parts.iter().enumerate() {
+        if part.contains(['*', '?', '[', '{']) {
+            // The rest is globs and literals: it must match below `dir`, else no suggestion.
+            let rest = parts[ix..].join("/");
+            let glob = GlobBuilder::new(&rest).literal_separator(true).build().ok()?.compile_matcher();
+            let any = walk_names(&dir, parts.len() - ix).iter().any(|p| glob.is_match(p));
+            fixed.push(rest);
+            return (changed && any).then(|| fixed.join("/"));
+        }
+        let next = dir.join(part);
+        if next.is_dir() {
+            fixed.push((*part).to_owned());
+            dir = next;
+            continue;
+        }
+        let siblings = subfolders(&dir);
+        let close = crate::suggest::closest(part, siblings.iter().map(String::as_str))?.to_owned();
+        dir = dir.join(&close);
+        fixed.push(close);
+        changed = true;
+    }
+    changed.then(|| fixed.join("/"))
 }
 
-fn glob_set(globs: &[String]) -> Result<GlobSet> {
+/// The names of the visible folders in `dir` (links to folders included), sorted.
+fn subfolders(dir: &Utf8Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The `/`-separated paths of the folders up to `depth` levels under `dir`.
+fn walk_names(dir: &Utf8Path, depth: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut level: Vec<String> = vec![String::new()];
+    for _ in 0..depth.min(8) {
+        let mut next = Vec::new();
+        for rel in &level {
+            for name in subfolders(&dir.join(rel)) {
+                next.push(join_rel(Utf8Path::new(rel), &name));
+            }
+        }
+        out.extend(next.iter().cloned());
+        level = next;
+    }
+    out
+}
+
+/// The patterns of `key` (as written in the config) as one set, in their order.
+fn glob_set(globs: &[String], key: &str, config_text: &str) -> Result<GlobSet> {
     let mut set = GlobSetBuilder::new();
-    for pattern in globs {
-        set.add(glob(pattern)?);
+    for glob in globs {
+        let built = GlobBuilder::new(&clean_pattern(glob)).literal_separator(true).build().map_err(|err| {
+            hinted(
+                format!("{CONFIG_PATH}: bad {key} pattern \"{glob}\": {}{}", err.kind(), at_line(config_text, glob)),
+                "use globs like \"projects/*\" or \"libs/*\" (`*` is one folder level)",
+            )
+        })?;
+        set.add(built);
     }
     Ok(set.build()?)
 }
@@ -298,6 +404,26 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
             deps
         })
         .collect();
+    if let Some((ix, _)) = deps.iter().enumerate().find(|(ix, d)| d.contains(ix)) {
+        let m = &members[ix];
+        let req = m
+            .pyproject
+            .requirements()
+            .find(|r| requirement_name(r).map(normalize).as_deref() == Some(&m.pyproject.package));
+        return Err(hinted(
+            format!(
+                "{}/pyproject.toml: project `{}` depends on itself (`{}`)",
+                m.dir,
+                m.pyproject.package,
+                req.unwrap_or(&m.pyproject.package)
+            ),
+            format!(
+                "remove `{}` from the requirements of {}/pyproject.toml",
+                req.unwrap_or(&m.pyproject.package),
+                m.dir
+            ),
+        ));
+    }
     let order = topo_order(&deps).map_err(|cycle| {
         let path: Vec<String> = cycle.iter().map(|&i| members[i].name.clone()).collect();
         let files: Vec<String> =
@@ -326,13 +452,18 @@ fn build_envs(members: &mut [Member], layers: &[Layer], config: &Config) -> Resu
     let mut by_name: HashMap<String, usize> = HashMap::new();
     for (ix, member) in members.iter_mut().enumerate() {
         let name = member.pyproject.env.clone().unwrap_or_else(|| member.name.clone());
-        // An env name is a file name (its lock) and a folder name (a shared venv).
-        let valid = name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            && name.bytes().any(|b| b.is_ascii_alphanumeric());
+        // An env name is a file name (its lock) and a folder name (a shared venv): any name a
+        // folder can have (a project folder's name is one), but not a path.
+        let valid = name.chars().any(char::is_alphanumeric)
+            && !name.starts_with(['.', ' ', '-'])
+            && !name.ends_with([' ', '.'])
+            && !name
+                .chars()
+                .any(|c| c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'));
         if !valid {
             return Err(hinted(
                 format!("{}/pyproject.toml: `{name}` is not a valid env name", member.dir),
-                "use letters, digits, `-`, `_` and `.`",
+                "an env name is a file name: use letters, digits, `-`, `_` and `.` (no `/`)",
             ));
         }
         let e = *by_name.entry(name.clone()).or_insert_with(|| {
@@ -453,76 +584,160 @@ fn unknown_layer(member: &Member, name: &str, layers: &[Layer]) -> anyhow::Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::hint_of;
     use crate::fsutil::write_test_file as write;
 
-    fn temp() -> (tempfile::TempDir, Utf8PathBuf) {
+    /// A root with a config whose members are `members` (a TOML array's insides).
+    fn repo(members: &str) -> (tempfile::TempDir, Utf8PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let root = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
+        write(&root, CONFIG_PATH, &format!("[monorepo]\nmembers = [{members}]\npython = \"3.11\"\nuv = \"0.13.9\"\n"));
+        write(&root, "_meta/requirements/base.in", "pytest\n");
         (dir, root)
     }
 
-    fn config(members: &[&str]) -> Config {
-        let list = members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(", ");
-        config::parse(
-            Utf8Path::new(CONFIG_PATH),
-            &format!("[monorepo]\nmembers = [{list}]\npython = \"3.11\"\nuv = \"0.13.9\"\n"),
-        )
-        .unwrap()
+    fn project(root: &Utf8Path, dir: &str, name: &str) {
+        write(root, &format!("{dir}/pyproject.toml"), &format!("[project]\nname = \"{name}\"\n"));
     }
 
-    fn message(err: anyhow::Error) -> String {
-        format!("{err} / {}", crate::error::hint_of(&err).unwrap_or_default())
+    fn error(root: &Utf8Path) -> (String, String) {
+        let err = Workspace::load(root).unwrap_err();
+        (format!("{err:#}"), hint_of(&err).unwrap_or_default().to_owned())
     }
 
-    #[test]
-    fn a_pattern_that_matches_nothing_is_an_error_with_the_closest_pattern() {
-        let (_dir, root) = temp();
-        write(&root, "projects/a/pyproject.toml", "");
-        let err = message(find_member_dirs(&root, &config(&["project/*"])).unwrap_err());
-        assert!(err.contains("members pattern \"project/*\" matches no folder"), "{err}");
-        assert!(err.contains("did you mean \"projects/*\""), "{err}");
-        std::fs::remove_dir_all(root.join("projects/a")).unwrap();
-        let err = message(find_member_dirs(&root, &config(&["projects/*"])).unwrap_err());
-        assert!(err.contains("matches no folder") && err.contains("create a member folder"), "{err}");
+    fn names(root: &Utf8Path) -> Vec<String> {
+        let ws = Workspace::load(root).unwrap();
+        let mut dirs: Vec<String> = ws.members.iter().map(|m| m.dir.to_string()).collect();
+        dirs.sort();
+        dirs
     }
 
     #[test]
-    fn patterns_stay_inside_the_repository() {
-        let (_dir, root) = temp();
-        for pattern in ["../*", "/abs/*", "projects/../../x"] {
-            let err = message(find_member_dirs(&root, &config(&[pattern])).unwrap_err());
-            assert!(err.contains("leaves the repository"), "{pattern}: {err}");
+    fn a_misspelt_pattern_is_an_error_with_the_closest_pattern_that_matches() {
+        let (_dir, root) = repo("\"project/*\"");
+        project(&root, "projects/a", "a");
+        let (message, hint) = error(&root);
+        assert_eq!(message, "_meta/monorepo.toml: members pattern \"project/*\" matches no folder (line 2)");
+        assert_eq!(hint, "did you mean \"projects/*\"? fix the pattern in _meta/monorepo.toml");
+        let (_dir, root) = repo("\"projects/*\", \"lib/core\"");
+        project(&root, "projects/a", "a");
+        project(&root, "libs/core", "core");
+        let (message, hint) = error(&root);
+        assert_eq!(message, "_meta/monorepo.toml: members pattern \"lib/core\" matches no folder (line 2)");
+        assert_eq!(hint, "did you mean \"libs/core\"? fix the pattern in _meta/monorepo.toml");
+    }
+
+    #[test]
+    fn a_pattern_matching_nothing_without_a_close_one_asks_for_a_folder() {
+        let (_dir, root) = repo("\"projects/*\"");
+        std::fs::create_dir_all(root.join("projects")).unwrap();
+        let (message, hint) = error(&root);
+        assert_eq!(message, "_meta/monorepo.toml: members pattern \"projects/*\" matches no folder (line 2)");
+        assert!(hint.starts_with("create a member folder or remove the pattern"), "{hint}");
+        // No projects/ at all, and nothing close to it.
+        let (_dir, root) = repo("\"xyzzy/*\"");
+        let (_, hint) = error(&root);
+        assert!(hint.starts_with("create a member folder or remove the pattern"), "{hint}");
+        // A close folder that holds nothing the rest matches is no suggestion either.
+        let (_dir, root) = repo("\"project/*\"");
+        std::fs::create_dir_all(root.join("projects")).unwrap();
+        let (_, hint) = error(&root);
+        assert!(hint.starts_with("create a member folder"), "{hint}");
+    }
+
+    #[test]
+    fn a_pattern_that_leaves_the_root_is_an_error() {
+        for pattern in ["../*", "/srv/projects/*", "projects/../../x", "~/code/*"] {
+            let (_dir, root) = repo(&format!("\"{pattern}\""));
+            let (message, hint) = error(&root);
+            assert_eq!(
+                message,
+                format!("_meta/monorepo.toml: the members pattern \"{pattern}\" leaves the repository root (line 2)")
+            );
+            assert!(hint.starts_with("patterns are relative to the repository root"), "{hint}");
         }
+        let (_dir, root) = repo("\"projects/*\"");
+        project(&root, "projects/a", "a");
+        std::fs::write(
+            root.join(CONFIG_PATH),
+            "[monorepo]\nmembers = [\"projects/*\"]\nexclude = [\"../x\"]\npython = \"3.11\"\nuv = \"1\"\n",
+        )
+        .unwrap();
+        assert!(error(&root).0.contains("the exclude pattern \"../x\" leaves the repository root (line 3)"));
+    }
+
+    #[test]
+    fn leading_dot_slash_and_trailing_slash_are_the_same_pattern() {
+        let (_dir, root) = repo("\"./projects/*/\"");
+        project(&root, "projects/a", "a");
+        assert_eq!(names(&root), ["projects/a"]);
+    }
+
+    #[test]
+    fn a_bad_glob_names_the_pattern_and_does_not_suggest_double_star() {
+        let (_dir, root) = repo("\"projects/[\"");
+        let (message, hint) = error(&root);
+        assert!(message.starts_with("_meta/monorepo.toml: bad members pattern \"projects/[\": "), "{message}");
+        assert!(message.ends_with("(line 2)"), "{message}");
+        assert!(hint.contains("\"projects/*\"") && hint.contains("\"libs/*\"") && !hint.contains("**"), "{hint}");
     }
 
     #[cfg(unix)]
     #[test]
-    fn linked_folders_are_members_and_dangling_links_are_named() {
-        let (_dir, root) = temp();
-        write(&root, "elsewhere/b/pyproject.toml", "");
-        write(&root, "projects/a/pyproject.toml", "");
+    fn a_symlinked_folder_is_a_member_and_is_not_walked() {
+        let (_dir, root) = repo("\"projects/*\"");
+        project(&root, "projects/a", "a");
+        project(&root, "elsewhere/b", "b");
         std::os::unix::fs::symlink(root.join("elsewhere/b"), root.join("projects/b")).unwrap();
-        assert_eq!(find_member_dirs(&root, &config(&["projects/*"])).unwrap(), ["projects/a", "projects/b"]);
-        std::os::unix::fs::symlink(root.join("nowhere"), root.join("projects/c")).unwrap();
-        let err = message(find_member_dirs(&root, &config(&["projects/*"])).unwrap_err());
-        assert!(err.contains("projects/c is a link to a folder that does not exist"), "{err}");
+        // A loop back up is not followed.
+        std::os::unix::fs::symlink(&root, root.join("projects/a/loop")).unwrap();
+        assert_eq!(names(&root), ["projects/a", "projects/b"]);
+        // A link to a file is not a folder.
+        write(&root, "notes.txt", "x");
+        std::os::unix::fs::symlink(root.join("notes.txt"), root.join("projects/notes")).unwrap();
+        assert_eq!(names(&root), ["projects/a", "projects/b"]);
+        let (_dir, root) = repo("\"projects/**\"");
+        project(&root, "projects/a", "a");
+        std::os::unix::fs::symlink(&root, root.join("projects/a/loop")).unwrap();
+        let err = error(&root).0;
+        assert!(err.contains("projects/a/loop has no pyproject.toml"), "matched, but not walked: {err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_symlink_that_matches_is_an_error_naming_it() {
+        let (_dir, root) = repo("\"projects/*\"");
+        project(&root, "projects/a", "a");
+        std::os::unix::fs::symlink(root.join("gone"), root.join("projects/b")).unwrap();
+        let (message, hint) = error(&root);
+        assert_eq!(
+            message,
+            format!(
+                "projects/b is a symlink to {root}/gone, which does not exist (it matches the members pattern \"projects/*\" of _meta/monorepo.toml)"
+            )
+        );
+        assert!(hint.contains("list \"projects/b\" under `exclude`"), "{hint}");
+        // Excluded, or outside the patterns, it is nobody's business.
+        std::fs::write(
+            root.join(CONFIG_PATH),
+            "[monorepo]\nmembers = [\"projects/*\"]\nexclude = [\"projects/b\"]\npython = \"3.11\"\nuv = \"1\"\n",
+        )
+        .unwrap();
+        assert_eq!(names(&root), ["projects/a"]);
+        std::os::unix::fs::symlink(root.join("gone"), root.join("dangling")).unwrap();
+        assert_eq!(names(&root), ["projects/a"]);
     }
 
     #[cfg(target_os = "linux")]
     #[test]
     fn names_that_are_not_utf8_are_skipped() {
-        use std::os::unix::ffi::OsStrExt as _;
-        let (_dir, root) = temp();
-        write(&root, "projects/a/pyproject.toml", "");
-        let odd = std::ffi::OsStr::from_bytes(b"caf\xe9");
-        std::fs::write(root.as_std_path().join(odd), "").unwrap();
-        std::fs::create_dir(root.as_std_path().join("projects").join(odd)).unwrap();
-        assert_eq!(find_member_dirs(&root, &config(&["projects/*"])).unwrap(), ["projects/a"]);
-    }
-
-    #[test]
-    fn the_bad_glob_hint_does_not_suggest_every_subfolder() {
-        let err = message(glob("projects/[").unwrap_err());
-        assert!(err.contains("bad glob") && !err.contains("**"), "{err}");
+        use std::os::unix::ffi::OsStrExt;
+        let (_dir, root) = repo("\"projects/*\"");
+        project(&root, "projects/a", "a");
+        let bad = std::ffi::OsStr::from_bytes(b"caf\xe9");
+        std::fs::write(root.as_std_path().join(bad), "x").unwrap();
+        std::fs::create_dir(root.as_std_path().join("projects").join(bad)).unwrap();
+        std::fs::create_dir(root.as_std_path().join(std::ffi::OsStr::from_bytes(b"na\xefve"))).unwrap();
+        assert_eq!(names(&root), ["projects/a"]);
     }
 }

@@ -37,6 +37,10 @@ pub fn run(ws: &Workspace) -> Result<()> {
         let mut findings = Vec::new();
         match lock::freshness(&ws.root, spec) {
             Freshness::Fresh => {}
+            Freshness::Missing if ws.root.join(&spec.lock).is_dir() => findings.push(Finding {
+                what: format!("{} is a folder, not a lock", spec.lock),
+                hint: format!("move {} away (it is not the tool's), then run `cargo xtask lock`", spec.lock),
+            }),
             Freshness::Missing => {
                 findings.push(Finding { what: format!("{} is missing", spec.lock), hint: RELOCK.into() })
             }

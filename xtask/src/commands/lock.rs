@@ -60,7 +60,7 @@ pub fn scope(ws: &Workspace, names: &[String]) -> Result<(BTreeSet<LockId>, BTre
     for name in names {
         match ws.layers.iter().position(|l| &l.name == name) {
             Some(layer) => named.insert(LockId::Layer(layer)),
-            None => named.insert(LockId::Env(ws.members[ws.member(name)?].env)),
+            None => named.insert(LockId::Env(ws.members[ws.member(name).map_err(|_| unknown_name(ws, name))?].env)),
         };
     }
     let mut selected = named.clone();
@@ -71,6 +71,21 @@ pub fn scope(ws: &Workspace, names: &[String]) -> Result<(BTreeSet<LockId>, BTre
         }
     }
     Ok((named, selected))
+}
+
+/// `-p NAME` that is neither a project nor a layer.
+fn unknown_name(ws: &Workspace, name: &str) -> anyhow::Error {
+    let projects: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+    let layers: Vec<&str> = ws.layers.iter().map(|l| l.name.as_str()).collect();
+    let closest = crate::suggest::closest(name, projects.iter().chain(&layers).copied());
+    let known = format!("the projects are: {}; the layers are: {}", projects.join(", "), layers.join(", "));
+    hinted(
+        format!("no project or layer named `{name}`"),
+        match closest {
+            Some(close) => format!("did you mean `{close}`? ({known})"),
+            None => known,
+        },
+    )
 }
 
 /// The locks that `envs` need: each env's, and those of the layers under it.

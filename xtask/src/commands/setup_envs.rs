@@ -127,20 +127,21 @@ pub(crate) fn preflight(ws: &Workspace, envs: &[usize]) -> Result<()> {
             return Err(venv::foreign(&env.venv, &why));
         }
     }
-    let mut pythons: Vec<&str> = envs
-        .iter()
-        .map(|&e| &ws.envs[e])
-        .filter(|env| venv::needs_interpreter(&ws.root.join(&env.venv), &env.python))
-        .map(|env| env.python.as_str())
-        .collect();
-    pythons.sort_unstable();
-    pythons.dedup();
+    // Each Python once, with the envs that ask for it (for the message).
+    let mut pythons: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for env in envs.iter().map(|&e| &ws.envs[e]) {
+        if venv::needs_interpreter(&ws.root.join(&env.venv), &env.python) {
+            let members: Vec<&str> = env.members.iter().map(|&m| ws.members[m].dir.as_str()).collect();
+            pythons.entry(env.python.as_str()).or_default().push(format!("`{}` ({})", env.name, members.join(", ")));
+        }
+    }
     if pythons.is_empty() {
         return Ok(());
     }
     let uv = Uv::locate(&ws.root, &ws.config)?;
-    for python in pythons {
-        venv::find_interpreter(&uv, python)?;
+    for (python, asking) in pythons {
+        let envs = if asking.len() == 1 { "env" } else { "envs" };
+        venv::find_interpreter(&uv, python, &format!("cannot set up {envs} {}", asking.join(", ")))?;
     }
     Ok(())
 }
