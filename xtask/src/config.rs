@@ -107,7 +107,30 @@ struct LayerTable {
     extends: Strings,
 }
 
+/// The keys of `[monorepo]`, to tell a missing `[monorepo]` line from a misspelt key.
+const MONOREPO_KEYS: &[&str] =
+    &["members", "exclude", "python", "uv", "index-url", "extra-index-url", "find-links", "no-index", "exclude-newer"];
+
 pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
+    // `[monorepo]`'s keys at the top level: its header line is missing (or misspelt), and
+    // that, not "unknown key", is what to say.
+    if let Ok(doc) = text.parse::<toml::Table>()
+        && !doc.contains_key("monorepo")
+        && doc.keys().any(|k| MONOREPO_KEYS.contains(&k.as_str()))
+    {
+        let first = text
+            .lines()
+            .position(|l| {
+                let key = l.split('=').next().unwrap_or_default().trim();
+                l.contains('=') && MONOREPO_KEYS.contains(&key)
+            })
+            .map(|ix| format!(" (line {})", ix + 1))
+            .unwrap_or_default();
+        return Err(hinted(
+            format!("{path} has no [monorepo] table: its keys are at the top level{first}"),
+            "add a line `[monorepo]` above members, python and uv",
+        ));
+    }
     let file: ConfigFile = from_toml(path, text)?;
     let TableOf(monorepo) = file.monorepo.ok_or_else(|| {
         hinted(format!("{path} has no [monorepo] table"), "add [monorepo] with members, python and uv")
@@ -255,6 +278,19 @@ mod tests {
         );
         assert_eq!((config.index_url, config.exclude_newer), (None, None), "the index settings are optional");
         assert!(config.extra_index_url.is_empty() && config.find_links.is_empty() && !config.no_index);
+    }
+
+    #[test]
+    fn monorepo_keys_without_their_header_say_so() {
+        let (message, hint) = error("# the config\nmembers = [\"p/*\"]\npython = \"3.11\"\n\n[layers.x]\n");
+        assert_eq!(message, "_meta/monorepo.toml has no [monorepo] table: its keys are at the top level (line 2)");
+        assert_eq!(hint, "add a line `[monorepo]` above members, python and uv");
+        assert!(error("[layers.x]\n").0.contains("has no [monorepo] table"));
+        assert!(
+            error("[monorepo]\nmembers = [\"p/*\"]\npython = \"3.11\"\nuv = \"1\"\nfoo = 1\n")
+                .0
+                .contains("unknown key")
+        );
     }
 
     #[test]

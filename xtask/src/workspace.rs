@@ -562,7 +562,10 @@ fn python_for(member: &Member, default: &str) -> Result<String> {
         Some(false) => pep440::lower_bound(requires).ok_or_else(|| {
             hinted(
                 format!("{}/pyproject.toml: requires-python `{requires}` excludes Python {default}", member.dir),
-                "set [tool.monorepo].python to a version it allows",
+                format!(
+                    "fix `requires-python` in {}/pyproject.toml, or set [tool.monorepo].python to a version it allows",
+                    member.dir
+                ),
             )
         }),
         _ => Ok(default.to_owned()),

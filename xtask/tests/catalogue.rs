@@ -56,9 +56,6 @@ fn snapshot(repo: &Repo) -> Tree {
                 out.insert(path, Node::Other);
             }
         }
-        if rel == Path::new("_meta/.state") {
-            unreachable!("skipped above");
-        }
     }
     let mut tree = Tree::new();
     walk(&repo.path(""), Path::new(""), &mut tree);
@@ -296,6 +293,19 @@ fn config_without_a_monorepo_table() {
 }
 
 #[test]
+fn config_keys_without_the_monorepo_header() {
+    let repo = Repo::sample();
+    repo.edit(CONFIG, "[monorepo]\n", "# the monorepo\n");
+    bad_workspace(
+        &repo,
+        &[
+            "error: _meta/monorepo.toml has no [monorepo] table: its keys are at the top level (line 2)",
+            "hint: add a line `[monorepo]` above members, python and uv",
+        ],
+    );
+}
+
+#[test]
 fn no_config_in_the_folder_or_above() {
     let repo = Repo::sample();
     std::fs::remove_file(repo.path(CONFIG)).unwrap();
@@ -445,13 +455,16 @@ fn pyproject_impossible_requires_python() {
 fn pyproject_requires_python_below_every_version_the_tool_can_pick() {
     let repo = Repo::sample();
     repo.edit(CORE, "requires-python = \">=3.11\"", "requires-python = \"<3.0\"");
-    bad_workspace(
-        &repo,
-        &[
-            "error: projects/core/pyproject.toml: requires-python `<3.0` excludes Python 3.11",
-            "hint: set [tool.monorepo].python",
-        ],
-    );
+    bad_workspace(&repo, &["error: projects/core/pyproject.toml: requires-python `<3.0` excludes Python 3.11"]);
+}
+
+/// `<3.0` has no lower bound to pick a Python from, and asks for a Python 2: the likely fix
+/// is the bound itself, which the hint should name first.
+#[test]
+fn pyproject_requires_python_with_no_lower_bound_hints_at_requires_python() {
+    let repo = Repo::sample();
+    repo.edit(CORE, "requires-python = \">=3.11\"", "requires-python = \"<3.0\"");
+    bad_workspace(&repo, &["hint: fix `requires-python` in projects/core/pyproject.toml", "[tool.monorepo].python"]);
 }
 
 #[test]
@@ -906,6 +919,13 @@ fn flags_an_unknown_command_names_the_closest() {
             "hint: did you mean `setup-envs`? `cargo xtask help` lists the commands",
         ],
     );
+}
+
+/// cargo suggests `test` for `cargo tset`: two swapped letters are one typo.
+#[test]
+fn flags_a_command_with_two_letters_swapped_names_the_closest() {
+    let repo = Repo::sample();
+    fails(&repo, &["tset", "core"], &["error: unknown command `tset`", "hint: did you mean `test`?"]);
 }
 
 #[test]
