@@ -57,7 +57,10 @@ pub fn install() {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+        // A signal ignored at start stays ignored: `nohup` ignores SIGHUP, and a shell
+        // script's `cmd &` ignores SIGINT; handling them would undo what the caller asked.
+        let wanted: Vec<i32> = [SIGINT, SIGTERM, SIGHUP].into_iter().filter(|&s| !is_ignored(s)).collect();
+        let Ok(mut signals) = signal_hook::iterator::Signals::new(wanted) else { return };
         std::thread::spawn(move || {
             for signal in signals.forever() {
                 let first = SIGNAL.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst).is_ok();
@@ -124,6 +127,17 @@ pub(crate) fn register(group: u32) {
 
 pub(crate) fn unregister(group: u32) {
     CHILDREN.lock().unwrap_or_else(|p| p.into_inner()).retain(|&g| g != group);
+}
+
+/// Whether `signal`'s disposition is "ignore" (as inherited from the parent).
+#[cfg(unix)]
+fn is_ignored(signal: i32) -> bool {
+    // SAFETY: sigaction(2) with a null new action only reads the current one into `old`,
+    // a zeroed struct of the right type.
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
 }
 
 #[cfg(unix)]

@@ -553,3 +553,35 @@ fn a_full_disk_is_named_found_by_check_and_repaired_once_there_is_room() {
     repo.expect(&["test-all"], 0);
     drop(repo);
 }
+
+#[test]
+fn a_signal_ignored_by_the_caller_stays_ignored() {
+    // `nohup cargo xtask test-all &` ignores SIGHUP: closing the terminal must not stop it.
+    let repo = Repo::new();
+    let started = repo.path("started");
+    repo.project(
+        "slow",
+        &[],
+        &[],
+        &format!(
+            "import time\n\ndef test_slow():\n    open({:?}, 'w').close()\n    time.sleep(600)\n",
+            started.to_str().unwrap()
+        ),
+    );
+    repo.expect(&["lock"], 0);
+    repo.expect(&["setup-envs"], 0);
+    let mut cmd = Command::new("nohup");
+    cmd.arg(env!("CARGO_BIN_EXE_xtask")).arg("test-all").current_dir(repo.path(""));
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !started.exists() {
+        assert!(Instant::now() < deadline, "the slow test never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    send(child.id(), libc::SIGHUP);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(child.try_wait().unwrap().is_none(), "SIGHUP stopped a run that ignores it");
+    send(child.id(), libc::SIGTERM);
+    let (stdout, stderr, code) = wait_with_timeout(&mut child, Duration::from_secs(30));
+    assert_eq!(code, 143, "--- stdout\n{stdout}--- stderr\n{stderr}");
+}
