@@ -55,15 +55,15 @@ pub fn acquire(ws: &Workspace, mode: Mode) -> Result<()> {
         let _ = h.file.unlock();
     }
     let path = path(root);
-    std::fs::create_dir_all(path.parent().expect("the lock is in a folder"))
-        .with_context(|| format!("cannot create {}", path.parent().unwrap_or(&path)))?;
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("cannot open the repository lock {path}"))?;
+    let opened = std::fs::create_dir_all(path.parent().expect("the lock is in a folder"))
+        .and_then(|()| OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path));
+    let mut file = match opened {
+        Ok(file) => file,
+        // A checkout nobody may write to (mounted read-only for a lint job): nothing can
+        // be written there, so a reader has nothing to wait for.
+        Err(err) if mode == Mode::Shared && is_read_only(&err) => return Ok(()),
+        Err(err) => return Err(err).with_context(|| format!("cannot open the repository lock {path}")),
+    };
     let try_lock = |f: &File| match mode {
         Mode::Shared => f.try_lock_shared(),
         Mode::Exclusive => f.try_lock(),
@@ -122,6 +122,10 @@ fn this_run() -> String {
     let stem = std::path::Path::new(&program).file_stem().map(|s| s.to_string_lossy().into_owned());
     let program = if stem.as_deref() == Some("xtask") { "cargo xtask".to_owned() } else { program };
     std::iter::once(program).chain(args).collect::<Vec<_>>().join(" ")
+}
+
+fn is_read_only(err: &std::io::Error) -> bool {
+    err.kind() == std::io::ErrorKind::PermissionDenied || err.kind() == std::io::ErrorKind::ReadOnlyFilesystem
 }
 
 /// From exclusive to shared, once a command is done writing (test-all, before its suites

@@ -585,3 +585,29 @@ fn a_signal_ignored_by_the_caller_stays_ignored() {
     let (stdout, stderr, code) = wait_with_timeout(&mut child, Duration::from_secs(30));
     assert_eq!(code, 143, "--- stdout\n{stdout}--- stderr\n{stderr}");
 }
+
+#[test]
+fn check_works_on_a_checkout_nobody_may_write_to() {
+    let repo = two_projects();
+    repo.expect(&["lock"], 0);
+    repo.expect(&["setup-envs"], 0);
+    let view = tempfile::tempdir().unwrap();
+    let bind =
+        |args: &[&str]| Command::new("mount").args(args).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    let (src, dst) = (repo.path(""), view.path().to_owned());
+    let mounted = bind(&["--bind", src.to_str().unwrap(), dst.to_str().unwrap()])
+        && bind(&["-o", "remount,ro,bind", dst.to_str().unwrap()]);
+    if !mounted {
+        let _ = Command::new("umount").arg(&dst).status();
+        eprintln!("note: cannot bind-mount read-only here, so the read-only checkout is not exercised");
+        return;
+    }
+    let check = xtask_in(&dst, &["check"]);
+    let graph = xtask_in(&dst, &["graph"]);
+    let _ = Command::new("umount").arg(&dst).status();
+    // It reads and reports (the view is another location, so its venvs read as moved);
+    // it does not fail for want of a lock file it cannot create.
+    assert_eq!(check.code, 1, "{}", check.all());
+    assert!(check.stdout.contains("was made at") && !check.stderr.contains("error:"), "{}", check.all());
+    assert_eq!(graph.code, 0, "{}", graph.all());
+}
