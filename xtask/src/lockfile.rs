@@ -183,7 +183,7 @@ pub struct Requirement {
 }
 
 /// A lock, read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lock {
     pub inputs_digest: Option<String>,
     pub body_digest: Option<String>,

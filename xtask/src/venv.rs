@@ -110,32 +110,12 @@ pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], pyt
     // A stamp is there in the common case (a venv synced before): it proves the folder is
     // ours and a folder, so the checks of what else might be at the path are skipped.
     let stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
-    if stamp.is_none() {
-        let meta = match std::fs::symlink_metadata(venv) {
-            Err(_) => return State::Missing,
-            Ok(meta) => meta,
-        };
-        if meta.file_type().is_symlink() && !venv.is_dir() {
-            let target = std::fs::read_link(venv).map(|t| t.display().to_string()).unwrap_or_default();
-            return State::Foreign(format!("is a link to {target}, which is not a folder"));
-        }
-        if !venv.is_dir() {
-            return State::Foreign("is a file, not a venv".into());
-        }
-        if std::fs::read_dir(venv).is_ok_and(|mut d| d.next().is_none()) {
-            return State::Missing;
-        }
+    if stamp.is_none()
+        && let Some(state) = unstamped(venv, python_request)
+    {
+        return state;
     }
     let cfg = std::fs::read_to_string(venv.join("pyvenv.cfg")).ok();
-    if stamp.is_none() && !is_ours(venv) {
-        return match cfg.as_deref().and_then(cfg_version) {
-            Some(v) if version_matches(python_request, &v) => State::Unsynced, // adopted: synced in place
-            Some(v) => State::Foreign(format!(
-                "is a venv for Python {v} that this tool did not make (its env asks for Python {python_request})"
-            )),
-            None => State::Foreign("exists but is not a venv".into()),
-        };
-    }
     let Some(cfg) = cfg else {
         return State::Remake(Remake::Broken(
             "it has no pyvenv.cfg (its creation was interrupted, or the disk was full)".into(),
@@ -171,6 +151,50 @@ pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], pyt
         Ok(drift) if drift.is_empty() => State::Fresh,
         Ok(drift) => State::Drifted(drift),
         Err(err) => State::Remake(Remake::Broken(format!("{err:#}"))),
+    }
+}
+
+/// What is at an unstamped venv's path, where that alone decides its state: nothing (or an
+/// empty folder), something this tool did not make (`Foreign`), or a venv another tool made
+/// for the requested Python (adopted: synced in place). `None` for a folder of ours, which
+/// the caller reads on.
+fn unstamped(venv: &Utf8Path, python_request: &str) -> Option<State> {
+    let meta = match std::fs::symlink_metadata(venv) {
+        Err(_) => return Some(State::Missing),
+        Ok(meta) => meta,
+    };
+    if meta.file_type().is_symlink() && !venv.is_dir() {
+        let target = std::fs::read_link(venv).map(|t| t.display().to_string()).unwrap_or_default();
+        return Some(State::Foreign(format!("is a link to {target}, which is not a folder")));
+    }
+    if !venv.is_dir() {
+        return Some(State::Foreign("is a file, not a venv".into()));
+    }
+    if std::fs::read_dir(venv).is_ok_and(|mut d| d.next().is_none()) {
+        return Some(State::Missing);
+    }
+    if is_ours(venv) {
+        return None;
+    }
+    let cfg = std::fs::read_to_string(venv.join("pyvenv.cfg")).ok();
+    Some(match cfg.as_deref().and_then(cfg_version) {
+        Some(v) if version_matches(python_request, &v) => State::Unsynced,
+        Some(v) => State::Foreign(format!(
+            "is a venv for Python {v} that this tool did not make (its env asks for Python {python_request})"
+        )),
+        None => State::Foreign("exists but is not a venv".into()),
+    })
+}
+
+/// Why the venv's path holds something this tool must not touch, if it does: checked before
+/// any lock is written, whatever the lock will say.
+pub fn in_the_way(venv: &Utf8Path, python_request: &str) -> Option<String> {
+    if venv.join(STAMP_FILE).is_file() {
+        return None;
+    }
+    match unstamped(venv, python_request) {
+        Some(State::Foreign(why)) => Some(why),
+        _ => None,
     }
 }
 

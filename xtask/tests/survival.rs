@@ -299,11 +299,11 @@ fn a_signal_stops_test_all_its_pytest_and_prints_the_summary() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !pid_file.exists() || std::fs::read_to_string(&pid_file).unwrap().is_empty() {
-            assert!(Instant::now() < deadline, "the hanging test never started");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(
+            Duration::from_secs(60),
+            || "the hanging test never started".into(),
+            || std::fs::read_to_string(&pid_file).is_ok_and(|pid| !pid.is_empty()),
+        );
         let pytest: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
         std::thread::sleep(Duration::from_millis(300));
         send(child.id(), signal);
@@ -317,6 +317,15 @@ fn a_signal_stops_test_all_its_pytest_and_prints_the_summary() {
         assert!(row("hang").contains("stopped"), "{all}");
         assert!(row("later").contains("not run") && row("later").contains("never started"), "{all}");
         assert!(out.1.contains("Stopped 3 projects"), "{all}");
+    }
+}
+
+/// Polls `done` until it holds; fails with `why()` after `timeout`.
+fn wait_until(timeout: Duration, why: impl Fn() -> String, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "{}", why());
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -474,22 +483,21 @@ fn a_signal_during_lock_puts_back_every_lock_it_wrote() {
             }
         })
     };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !stderr.lock().unwrap().contains("Locked base") {
-        assert!(Instant::now() < deadline, "base was never locked:\n{}", stderr.lock().unwrap());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let printed = || stderr.lock().unwrap().clone();
+    wait_until(
+        Duration::from_secs(60),
+        || format!("base was never locked:\n{}", printed()),
+        || printed().contains("Locked base"),
+    );
     assert_ne!(std::fs::read(repo.path("_meta/requirements/base.txt")).unwrap(), locks[0].1, "base.txt was rewritten");
     std::thread::sleep(Duration::from_millis(500)); // the compile of `slow` is waiting now
     send(child.id(), libc::SIGINT);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "lock did not stop:\n{}", stderr.lock().unwrap());
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    wait_until(
+        Duration::from_secs(30),
+        || format!("lock did not stop:\n{}", printed()),
+        || child.try_wait().unwrap().is_some(),
+    );
+    let status = child.wait().unwrap();
     reader.join().unwrap();
     let stderr = stderr.lock().unwrap().clone();
     assert_eq!(status.code(), Some(130), "{stderr}");
@@ -573,11 +581,7 @@ fn a_signal_ignored_by_the_caller_stays_ignored() {
     let mut cmd = Command::new("nohup");
     cmd.arg(env!("CARGO_BIN_EXE_xtask")).arg("test-all").current_dir(repo.path(""));
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !started.exists() {
-        assert!(Instant::now() < deadline, "the slow test never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(Duration::from_secs(60), || "the slow test never started".into(), || started.exists());
     send(child.id(), libc::SIGHUP);
     std::thread::sleep(Duration::from_secs(1));
     assert!(child.try_wait().unwrap().is_none(), "SIGHUP stopped a run that ignores it");

@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use crate::error::hinted;
 use crate::lock::{self, Upgrade};
-use crate::lockfile::{self, Freshness, Lock};
+use crate::lockfile::{self, Freshness};
 use crate::repo_lock::{self, Mode};
 use crate::sched::{self, Status};
 use crate::ui;
@@ -119,11 +119,8 @@ fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(&'w Env, State)>
 /// Checks, before any lock is written, what the syncs of `envs` will need: the interpreter
 /// of every venv that will be created, and no folder in a venv's way.
 pub(crate) fn preflight(ws: &Workspace, envs: &[usize]) -> Result<()> {
-    for &e in envs {
-        let env = &ws.envs[e];
-        let dir = ws.root.join(&env.venv);
-        // Only what is in the way whatever the lock says: the lock may not exist yet.
-        if let State::Foreign(why) = venv::state(&dir, "", &Lock::default(), &[], &env.python) {
+    for env in envs.iter().map(|&e| &ws.envs[e]) {
+        if let Some(why) = venv::in_the_way(&ws.root.join(&env.venv), &env.python) {
             return Err(venv::foreign(&env.venv, &why));
         }
     }

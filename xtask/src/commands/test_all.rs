@@ -73,6 +73,23 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
 
     let interrupted = crate::interrupt::received();
     let never_started = interrupted.map(|i| format!("never started: {i}"));
+    // A suite skipped because of a dependency that was stopped never started because of
+    // the signal; one skipped because a dependency failed says so, signal or not.
+    let stopped_suite: Vec<bool> =
+        results.iter().map(|s| matches!(s, Status::Ran { value: Ok(suite), .. } if suite.stopped)).collect();
+    let cause = |mut job: usize| {
+        while let Status::Skipped { because } = results[job] {
+            job = because;
+        }
+        job
+    };
+    let by_signal: Vec<bool> = (0..results.len())
+        .map(|k| match results[k] {
+            Status::NotRun => interrupted.is_some(),
+            Status::Skipped { because } => stopped_suite[cause(because)],
+            _ => false,
+        })
+        .collect();
     let mut rows = Vec::new();
     let (mut passed, mut failed, mut skipped, mut stopped) = (0, 0, 0, 0);
     for (k, status) in results.into_iter().enumerate() {
@@ -98,7 +115,7 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
                 ("ERROR", None, String::new(), format!("{err:#}").lines().next().unwrap_or_default().to_owned())
             }
             Status::Panicked(message) => ("ERROR", None, String::new(), format!("the xtask panicked: {message}")),
-            Status::Skipped { .. } | Status::NotRun if never_started.is_some() => {
+            Status::Skipped { .. } | Status::NotRun if by_signal[k] => {
                 ("not run", None, String::new(), never_started.clone().unwrap_or_default())
             }
             Status::Skipped { because } => (
