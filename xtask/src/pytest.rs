@@ -38,12 +38,16 @@ pub fn command(root: &Utf8Path, member_dir: &Utf8Path, venv_dir: &Utf8Path, args
 pub const NO_TESTS_COLLECTED: i32 = 5;
 
 /// The counts from pytest's closing line (`3 passed, 1 failed, 2 skipped in 0.12s`).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Counts {
     pub passed: u32,
     pub failed: u32,
     pub errors: u32,
     pub skipped: u32,
+    pub xfailed: u32,
+    pub xpassed: u32,
+    pub deselected: u32,
 }
 
 /// Reads the last pytest summary line of `output`; all zero when there is none.

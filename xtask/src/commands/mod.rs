@@ -2,6 +2,7 @@
 
 pub mod affected;
 pub mod check;
+pub mod ci_matrix;
 pub mod export;
 pub mod graph;
 pub mod lock;

@@ -1,0 +1,1 @@
+//! Events of a test run, and the reporters that show them.

@@ -1,0 +1,1 @@
+//! The result cache: a suite whose inputs are unchanged since it passed is not run again.

@@ -1,0 +1,1 @@
+//! Splitting projects into balanced shards for CI.
