@@ -4,6 +4,7 @@
 //! processes it started go with it.
 
 use std::ffi::OsString;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
@@ -80,11 +81,39 @@ pub struct Captured {
     pub elapsed: Duration,
     /// It was stopped because the xtask received a signal: `output` is what it wrote so far.
     pub stopped: bool,
+    /// The xtask cut it short (its deadline passed, or it was cancelled): `output` is what
+    /// it wrote so far.
+    pub cut: Option<Cut>,
 }
+
+/// Why the xtask stopped a child that it had not been signalled about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// It ran past its deadline.
+    TimedOut,
+    /// Its caller no longer wanted its result (a speculative suite whose dependency failed).
+    Cancelled,
+}
+
+/// What may cut a running child short.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Watch<'a> {
+    pub deadline: Option<Instant>,
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+/// How long a cut child gets between SIGINT (pytest then prints where it was) and SIGKILL.
+pub const CUT_GRACE: Duration = Duration::from_secs(3);
 
 /// Runs `cmd` to completion; a non-zero exit is not an error here (see [`run_ok`]). After a
 /// signal, nothing new starts: that is an [`Interrupted`](crate::interrupt::Interrupted) error.
 pub fn capture(cmd: &Cmd) -> Result<Captured> {
+    capture_watched(cmd, Watch::default())
+}
+
+/// [`capture`], stopping the child's whole process group when `watch` says so: SIGINT first,
+/// SIGKILL after [`CUT_GRACE`], so nothing it started outlives it.
+pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
     crate::interrupt::check()?;
     let start = Instant::now();
     let mut expr = duct::cmd(&cmd.program, &cmd.args).dir(&cmd.cwd).stderr_to_stdout().stdout_capture().unchecked();
@@ -120,6 +149,32 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
     for &group in &groups {
         crate::interrupt::register(group);
     }
+    let mut cut = None;
+    if watch.deadline.is_some() || watch.cancel.is_some() {
+        let mut sent: Option<Instant> = None;
+        // Polled: a child blocks nothing else while it runs, and 20 ms is nothing next to a suite.
+        while handle.try_wait().map(|done| done.is_none()).unwrap_or(false) {
+            let now = Instant::now();
+            if cut.is_none() {
+                if watch.deadline.is_some_and(|d| now >= d) {
+                    cut = Some(Cut::TimedOut);
+                } else if watch.cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
+                    cut = Some(Cut::Cancelled);
+                }
+            }
+            if cut.is_some() {
+                match sent {
+                    None => {
+                        stop(&handle, &groups, false);
+                        sent = Some(now);
+                    }
+                    Some(at) if now - at >= CUT_GRACE => stop(&handle, &groups, true),
+                    Some(_) => {}
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     let output = handle.into_output();
     for &group in &groups {
         crate::interrupt::unregister(group);
@@ -131,7 +186,53 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
         code: output.status.code(),
         output: String::from_utf8_lossy(&output.stdout).into_owned(),
         elapsed: start.elapsed(),
+        cut,
     })
+}
+
+/// Stops a child's process group: politely first (SIGINT), then for good.
+fn stop(handle: &duct::Handle, groups: &[u32], kill: bool) {
+    #[cfg(unix)]
+    for &group in groups {
+        crate::interrupt::kill_group(group, if kill { libc::SIGKILL } else { libc::SIGINT });
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (groups, kill);
+        let _ = handle.kill();
+    }
+    #[cfg(unix)]
+    let _ = handle;
+}
+
+/// Runs `cmd` with the terminal attached (stdin, stdout and stderr inherited, in the
+/// terminal's foreground process group so `--pdb` can read it) and returns its exit code,
+/// 128 + the signal for a child killed by one.
+pub fn interactive(cmd: &Cmd) -> Result<i32> {
+    crate::interrupt::check()?;
+    let mut command = std::process::Command::new(&cmd.program);
+    command.args(&cmd.args).current_dir(&cmd.cwd);
+    for key in &cmd.env_remove {
+        command.env_remove(key);
+    }
+    for (key, value) in &cmd.env {
+        command.env(key, value);
+    }
+    let status = command.status().map_err(|err| {
+        if err.kind() == std::io::ErrorKind::NotFound {
+            hinted(
+                format!("cannot run `{}`: not found", cmd.program.to_string_lossy()),
+                "set the env up again: `cargo xtask setup-envs`",
+            )
+        } else {
+            anyhow!(err).context(format!("cannot run `{}`", cmd.display()))
+        }
+    })?;
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return Ok(128 + signal);
+    }
+    Ok(status.code().unwrap_or(1))
 }
 
 /// Runs `cmd`; a non-zero exit is an error carrying the command line and its output.

@@ -148,7 +148,7 @@ fn stop_children(signal: i32) {
 }
 
 #[cfg(unix)]
-fn kill_group(group: u32, signal: i32) {
+pub(crate) fn kill_group(group: u32, signal: i32) {
     // Never 0 or 1: kill(0) and kill(-1) would signal this group or every process.
     if let Ok(pid) = i32::try_from(group).map_err(drop).and_then(|p| if p > 1 { Ok(p) } else { Err(()) }) {
         // SAFETY: kill(2) with a negative pid signals a process group; it touches no memory.

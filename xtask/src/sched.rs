@@ -2,9 +2,16 @@
 //! succeeded. Among ready jobs, the one with the most transitive dependants starts first (as
 //! cargo orders its build queue): it unblocks the most work, so leaves fill idle slots at the
 //! end instead of delaying a long chain. Ties go to the lowest index.
+//!
+//! With `speculate`, a slot that would sit idle starts a job whose dependencies are still
+//! running: its result is held until they succeed, and if one fails it is cancelled and
+//! skipped. Wall time then approaches the least possible, max(longest job, work / slots),
+//! instead of the longest chain. Only for jobs that do not need their dependencies' output
+//! (test suites), never for locks.
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 /// What became of one job.
@@ -12,13 +19,20 @@ use std::sync::mpsc;
 pub enum Status<T> {
     /// It ran; `ok` says whether it succeeded.
     Ran { value: T, ok: bool },
-    /// It did not run because this dependency failed (or was itself skipped).
+    /// It did not run (or, speculatively started, was cancelled) because this dependency
+    /// failed (or was itself skipped).
     Skipped { because: usize },
     /// It did not run because an unrelated job failed and `keep_going` was off, or because
     /// a signal was received.
     NotRun,
     /// It panicked: a failed job, with the panic's message.
     Panicked(String),
+}
+
+impl<T> Status<T> {
+    fn ok(&self) -> bool {
+        matches!(self, Status::Ran { ok: true, .. })
+    }
 }
 
 impl<X> Status<anyhow::Result<X>> {
@@ -32,6 +46,19 @@ impl<X> Status<anyhow::Result<X>> {
     }
 }
 
+/// How to run a graph of jobs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// At most this many at once (at least one).
+    pub jobs: usize,
+    /// After a failure, keep starting jobs that do not depend on it.
+    pub keep_going: bool,
+    /// With `keep_going`: run the dependants of a failed job too (their caller marks them).
+    pub run_dependants: bool,
+    /// Start a job whose dependencies are still running when a slot would sit idle.
+    pub speculate: bool,
+}
+
 /// Runs jobs `0..deps.len()`; `deps[i]` lists the jobs `i` waits for. `work` returns the
 /// job's value and whether it succeeded. At most `jobs` run at once. After a failure, jobs
 /// that do not depend on it still start only when `keep_going` is set; after a signal, none
@@ -41,9 +68,26 @@ where
     T: Send,
     F: Fn(usize) -> (T, bool) + Sync,
 {
+    let options = Options { jobs, keep_going, ..Options::default() };
+    run_with(deps, options, |job, _| work(job), |_, _| {})
+}
+
+/// [`run`] with every option. `work(job, cancel)` should stop early once `cancel` is set
+/// (its result is then discarded). `settled(job, status)` is called on this thread once per
+/// job, when its status is final: dependencies always settle before their dependants.
+pub fn run_with<T, F, S>(deps: &[Vec<usize>], options: Options, work: F, mut settled: S) -> Vec<Status<T>>
+where
+    T: Send,
+    F: Fn(usize, &AtomicBool) -> (T, bool) + Sync,
+    S: FnMut(usize, &Status<T>),
+{
     let n = deps.len();
     let mut status: Vec<Option<Status<T>>> = (0..n).map(|_| None).collect();
-    let mut waiting_on: Vec<usize> = deps.iter().map(Vec::len).collect();
+    // A job that finished before its dependencies did waits here for them.
+    let mut held: Vec<Option<Status<T>>> = (0..n).map(|_| None).collect();
+    let mut started = vec![false; n];
+    let cancel: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
+    let mut unsettled: Vec<usize> = deps.iter().map(Vec::len).collect();
     let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (job, job_deps) in deps.iter().enumerate() {
         for &dep in job_deps {
@@ -53,19 +97,35 @@ where
     let priority = dependant_counts(&dependants);
     // Most dependants first, then lowest index: `pop_first` takes the most urgent job.
     let key = |job: usize| (Reverse(priority[job]), job);
-    let mut ready: BTreeSet<(Reverse<usize>, usize)> = (0..n).filter(|&j| waiting_on[j] == 0).map(key).collect();
+    let mut ready: BTreeSet<(Reverse<usize>, usize)> = (0..n).filter(|&j| unsettled[j] == 0).map(key).collect();
     let mut running = 0;
     let mut failed = false;
     let (tx, rx) = mpsc::channel::<(usize, Result<(T, bool), String>)>();
     std::thread::scope(|scope| {
         loop {
-            while running < jobs.max(1) && (keep_going || !failed) && crate::interrupt::received().is_none() {
-                let Some((_, job)) = ready.pop_first() else { break };
+            while running < options.jobs.max(1)
+                && (options.keep_going || !failed)
+                && crate::interrupt::received().is_none()
+            {
+                let next = ready.pop_first().map(|(_, job)| job).or_else(|| {
+                    // Nothing is ready: the most urgent job whose dependencies have all
+                    // started, if speculating.
+                    let waiting = |j: usize| !started[j] && status[j].is_none();
+                    (options.speculate)
+                        .then(|| {
+                            (0..n)
+                                .filter(|&j| waiting(j) && deps[j].iter().all(|&d| started[d]))
+                                .min_by_key(|&j| key(j))
+                        })
+                        .flatten()
+                });
+                let Some(job) = next else { break };
+                started[job] = true;
                 let tx = tx.clone();
-                let work = &work;
+                let (work, cancel) = (&work, &cancel[job]);
                 running += 1;
                 scope.spawn(move || {
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(job)))
+                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(job, cancel)))
                         .map_err(|panic| panic_message(&*panic));
                     // The receiver outlives every worker: it is only dropped after the scope.
                     let _ = tx.send((job, outcome));
@@ -76,27 +136,60 @@ where
             }
             let (job, outcome) = rx.recv().expect("a worker always reports before exiting");
             running -= 1;
-            let ok = matches!(outcome, Ok((_, true)));
-            status[job] = Some(match outcome {
+            if status[job].is_some() {
+                continue; // skipped while it ran: its result is not wanted
+            }
+            let done = match outcome {
                 Ok((value, ok)) => Status::Ran { value, ok },
                 Err(message) => Status::Panicked(message),
-            });
-            if ok {
-                for &next in &dependants[job] {
-                    waiting_on[next] -= 1;
-                    if waiting_on[next] == 0 && status[next].is_none() {
-                        ready.insert(key(next));
-                    }
+            };
+            if unsettled[job] > 0 {
+                held[job] = Some(done);
+                continue;
+            }
+            // Settle it, then whatever it unblocks, in dependency order.
+            let mut queue = vec![(job, done)];
+            while let Some((job, done)) = queue.pop() {
+                let ok = done.ok();
+                settled(job, &done);
+                status[job] = Some(done);
+                if !ok {
+                    failed = true;
                 }
-            } else {
-                failed = true;
-                for skipped in skip_dependants(job, &dependants, &mut status) {
-                    ready.remove(&key(skipped));
+                if ok || (options.keep_going && options.run_dependants) {
+                    for &next in &dependants[job] {
+                        unsettled[next] -= 1;
+                        if unsettled[next] == 0 && status[next].is_none() {
+                            match held[next].take() {
+                                Some(result) => queue.push((next, result)),
+                                None if !started[next] => {
+                                    ready.insert(key(next));
+                                }
+                                None => {}
+                            }
+                        }
+                    }
+                } else {
+                    for skipped in skip_dependants(job, &dependants, &mut status) {
+                        ready.remove(&key(skipped));
+                        held[skipped] = None;
+                        cancel[skipped].store(true, Ordering::SeqCst);
+                        settled(skipped, status[skipped].as_ref().expect("just skipped"));
+                    }
                 }
             }
         }
     });
-    status.into_iter().map(|s| s.unwrap_or(Status::NotRun)).collect()
+    status
+        .into_iter()
+        .enumerate()
+        .map(|(job, s)| {
+            s.unwrap_or_else(|| {
+                settled(job, &Status::NotRun);
+                Status::NotRun
+            })
+        })
+        .collect()
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
@@ -222,5 +315,97 @@ mod tests {
             ((), true)
         });
         assert!(result.iter().all(|s| matches!(s, Status::Ran { ok: true, .. })));
+    }
+
+    /// Waits (bounded, so a broken scheduler fails the test instead of hanging it) until `flag`.
+    fn wait_for(flag: &AtomicBool) -> bool {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !flag.load(Ordering::SeqCst) {
+            if std::time::Instant::now() > until {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        true
+    }
+
+    fn speculative(jobs: usize) -> Options {
+        Options { jobs, speculate: true, ..Options::default() }
+    }
+
+    #[test]
+    fn starts_a_dependant_while_its_dependency_runs_and_settles_it_after() {
+        // 1 needs 0; 0 finishes only once 1 has started, which it can only do speculatively.
+        let one_started = AtomicBool::new(false);
+        let order = Mutex::new(Vec::new());
+        let result = run_with(
+            &[vec![], vec![0]],
+            speculative(2),
+            |job, _| {
+                if job == 1 {
+                    one_started.store(true, Ordering::SeqCst);
+                    return ((), true);
+                }
+                assert!(wait_for(&one_started), "1 never started while 0 ran");
+                ((), true)
+            },
+            |job, _| order.lock().unwrap().push(job),
+        );
+        assert!(one_started.load(Ordering::SeqCst));
+        assert_eq!(result, [Status::Ran { value: (), ok: true }, Status::Ran { value: (), ok: true }]);
+        assert_eq!(order.into_inner().unwrap(), [0, 1], "a dependant settles after its dependency");
+    }
+
+    #[test]
+    fn cancels_a_speculative_dependant_when_its_dependency_fails() {
+        let one_started = AtomicBool::new(false);
+        let saw_cancel = AtomicBool::new(false);
+        let result = run_with(
+            &[vec![], vec![0], vec![1]],
+            speculative(3),
+            |job, cancel| match job {
+                0 => {
+                    assert!(wait_for(&one_started));
+                    ((), false)
+                }
+                1 => {
+                    one_started.store(true, Ordering::SeqCst);
+                    saw_cancel.store(wait_for(cancel), Ordering::SeqCst);
+                    ((), true)
+                }
+                _ => ((), true),
+            },
+            |_, _| {},
+        );
+        assert!(saw_cancel.load(Ordering::SeqCst), "the running dependant was told to stop");
+        assert_eq!(result[0], Status::Ran { value: (), ok: false });
+        assert_eq!(result[1], Status::Skipped { because: 0 });
+        assert_eq!(result[2], Status::Skipped { because: 1 });
+    }
+
+    #[test]
+    fn without_speculation_a_dependant_waits() {
+        let zero_done = AtomicBool::new(false);
+        let result = run_with(
+            &[vec![], vec![0]],
+            Options { jobs: 2, ..Options::default() },
+            |job, _| {
+                if job == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    zero_done.store(true, Ordering::SeqCst);
+                }
+                ((), job == 0 || zero_done.load(Ordering::SeqCst))
+            },
+            |_, _| {},
+        );
+        assert_eq!(result[1], Status::Ran { value: (), ok: true });
+    }
+
+    #[test]
+    fn runs_dependants_of_a_failure_when_asked() {
+        let options = Options { jobs: 1, keep_going: true, run_dependants: true, speculate: false };
+        let result = run_with(&[vec![], vec![0], vec![1]], options, |job, _| ((), job != 0), |_, _| {});
+        assert_eq!(result[0], Status::Ran { value: (), ok: false });
+        assert_eq!(result[1..], [Status::Ran { value: (), ok: true }, Status::Ran { value: (), ok: true }]);
     }
 }
