@@ -66,3 +66,16 @@ mod tests {
         assert_eq!(hint_of(&anyhow::anyhow!("none")), None);
     }
 }
+
+/// A child ran with the terminal attached and exited with this code, which the xtask exits
+/// with too (`cargo xtask test web -- --pdb` exits as pytest did).
+#[derive(Debug)]
+pub struct ExitCode(pub i32);
+
+impl fmt::Display for ExitCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "exited with code {}", self.0)
+    }
+}
+
+impl std::error::Error for ExitCode {}

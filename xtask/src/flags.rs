@@ -6,6 +6,7 @@ use lexopt::prelude::*;
 use crate::commands::export::Format as ExportFormat;
 use crate::error::hinted;
 use crate::lock::Upgrade;
+use crate::report::{Color, Verbosity};
 
 pub const USAGE: &str = "\
 Build orchestrator for the Python projects of this monorepo.
@@ -24,11 +25,30 @@ Commands:
                                          print what moved, resync every venv.
   setup-envs [-p PROJECT]... [-j N]      Create or sync each env's venv exactly to its lock
                                          (locking first where needed); skip fresh ones.
-  test-all [-j N] [--keep-going] [--affected] [--since REF] [-- PYTEST_ARGS]
-                                         Set up, then run every project's pytest suite in its own
-                                         venv, dependencies first, independent ones in parallel.
-                                         --affected: only the projects `affected` lists.
-  test PROJECT [-- PYTEST_ARGS]          Set up, then run one project's suite.
+  test-all [PROJECT]... [options] [-- PYTEST_ARGS]
+                                         Set up, then run every project's pytest suite (or those
+                                         named) in its own venv, dependencies first, independent
+                                         ones in parallel. A suite whose inputs are unchanged since
+                                         it passed is shown `cached` and not run.
+      -p, --project NAME                 Select a project (also by its folder: projects/web).
+      --affected, --since REF            Only the projects `affected` lists.
+      --shard K/N                        Only shard K of N (as `ci-matrix` splits them).
+      --keep-going                       Run every suite, dependants of failures included.
+      --timeout SECONDS                  Stop a suite that runs longer (a project's
+                                         [tool.monorepo].timeout wins for it).
+      --no-cache                         Run every suite, even unchanged ones.
+      --no-speculate                     Start a suite only once its dependencies' passed.
+      --junit FILE                       Write one merged JUnit XML, a <testsuite> per project.
+      --message-format human|json        json: one JSON object per event on stdout.
+      --color auto|always|never          Colour (auto: on a terminal, unless NO_COLOR is set).
+      -v, --verbose / -q, --quiet        Every suite's output / only failures and the summary.
+      -j N                               Suites at once.
+  test [PROJECT] [-- PYTEST_ARGS]        Set up, then run one project's suite with the terminal
+                                         attached (--pdb, -s work); its exit code is pytest's.
+                                         No PROJECT: the one whose folder you are in.
+  ci-matrix --shards N [PROJECT]... [-p NAME]... [--affected] [--since REF]
+                                         Print a GitHub Actions matrix (JSON) splitting the
+                                         projects into N shards balanced by recorded durations.
   export PROJECT [--format requirements|pylock] [-o FILE]
                                          Write a project's env resolution for use outside the repo.
   affected [--since REF]                 List the projects touched by the changes since the
@@ -38,7 +58,8 @@ Commands:
   graph [--format text|dot]              Print the project graph.
   help                                   Print this help.
 
-A PROJECT is a member's folder name (or its package name). -j defaults to the number of CPUs.
+A PROJECT is a member's folder name, its package name, or its folder's path. -j defaults to
+the number of CPUs. Options for pytest go after `--`.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,17 +80,18 @@ pub enum Command {
         projects: Vec<String>,
         jobs: Option<usize>,
     },
-    /// `affected`: only the suites of the projects changed since a ref (`since`, or the default).
     TestAll {
-        jobs: Option<usize>,
-        keep_going: bool,
-        affected: bool,
-        since: Option<String>,
+        select: Selection,
+        flags: TestFlags,
+    },
+    /// `project`: none means the one whose folder holds the current directory.
+    Test {
+        project: Option<String>,
         pytest_args: Vec<String>,
     },
-    Test {
-        project: String,
-        pytest_args: Vec<String>,
+    CiMatrix {
+        select: Selection,
+        shards: usize,
     },
     Export {
         project: String,
@@ -85,6 +107,33 @@ pub enum Command {
     Help,
 }
 
+/// Which projects a test run takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Named ones (none: all).
+    pub projects: Vec<String>,
+    /// Only those `affected` lists, since `since` (or the default base).
+    pub affected: bool,
+    pub since: Option<String>,
+    /// `--shard K/N`.
+    pub shard: Option<(usize, usize)>,
+}
+
+/// `test-all`'s options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TestFlags {
+    pub jobs: Option<usize>,
+    pub keep_going: bool,
+    pub no_cache: bool,
+    pub no_speculate: bool,
+    pub timeout: Option<u64>,
+    pub junit: Option<String>,
+    pub json: bool,
+    pub color: Color,
+    pub verbosity: Verbosity,
+    pub pytest_args: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GraphFormat {
     Text,
@@ -93,7 +142,7 @@ pub enum GraphFormat {
 
 /// The commands, as typed.
 const COMMANDS: &[&str] =
-    &["lock", "check", "update-base", "setup-envs", "test-all", "test", "export", "affected", "graph", "help"];
+    &["lock", "check", "update-base", "setup-envs", "test-all", "test", "ci-matrix", "export", "affected", "graph", "help"];
 
 /// Parses the command line. Every error has a hint: ours say what to type; lexopt's (a
 /// missing value, a value that is not UTF-8) point to the help.
@@ -141,9 +190,9 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
     let mut upgrade = Upgrade::default();
     let mut output = None;
     let mut export_format = ExportFormat::Requirements;
-    let mut keep_going = false;
-    let mut affected = false;
-    let mut since = None;
+    let mut select = Selection::default();
+    let mut test = TestFlags::default();
+    let mut shards = None;
     let mut jobs = None;
     let mut projects = Vec::new();
     let mut positional = Vec::new();
@@ -169,7 +218,7 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                 }
             }
             ("export", Short('o') | Long("output")) => output = Some(parser.value()?.string()?),
-            ("lock" | "update-base" | "setup-envs" | "test-all", Short('j') | Long("jobs")) => {
+            ("lock" | "update-base" | "setup-envs" | "test-all" | "ci-matrix", Short('j') | Long("jobs")) => {
                 let value = parser.value()?.string()?;
                 let n: usize = value.parse().map_err(|_| {
                     hinted(
@@ -182,10 +231,59 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                 }
                 jobs = Some(n);
             }
-            ("setup-envs", Short('p') | Long("project")) => projects.push(parser.value()?.string()?),
-            ("test-all", Long("keep-going")) => keep_going = true,
-            ("test-all", Long("affected")) => affected = true,
-            ("test-all" | "affected", Long("since")) => since = Some(parser.value()?.string()?),
+            ("setup-envs" | "test-all" | "ci-matrix", Short('p') | Long("project")) => {
+                projects.push(parser.value()?.string()?)
+            }
+            ("test-all" | "ci-matrix", Value(v)) => projects.push(v.string()?),
+            ("test-all", Long("keep-going")) => test.keep_going = true,
+            ("test-all", Long("no-cache")) => test.no_cache = true,
+            ("test-all", Long("no-speculate")) => test.no_speculate = true,
+            ("test-all", Short('v') | Long("verbose")) => test.verbosity = Verbosity::Verbose,
+            ("test-all", Short('q') | Long("quiet")) => test.verbosity = Verbosity::Quiet,
+            ("test-all", Long("junit")) => test.junit = Some(parser.value()?.string()?),
+            ("test-all", Long("timeout")) => {
+                let value = parser.value()?.string()?;
+                test.timeout = Some(value.parse().ok().filter(|&s: &u64| s > 0).ok_or_else(|| {
+                    hinted(
+                        format!("--timeout takes whole seconds, not `{value}`"),
+                        "pass --timeout 600 for ten minutes per suite",
+                    )
+                })?);
+            }
+            ("test-all", Long("message-format")) => {
+                test.json = match parser.value()?.string()?.as_str() {
+                    "human" => false,
+                    "json" => true,
+                    other => {
+                        return Err(hinted(
+                            format!("unknown message format `{other}`"),
+                            "use --message-format human or --message-format json",
+                        ));
+                    }
+                }
+            }
+            ("test-all", Long("color")) => {
+                test.color = match parser.value()?.string()?.as_str() {
+                    "auto" => Color::Auto,
+                    "always" => Color::Always,
+                    "never" => Color::Never,
+                    other => {
+                        return Err(hinted(
+                            format!("unknown colour choice `{other}`"),
+                            "use --color auto, --color always or --color never",
+                        ));
+                    }
+                }
+            }
+            ("test-all", Long("shard")) => select.shard = Some(crate::shard::parse_shard(&parser.value()?.string()?)?),
+            ("ci-matrix", Long("shards")) => {
+                let value = parser.value()?.string()?;
+                shards = Some(value.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
+                    hinted(format!("--shards takes a number of shards, not `{value}`"), "pass --shards 3, say")
+                })?);
+            }
+            ("test-all" | "ci-matrix", Long("affected")) => select.affected = true,
+            ("test-all" | "affected" | "ci-matrix", Long("since")) => select.since = Some(parser.value()?.string()?),
             ("graph", Long("format")) => {
                 format = match parser.value()?.string()?.as_str() {
                     "text" => GraphFormat::Text,
@@ -199,6 +297,21 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
                 }
             }
             ("test" | "export", Value(v)) if positional.is_empty() => positional.push(v.string()?),
+            ("test" | "test-all", arg @ (Short(_) | Long(_))) => {
+                // Most likely meant for pytest: say where pytest's options go.
+                let shown = match &arg {
+                    Short(c) => format!("-{c}"),
+                    Long(l) => format!("--{l}"),
+                    Value(_) => unreachable!("matched an option"),
+                };
+                return Err(hinted(
+                    format!("{} for `{command}`", arg.unexpected()),
+                    format!(
+                        "options for pytest go after `--`: `cargo xtask {command} {}-- {shown}`; see `cargo xtask help` for {command}'s own",
+                        if command == "test" { "PROJECT " } else { "" }
+                    ),
+                ));
+            }
             (_, arg) => {
                 return Err(hinted(format!("{} for `{command}`", arg.unexpected()), "see `cargo xtask help`"));
             }
@@ -216,18 +329,29 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
             None => return Err(hinted("`export` needs a project", "run `cargo xtask export PROJECT`")),
         },
         "setup-envs" => Command::SetupEnvs { projects, jobs },
-        // --since alone means --affected: there is nothing else to compare for.
-        "test-all" => Command::TestAll { jobs, keep_going, affected: affected || since.is_some(), since, pytest_args },
-        "affected" => Command::Affected { since },
-        "test" => match positional.pop() {
-            Some(project) => Command::Test { project, pytest_args },
-            None => {
+        "test-all" | "ci-matrix" => {
+            // --since alone means --affected: there is nothing else to compare for.
+            select.affected |= select.since.is_some();
+            select.projects = projects;
+            if select.affected && !select.projects.is_empty() {
                 return Err(hinted(
-                    "`test` needs a project",
-                    "run `cargo xtask test PROJECT`; `cargo xtask graph` lists them",
+                    "name projects or ask for the affected ones, not both",
+                    format!("run `cargo xtask {command} --affected` alone, or name the projects"),
                 ));
             }
-        },
+            if command == "ci-matrix" {
+                let Some(shards) = shards else {
+                    return Err(hinted("`ci-matrix` needs --shards N", "run `cargo xtask ci-matrix --shards 3`"));
+                };
+                Command::CiMatrix { select, shards }
+            } else {
+                test.jobs = jobs;
+                test.pytest_args = pytest_args;
+                Command::TestAll { select, flags: test }
+            }
+        }
+        "affected" => Command::Affected { since: select.since },
+        "test" => Command::Test { project: positional.pop(), pytest_args },
         "graph" => Command::Graph { format },
         "help" => Command::Help,
         other => unreachable!("`{other}` is in COMMANDS"),
@@ -281,34 +405,72 @@ mod tests {
     #[test]
     fn test_all_takes_affected_and_since_implies_it() {
         let test_all = |affected, since: Option<&str>| Command::TestAll {
-            jobs: None,
-            keep_going: false,
-            affected,
-            since: since.map(Into::into),
-            pytest_args: vec![],
+            select: Selection { affected, since: since.map(Into::into), ..Selection::default() },
+            flags: TestFlags::default(),
         };
         assert_eq!(parse_strs(&["test-all"]).unwrap(), test_all(false, None));
         assert_eq!(parse_strs(&["test-all", "--affected"]).unwrap(), test_all(true, None));
         assert_eq!(parse_strs(&["test-all", "--since", "v1"]).unwrap(), test_all(true, Some("v1")));
         assert!(parse_strs(&["affected", "--affected"]).is_err());
+        assert!(parse_strs(&["test-all", "--affected", "web"]).is_err(), "a selection, not two");
+    }
+
+    #[test]
+    fn test_all_takes_projects_shards_and_reporters() {
+        let Command::TestAll { select, flags } = parse_strs(&[
+            "test-all", "web", "-p", "model", "--shard", "2/3", "--junit", "out.xml", "--message-format", "json",
+            "--color", "never", "-q", "--timeout", "60", "--no-cache", "--no-speculate", "--keep-going", "-j", "2",
+        ])
+        .unwrap() else {
+            panic!("not test-all")
+        };
+        assert_eq!(select.projects, ["web", "model"]);
+        assert_eq!(select.shard, Some((2, 3)));
+        let expected = TestFlags {
+            jobs: Some(2),
+            keep_going: true,
+            no_cache: true,
+            no_speculate: true,
+            timeout: Some(60),
+            junit: Some("out.xml".into()),
+            json: true,
+            color: Color::Never,
+            verbosity: Verbosity::Quiet,
+            pytest_args: vec![],
+        };
+        assert_eq!(flags, expected);
+        assert_eq!(
+            parse_strs(&["ci-matrix", "--shards", "3", "--affected"]).unwrap(),
+            Command::CiMatrix { select: Selection { affected: true, ..Selection::default() }, shards: 3 }
+        );
+        assert!(parse_strs(&["ci-matrix"]).unwrap_err().to_string().contains("needs --shards"));
+        assert!(parse_strs(&["test-all", "--timeout", "0"]).is_err());
+        assert!(parse_strs(&["test-all", "--shard", "4/3"]).is_err());
     }
 
     #[test]
     fn passes_everything_after_dashes_to_pytest() {
-        assert_eq!(
-            parse_strs(&["test-all", "--keep-going", "--", "-k", "slow", "--", "-x"]).unwrap(),
-            Command::TestAll {
-                jobs: None,
-                keep_going: true,
-                affected: false,
-                since: None,
-                pytest_args: vec!["-k".into(), "slow".into(), "--".into(), "-x".into()]
-            }
-        );
+        let Command::TestAll { flags, .. } =
+            parse_strs(&["test-all", "--keep-going", "--", "-k", "slow", "--", "-x"]).unwrap()
+        else {
+            panic!("not test-all")
+        };
+        assert!(flags.keep_going);
+        assert_eq!(flags.pytest_args, ["-k", "slow", "--", "-x"]);
         assert_eq!(
             parse_strs(&["test", "model", "--", "-x"]).unwrap(),
-            Command::Test { project: "model".into(), pytest_args: vec!["-x".into()] }
+            Command::Test { project: Some("model".into()), pytest_args: vec!["-x".into()] }
         );
+        assert_eq!(parse_strs(&["test"]).unwrap(), Command::Test { project: None, pytest_args: vec![] });
+    }
+
+    #[test]
+    fn says_pytest_options_go_after_the_dashes() {
+        let (message, hint) = error(&["test", "web", "-k", "slow"]);
+        assert_eq!(message, "invalid option '-k' for `test`");
+        assert!(hint.starts_with("options for pytest go after `--`: `cargo xtask test PROJECT -- -k`"), "{hint}");
+        let (_, hint) = error(&["test-all", "--lf"]);
+        assert!(hint.contains("`cargo xtask test-all -- --lf`"), "{hint}");
     }
 
     /// The message and the hint of a command line that must fail.
@@ -340,6 +502,7 @@ mod tests {
             )
         );
         assert_eq!(error(&["test-all", "--fast"]).0, "invalid option '--fast' for `test-all`");
+        assert_eq!(error(&["test-all", "--message-format", "xml"]).0, "unknown message format `xml`");
     }
 
     #[test]
@@ -349,7 +512,6 @@ mod tests {
         assert!(parse_strs(&["lock", "--check", "--upgrade"]).is_err());
         assert!(parse_strs(&["export"]).is_err());
         assert!(parse_strs(&["lock", "--", "-x"]).is_err());
-        assert!(parse_strs(&["test"]).unwrap_err().to_string().contains("needs a project"));
         assert!(parse_strs(&["test-all", "-j", "0"]).is_err());
         assert!(parse_strs(&["graph", "--format", "svg"]).is_err());
     }

@@ -16,6 +16,11 @@ fn main() -> ExitCode {
     match flags::parse(std::env::args_os().skip(1)).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<Failed>() => ExitCode::from(1),
+        // A child with the terminal attached said how it went; its code is ours.
+        Err(err) if err.is::<xtask::error::ExitCode>() => {
+            let code = err.downcast_ref::<xtask::error::ExitCode>().expect("matched above").0;
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
         // What finished and what was stopped is reported; the exit code says which signal.
         Err(err) if interrupt::of(&err).is_some() => {
             let interrupted = interrupt::of(&err).expect("matched above");
@@ -47,7 +52,7 @@ fn run(command: Command) -> Result<()> {
     // that sync take it shared and upgrade only when they find work (`ensure`).
     let mode = match &command {
         Command::Lock { check: false, .. } | Command::UpdateBase { .. } => Some(Mode::Exclusive),
-        Command::Graph { .. } | Command::Affected { .. } => None,
+        Command::Graph { .. } | Command::Affected { .. } | Command::CiMatrix { .. } => None,
         _ => Some(Mode::Shared),
     };
     if let Some(mode) = mode {
@@ -67,20 +72,42 @@ fn run(command: Command) -> Result<()> {
             commands::export::run(&ws, &project, format, output.as_deref(), commands::default_jobs())
         }
         Command::SetupEnvs { projects, jobs: j } => commands::setup_envs::run(&ws, &projects, jobs(j)),
-        Command::TestAll { jobs: j, keep_going, affected, since, pytest_args } => {
-            let members: Vec<usize> = if affected {
-                commands::affected::select(&ws, &since.unwrap_or_else(xtask::affected::default_base))?
-            } else {
-                (0..ws.members.len()).collect()
+        Command::TestAll { select, flags } => {
+            let members = commands::selected(&ws, &cwd, &select)?;
+            let options = test_all::Options {
+                jobs: jobs(flags.jobs),
+                keep_going: flags.keep_going,
+                speculate: !flags.no_speculate,
+                cache: !flags.no_cache,
+                timeout: flags.timeout.map(std::time::Duration::from_secs),
+                pytest_args: flags.pytest_args,
+                report: xtask::report::Options {
+                    verbosity: flags.verbosity,
+                    color: flags.color,
+                    json: flags.json,
+                    junit: flags.junit.map(|path| cwd.join(path)),
+                },
             };
-            test_all::run(&ws, &members, &test_all::Options { jobs: jobs(j), keep_going, pytest_args })
+            test_all::run(&ws, &members, &options)
+        }
+        Command::CiMatrix { select, shards } => {
+            let members = commands::selected(&ws, &cwd, &select)?;
+            commands::ci_matrix::run(&ws, &members, shards)
         }
         Command::Affected { since } => {
             commands::affected::run(&ws, &since.unwrap_or_else(xtask::affected::default_base))
         }
         Command::Test { project, pytest_args } => {
-            let member = ws.member(&project)?;
-            test_all::run(&ws, &[member], &test_all::Options { jobs: 1, keep_going: false, pytest_args })
+            let member = match project {
+                Some(name) => ws.member_named(&cwd, &name)?,
+                None => ws.member_at(&cwd).ok_or_else(|| {
+                    xtask::error::hinted(
+                        "`test` needs a project: the current folder is in none",
+                        "run `cargo xtask test PROJECT`, or run it inside a project's folder; `cargo xtask graph` lists them",
+                    )
+                })?,
+            };
+            commands::test::run(&ws, member, &pytest_args)
         }
         Command::Graph { format } => {
             commands::graph::run(&ws, format);

@@ -42,6 +42,8 @@ pub struct Pyproject {
     pub env: Option<String>,
     /// `[tool.monorepo].python`: an interpreter request overriding the config's.
     pub python: Option<String>,
+    /// `[tool.monorepo].timeout`: seconds its suite may run before it is stopped.
+    pub timeout: Option<u64>,
 }
 
 impl Pyproject {
@@ -93,6 +95,23 @@ struct ToolMonorepo {
     extras: Strings,
     #[serde(default)]
     groups: Strings,
+    timeout: Option<Timeout>,
+}
+
+/// Seconds, at least one.
+#[derive(Deserialize)]
+#[serde(try_from = "i64")]
+struct Timeout(u64);
+
+impl TryFrom<i64> for Timeout {
+    type Error = String;
+    fn try_from(seconds: i64) -> std::result::Result<Timeout, String> {
+        u64::try_from(seconds)
+            .ok()
+            .filter(|&s| s > 0)
+            .map(Timeout)
+            .ok_or_else(|| format!("timeout must be a whole number of seconds, at least 1, not {seconds}"))
+    }
 }
 
 /// Parses TOML, naming the file and the line on error.
@@ -193,6 +212,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         layers,
         env: tool.env.map(|env| env.0),
         python: tool.python.map(|python| python.0),
+        timeout: tool.timeout.map(|t| t.0),
     })
 }
 
@@ -605,13 +625,21 @@ mod tests {
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.layer` (line 4)");
         assert_eq!(
             hint,
-            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups"
+            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout"
         );
         let (message, hint) = error("[project]\nname = \"x\"\n[tool.monorepo]\nvenv = \"shared\"\n");
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.venv` (line 4)");
         assert!(hint.starts_with("did you mean `env`?"), "{hint}");
         let (message, _) = error("[project]\nname = \"x\"\n[tool]\nmonorepo.envs = \"a\"\n");
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.envs` (line 4)", "a dotted key");
+    }
+
+    #[test]
+    fn a_timeout_is_whole_seconds() {
+        let text = "[project]\nname = \"x\"\n[tool.monorepo]\ntimeout = 90\n";
+        assert_eq!(parse(Utf8Path::new("p/pyproject.toml"), text).unwrap().timeout, Some(90));
+        let (message, _) = error("[project]\nname = \"x\"\n[tool.monorepo]\ntimeout = 0\n");
+        assert!(message.contains("timeout must be a whole number of seconds, at least 1, not 0"), "{message}");
     }
 
     #[test]

@@ -66,6 +66,9 @@ pub fn parse_counts(output: &str) -> Counts {
             "failed" => counts.failed = n,
             "error" | "errors" => counts.errors = n,
             "skipped" => counts.skipped = n,
+            "xfailed" => counts.xfailed = n,
+            "xpassed" => counts.xpassed = n,
+            "deselected" => counts.deselected = n,
             _ => {}
         }
     }
@@ -73,6 +76,11 @@ pub fn parse_counts(output: &str) -> Counts {
 }
 
 fn is_summary(line: &str) -> bool {
+    // A run over a minute ends `in 126.00s (0:02:06)`.
+    let line = match line.trim_end().strip_suffix(')').and_then(|l| l.rsplit_once(" (")) {
+        Some((before, clock)) if clock.chars().all(|c| c.is_ascii_digit() || c == ':') => before,
+        _ => line,
+    };
     let timed = line.contains(" in ") && line.trim_end().ends_with('s');
     let counted =
         ["passed", "failed", "error", "skipped", "no tests ran", "deselected"].iter().any(|w| line.contains(w));
@@ -94,6 +102,15 @@ mod tests {
         assert_eq!(
             parse_counts("1 failed, 4 passed, 3 warnings in 2.00s"),
             Counts { passed: 4, failed: 1, ..Counts::default() }
+        );
+    }
+
+    #[test]
+    fn reads_a_long_run_and_every_kind_pytest_counts() {
+        let long = "==== 3 passed, 1 failed, 2 xfailed, 1 xpassed, 4 deselected in 126.00s (0:02:06) ====";
+        assert_eq!(
+            parse_counts(long),
+            Counts { passed: 3, failed: 1, xfailed: 2, xpassed: 1, deselected: 4, ..Counts::default() }
         );
     }
 

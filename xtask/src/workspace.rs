@@ -132,9 +132,59 @@ impl Workspace {
         })
     }
 
+    /// A member named on the command line by its name, its package name, or its folder
+    /// (`projects/web`, `./web`, `..`), relative to `cwd` or to the root.
+    pub fn member_named(&self, cwd: &Utf8Path, name: &str) -> Result<usize> {
+        let by_name = self.member(name);
+        if by_name.is_ok() || !looks_like_path(name) {
+            return by_name;
+        }
+        let written = name.replace('\\', "/");
+        let candidates = [lexical(&cwd.join(&written)), lexical(&self.root.join(&written))];
+        candidates
+            .iter()
+            .filter_map(|path| path.strip_prefix(&self.root).ok())
+            .find_map(|rel| self.members.iter().position(|m| m.dir == rel))
+            .ok_or_else(|| {
+                let dirs: Vec<&str> = self.members.iter().map(|m| m.dir.as_str()).collect();
+                hinted(
+                    format!("no project in the folder `{name}`"),
+                    format!("the projects' folders are: {}", dirs.join(", ")),
+                )
+            })
+    }
+
+    /// The member whose folder holds `cwd` (the innermost, for nested members).
+    pub fn member_at(&self, cwd: &Utf8Path) -> Option<usize> {
+        let rel = lexical(cwd).strip_prefix(&self.root).ok()?.to_owned();
+        (0..self.members.len())
+            .filter(|&m| rel.starts_with(&self.members[m].dir))
+            .max_by_key(|&m| self.members[m].dir.components().count())
+    }
+
     pub fn env_of(&self, member: usize) -> &Env {
         &self.envs[self.members[member].env]
     }
+}
+
+fn looks_like_path(name: &str) -> bool {
+    name.contains(['/', '\\']) || name == "." || name == ".."
+}
+
+/// `path` with `.` and `..` resolved by text (the folder may be a link: the user meant the
+/// path as typed).
+fn lexical(path: &Utf8Path) -> Utf8PathBuf {
+    let mut out = Utf8PathBuf::new();
+    for part in path.components() {
+        match part {
+            camino::Utf8Component::CurDir => {}
+            camino::Utf8Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Folders matching the member globs and not the exclude globs, sorted. Walks only as deep

@@ -7,8 +7,28 @@ pub mod export;
 pub mod graph;
 pub mod lock;
 pub mod setup_envs;
+pub mod test;
 pub mod test_all;
 pub mod update_base;
+
+/// The projects a test run (or a CI matrix) takes, in the workspace's order: those named
+/// (by name or folder, relative to `cwd`), else the affected ones, else all; then one shard.
+pub fn selected(ws: &crate::Workspace, cwd: &camino::Utf8Path, select: &crate::flags::Selection) -> anyhow::Result<Vec<usize>> {
+    let mut members: Vec<usize> = if !select.projects.is_empty() {
+        select.projects.iter().map(|name| ws.member_named(cwd, name)).collect::<anyhow::Result<_>>()?
+    } else if select.affected {
+        let base = select.since.clone().unwrap_or_else(crate::affected::default_base);
+        affected::select(ws, &base)?
+    } else {
+        (0..ws.members.len()).collect()
+    };
+    members.sort_unstable();
+    members.dedup();
+    Ok(match select.shard {
+        Some((k, n)) => ci_matrix::shard_members(ws, &members, k, n),
+        None => members,
+    })
+}
 
 /// `-j` when not given: one job per CPU.
 pub fn default_jobs() -> usize {

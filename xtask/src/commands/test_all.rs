@@ -1,42 +1,63 @@
-//! `cargo xtask test-all` and `cargo xtask test PROJECT`: pytest in each project's own venv.
+//! `cargo xtask test-all`: pytest in each project's own venv, as a CI's test runner.
 //!
 //! Envs are set up first (a no-op when fresh). Suites run dependencies before dependants,
-//! independent ones in parallel; each suite's output is printed whole when it finishes.
-//! When a suite fails, the suites of its dependants are skipped and listed. On a signal,
-//! the running suites are stopped (their output so far is printed), nothing new starts, and
+//! independent ones in parallel; a slot that would sit idle starts a dependant early, and
+//! cancels it if a dependency then fails. A suite whose inputs are unchanged since it passed
+//! is not run (`results`). Each suite writes pytest's JUnit XML to a private file, which is
+//! where its per-test results come from. Suites are reported as events to the reporters
+//! (`report`): the terminal, GitHub Actions, a merged JUnit file, JSON lines. On a signal,
+//! the running suites are stopped (their output so far is shown), nothing new starts, and
 //! the table says what finished, what was stopped and what never started.
 
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::error::Failed;
-use crate::exec;
+use crate::error::{Failed, hinted};
+use crate::exec::{self, Cut, Watch};
 use crate::interrupt::signal_name;
+use crate::junit::{self, TestCase};
 use crate::pytest::{self, Counts, NO_TESTS_COLLECTED};
+use crate::report::{self, Event, Outcome, Reporters, Suite, SuiteResult, Totals};
+use crate::results::{self, Keys, Record, ResultCache};
 use crate::sched::{self, Status};
 use crate::ui;
 use crate::workspace::Workspace;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     pub jobs: usize,
-    /// After a failure, keep starting suites that do not depend on it.
+    /// Run every suite, dependants of failures included (they are marked).
     pub keep_going: bool,
+    /// Start a dependant before its dependencies' suites pass when a slot is idle.
+    pub speculate: bool,
+    /// Skip suites whose inputs are unchanged since they passed.
+    pub cache: bool,
+    /// For suites whose project sets none (`[tool.monorepo].timeout`).
+    pub timeout: Option<Duration>,
     pub pytest_args: Vec<String>,
+    pub report: report::Options,
 }
 
-/// What one suite did.
-struct Suite {
-    counts: Counts,
-    code: Option<i32>,
-    elapsed: Duration,
-    /// Stopped by a signal before it finished.
-    stopped: bool,
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            jobs: 1,
+            keep_going: false,
+            speculate: true,
+            cache: true,
+            timeout: None,
+            pytest_args: Vec::new(),
+            report: report::Options::default(),
+        }
+    }
 }
 
 pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     let start = Instant::now();
+    check_pytest_args(&options.pytest_args)?;
     if members.is_empty() {
         ui::status("Finished", "nothing to test: no project selected");
         return Ok(());
@@ -48,107 +69,258 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     // Done writing: other runs may read while the suites run; a writer waits for them.
     crate::repo_lock::downgrade()?;
 
+    // pytest's output is captured through a pipe: it keeps its colour only when told.
+    let mut args: Vec<String> = Vec::new();
+    if Reporters::colored(&options.report) {
+        args.push("--color=yes".to_owned());
+    }
+    args.extend(options.pytest_args.iter().cloned());
+    let keys = if options.cache {
+        match results::keys(ws, members, &args)? {
+            Keys::Known(keys) => Some(keys),
+            Keys::Off(why) => {
+                ui::status("Note", &format!("the result cache is off: {why}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let cache = ResultCache::open(ws);
+    let reporters = Reporters::new(&ws.root, &options.report);
+    let names: Vec<&str> = members.iter().map(|&m| ws.members[m].name.as_str()).collect();
+    reporters.emit(&Event::RunStarted { projects: names.clone() });
+
+    let suites: Vec<Suite> =
+        members.iter().map(|&m| Suite { project: ws.members[m].name.clone(), dir: ws.members[m].dir.clone() }).collect();
     let position = |m: usize| members.iter().position(|&x| x == m);
     let deps: Vec<Vec<usize>> =
         members.iter().map(|&m| ws.members[m].deps.iter().filter_map(|&d| position(d)).collect()).collect();
-    let results = sched::run(&deps, options.jobs, options.keep_going, |k| {
-        let member = &ws.members[members[k]];
-        let cmd = pytest::command(&ws.root, &member.dir, &ws.env_of(members[k]).venv, &options.pytest_args);
-        match exec::capture(&cmd) {
-            Ok(done) => {
-                let title = match crate::interrupt::received().filter(|_| done.stopped) {
-                    Some(signal) => {
-                        format!("{} ({}), stopped by {}", member.name, member.dir, signal_name(signal.signal))
-                    }
-                    None => format!("{} ({})", member.name, member.dir),
-                };
-                ui::block(&title, &done.output);
-                let ok = !done.stopped && (done.success || done.code == Some(NO_TESTS_COLLECTED));
-                let counts = pytest::parse_counts(&done.output);
-                (Ok(Suite { counts, code: done.code, elapsed: done.elapsed, stopped: done.stopped }), ok)
-            }
-            Err(err) => (Err(err), false),
-        }
-    });
-
-    let interrupted = crate::interrupt::received();
-    let never_started = interrupted.map(|i| format!("never started: {i}"));
-    // A suite skipped because of a dependency that was stopped never started because of
-    // the signal; one skipped because a dependency failed says so, signal or not.
-    let stopped_suite: Vec<bool> =
-        results.iter().map(|s| matches!(s, Status::Ran { value: Ok(suite), .. } if suite.stopped)).collect();
-    let cause = |mut job: usize| {
-        while let Status::Skipped { because } = results[job] {
-            job = because;
-        }
-        job
+    let schedule = sched::Options {
+        jobs: options.jobs,
+        keep_going: options.keep_going,
+        run_dependants: options.keep_going,
+        speculate: options.speculate,
     };
-    let by_signal: Vec<bool> = (0..results.len())
-        .map(|k| match results[k] {
-            Status::NotRun => interrupted.is_some(),
-            Status::Skipped { because } => stopped_suite[cause(because)],
-            _ => false,
-        })
-        .collect();
-    let mut rows = Vec::new();
-    let (mut passed, mut failed, mut skipped, mut stopped) = (0, 0, 0, 0);
-    for (k, status) in results.into_iter().enumerate() {
-        let name = ws.members[members[k]].name.clone();
-        let (result, counts, seconds, note) = match status {
-            Status::Ran { value: Ok(suite), ok } => {
-                let result = match (ok, suite.code) {
-                    _ if suite.stopped => "stopped",
-                    (true, Some(NO_TESTS_COLLECTED)) => "no tests",
-                    (true, _) => "ok",
-                    (false, _) => "FAILED",
-                };
-                let note = if suite.stopped {
-                    interrupted.map(|i| format!("{i}; its output so far is above")).unwrap_or_default()
-                } else if ok {
-                    String::new()
-                } else {
-                    format!("pytest exit code {}", suite.code.map_or("none".into(), |c| c.to_string()))
-                };
-                (result, Some(suite.counts), format!("{:.2}", suite.elapsed.as_secs_f64()), note)
+    let key = |k: usize| keys.as_ref().map(|keys| keys[k].as_str());
+    let work = |k: usize, cancel: &AtomicBool| {
+        let result = run_suite(ws, members[k], &suites[k], &args, options.timeout, key(k), &cache, cancel, &reporters);
+        let ok = result.result.passed();
+        (result, ok)
+    };
+    let mut settled: Vec<Option<SuiteResult>> = vec![None; members.len()];
+    let statuses = sched::run_with(&deps, schedule, work, |k, status| {
+        let result = settle(ws, members, &deps, &settled, k, status);
+        reporters.emit(&Event::SuiteFinished { suite: &suites[k], result: &result });
+        settled[k] = Some(result);
+    });
+    drop(statuses);
+
+    let results: Vec<SuiteResult> = settled.into_iter().map(|r| r.expect("every job settles")).collect();
+    let interrupted = crate::interrupt::received();
+    let mut totals = Totals {
+        projects: members.len(),
+        seconds: start.elapsed().as_secs_f64(),
+        interrupted: interrupted.map(|i| i.to_string()),
+        ..Totals::default()
+    };
+    for result in &results {
+        match result.result {
+            Outcome::Cached => {
+                totals.passed += 1;
+                totals.cached += 1;
             }
-            Status::Ran { value: Err(err), .. } => {
-                ("ERROR", None, String::new(), format!("{err:#}").lines().next().unwrap_or_default().to_owned())
-            }
-            Status::Panicked(message) => ("ERROR", None, String::new(), format!("the xtask panicked: {message}")),
-            Status::Skipped { .. } | Status::NotRun if by_signal[k] => {
-                ("not run", None, String::new(), never_started.clone().unwrap_or_default())
-            }
-            Status::Skipped { because } => (
-                "skipped",
-                None,
-                String::new(),
-                format!("needs {}, which did not pass", ws.members[members[because]].name),
-            ),
-            Status::NotRun => {
-                ("not run", None, String::new(), "stopped after a failure; --keep-going runs it".to_owned())
-            }
-        };
-        match result {
-            "ok" | "no tests" => passed += 1,
-            "skipped" | "not run" => skipped += 1,
-            "stopped" => stopped += 1,
-            _ => failed += 1,
+            r if r.passed() => totals.passed += 1,
+            r if r.failed() => totals.failed += 1,
+            Outcome::Stopped => totals.stopped += 1,
+            _ => totals.skipped += 1,
         }
-        let count = |f: fn(&Counts) -> u32| counts.as_ref().map_or(String::new(), |c| f(c).to_string());
-        rows.push(vec![name, result.to_owned(), count(|c| c.passed), count(|c| c.failed + c.errors), seconds, note]);
     }
-    ui::out(&format!("\n{}\n", ui::table(&["project", "result", "passed", "failed", "seconds", "note"], &rows)));
-    let stopped = if interrupted.is_some() { format!(", {stopped} stopped") } else { String::new() };
-    ui::status(
-        if interrupted.is_some() { "Stopped" } else { "Finished" },
-        &format!(
-            "{}: {passed} passed, {failed} failed{stopped}, {skipped} skipped in {}",
-            ui::count(members.len(), "project"),
-            ui::elapsed(start.elapsed())
-        ),
-    );
+    reporters.emit(&Event::RunFinished { totals: &totals });
+    reporters.finish()?;
     if let Some(interrupted) = interrupted {
         return Err(interrupted.into());
     }
-    if failed + skipped > 0 { Err(Failed.into()) } else { Ok(()) }
+    if totals.failed + totals.skipped > 0 { Err(Failed.into()) } else { Ok(()) }
+}
+
+/// One suite: from the cache when its key has a passing record, else pytest.
+#[allow(clippy::too_many_arguments)]
+fn run_suite(
+    ws: &Workspace,
+    member: usize,
+    suite: &Suite,
+    args: &[String],
+    timeout: Option<Duration>,
+    key: Option<&str>,
+    cache: &ResultCache,
+    cancel: &AtomicBool,
+    reporters: &Reporters,
+) -> SuiteResult {
+    let name = suite.project.as_str();
+    if let Some(record) = key.and_then(|key| cache.lookup(name, key)) {
+        let tests = key.and_then(|key| cache.junit_of(name, key)).and_then(|xml| junit::read(&xml).ok());
+        return SuiteResult {
+            counts: Some(record.counts),
+            seconds: Some(record.seconds),
+            note: String::new(),
+            tests: tests.unwrap_or_default(),
+            ..SuiteResult::not_run(Outcome::Cached, String::new())
+        };
+    }
+    reporters.emit(&Event::SuiteStarted { project: name, dir: &suite.dir });
+    let xml = private_junit_path(member);
+    let _ = std::fs::remove_file(&xml);
+    let mut all_args = junit::pytest_args(&xml);
+    all_args.extend(args.iter().cloned());
+    let member_ref = &ws.members[member];
+    let cmd = pytest::command(&ws.root, &member_ref.dir, &ws.env_of(member).venv, &all_args);
+    let timeout = member_ref.pyproject.timeout.map(Duration::from_secs).or(timeout);
+    let watch = Watch { deadline: timeout.map(|t| Instant::now() + t), cancel: Some(cancel) };
+    let done = match exec::capture_watched(&cmd, watch) {
+        Ok(done) => done,
+        Err(err) => {
+            let first = format!("{err:#}").lines().next().unwrap_or_default().to_owned();
+            return SuiteResult { output: format!("{err:#}"), ..SuiteResult::not_run(Outcome::Error, first) };
+        }
+    };
+    let tests = junit::read(&xml).unwrap_or_default();
+    let _ = std::fs::remove_file(&xml);
+    let counts = counts_of(&tests, pytest::parse_counts(&done.output));
+    let (result, note) = if let Some(signal) = crate::interrupt::received().filter(|_| done.stopped) {
+        (Outcome::Stopped, format!("stopped by {}", signal_name(signal.signal)))
+    } else if done.cut == Some(Cut::TimedOut) {
+        let after = timeout.unwrap_or_default().as_secs();
+        (Outcome::TimedOut, format!("timed out after {after}s: stopped, its output so far is shown"))
+    } else if done.cut == Some(Cut::Cancelled) {
+        (Outcome::Skipped, "cancelled".to_owned())
+    } else if done.success {
+        (Outcome::Passed, String::new())
+    } else if done.code == Some(NO_TESTS_COLLECTED) {
+        (Outcome::NoTests, String::new())
+    } else {
+        (Outcome::Failed, format!("pytest exit code {}", done.code.map_or("none".into(), |c| c.to_string())))
+    };
+    let seconds = done.elapsed.as_secs_f64();
+    if done.cut.is_none() && !done.stopped {
+        // Best effort: a cache that cannot be written only costs a rerun.
+        let _ = cache.record_duration(name, seconds);
+    }
+    let rootdir = rootdir_of(&done.output, &ws.root.join(&member_ref.dir), &ws.root, &tests);
+    if result.passed()
+        && let Some(key) = key
+    {
+        let record = Record { key: key.to_owned(), counts, seconds };
+        if let Err(err) = cache.store(name, &record, Some(&xml).filter(|x| x.exists()).map(|x| x.as_path())) {
+            ui::status("Warning", &format!("cannot record {name}'s result: {err:#}"));
+        }
+    }
+    SuiteResult {
+        result,
+        counts: Some(counts),
+        seconds: Some(seconds),
+        exit_code: done.code,
+        note,
+        after_failure_of: None,
+        tests,
+        rootdir,
+        output: done.output,
+    }
+}
+
+/// A job's final status as the reporters see it: why it did not run, or what it did, and
+/// whether it ran after a dependency failed.
+fn settle(
+    ws: &Workspace,
+    members: &[usize],
+    deps: &[Vec<usize>],
+    settled: &[Option<SuiteResult>],
+    k: usize,
+    status: &Status<SuiteResult>,
+) -> SuiteResult {
+    let name = |j: usize| ws.members[members[j]].name.clone();
+    let interrupted = crate::interrupt::received();
+    let never_started = || format!("never started: {}", interrupted.map(|i| i.to_string()).unwrap_or_default());
+    match status {
+        Status::Ran { value, .. } => {
+            let mut result = value.clone();
+            // With --keep-going a dependant of a failure runs: say which failure it ran after.
+            result.after_failure_of = deps[k].iter().find_map(|&d| {
+                let dep = settled[d].as_ref()?;
+                if dep.result.failed() { Some(name(d)) } else { dep.after_failure_of.clone() }
+            });
+            result
+        }
+        Status::Panicked(message) => SuiteResult::not_run(Outcome::Error, format!("the xtask panicked: {message}")),
+        Status::Skipped { because } => {
+            // Skipped because a dependency was stopped by the signal: it never started because of it.
+            let cause = settled[*because].as_ref();
+            if cause.is_some_and(|c| matches!(c.result, Outcome::Stopped | Outcome::NotRun)) && interrupted.is_some() {
+                SuiteResult::not_run(Outcome::NotRun, never_started())
+            } else {
+                SuiteResult::not_run(Outcome::Skipped, format!("needs {}, which did not pass", name(*because)))
+            }
+        }
+        Status::NotRun if interrupted.is_some() => SuiteResult::not_run(Outcome::NotRun, never_started()),
+        Status::NotRun => {
+            SuiteResult::not_run(Outcome::NotRun, "stopped after a failure; --keep-going runs it".to_owned())
+        }
+    }
+}
+
+/// The counts as pytest counts them: each test's outcome from the JUnit XML, and from the
+/// closing line what JUnit cannot tell (a deselected test is not in it; a non-strict xpass
+/// is written as a pass).
+fn counts_of(tests: &[TestCase], closing: Counts) -> Counts {
+    if tests.is_empty() {
+        return closing; // no JUnit: pytest stopped before writing it
+    }
+    let mut counts = Counts::default();
+    for test in tests {
+        match test.outcome {
+            junit::Outcome::Passed => counts.passed += 1,
+            junit::Outcome::Failed => counts.failed += 1,
+            junit::Outcome::Error => counts.errors += 1,
+            junit::Outcome::Skipped => counts.skipped += 1,
+            junit::Outcome::XFailed => counts.xfailed += 1,
+            junit::Outcome::XPassed => counts.xpassed += 1,
+        }
+    }
+    if closing.xpassed > counts.xpassed {
+        let unseen = (closing.xpassed - counts.xpassed).min(counts.passed);
+        counts.passed -= unseen;
+        counts.xpassed += unseen;
+    }
+    counts.deselected = closing.deselected;
+    counts
+}
+
+/// pytest's rootdir, which its node ids and files are relative to: from its header
+/// (`rootdir: /path`), else the first of the member's folder and its ancestors that holds
+/// the tests' files.
+fn rootdir_of(output: &str, member_dir: &Utf8Path, root: &Utf8Path, tests: &[TestCase]) -> Option<Utf8PathBuf> {
+    if let Some(dir) = output.lines().find_map(|l| l.strip_prefix("rootdir: ")) {
+        let dir = dir.split(", ").next().unwrap_or(dir).trim();
+        return Some(Utf8PathBuf::from(dir));
+    }
+    let file = tests.iter().find_map(|t| t.file.as_deref())?;
+    member_dir.ancestors().take_while(|d| d.starts_with(root)).find(|d| d.join(file).is_file()).map(Utf8Path::to_owned)
+}
+
+/// A file of this process's own for a suite's JUnit XML: never shared with a parallel suite
+/// or another run.
+fn private_junit_path(member: usize) -> Utf8PathBuf {
+    let dir = Utf8PathBuf::try_from(std::env::temp_dir()).unwrap_or_else(|_| Utf8PathBuf::from("."));
+    dir.join(format!("xtask-junit-{}-{member}.xml", std::process::id()))
+}
+
+/// pytest's own JUnit option would be written by every suite to the same file.
+fn check_pytest_args(args: &[String]) -> Result<()> {
+    if let Some(arg) = args.iter().find(|a| a.starts_with("--junitxml") || a.starts_with("--junit-xml")) {
+        return Err(hinted(
+            format!("`{arg}` would have every suite overwrite the same file"),
+            "use `cargo xtask test-all --junit FILE`: one merged report, a <testsuite> per project",
+        ));
+    }
+    Ok(())
 }
