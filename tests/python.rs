@@ -4,15 +4,17 @@
 //!
 //! The venvs are set up first (a no-op when fresh). Locks must be fresh: tests never write
 //! tracked files. Trials of one project share one pytest run over the selected node ids,
-//! so `cargo test` spawns one pytest per project and nextest one per test.
+//! so `cargo test` spawns one pytest per project and nextest one per test. Each trial's
+//! result is its own node's, from the JUnit XML that run writes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use libtest_mimic::{Arguments, Failed, Trial};
 use xtask::exec::{self, Captured};
+use xtask::junit::{self, Outcome, TestCase};
 use xtask::lock;
 use xtask::lockfile::Freshness;
 use xtask::sched::{self, Status};
@@ -22,7 +24,14 @@ use xtask::{Workspace, commands, pytest};
 struct Project {
     member: usize,
     selected: Vec<String>,
-    run: OnceLock<Result<Captured, String>>,
+    run: OnceLock<Result<Run, String>>,
+}
+
+/// A finished pytest run: how it ended, and its JUnit entries by node id (or why they
+/// could not be read).
+struct Run {
+    done: Captured,
+    cases: Result<HashMap<String, Vec<TestCase>>, String>,
 }
 
 fn main() -> ExitCode {
@@ -142,32 +151,63 @@ fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
 fn outcome(ws: &Workspace, project: &Project, id: &str) -> Result<(), Failed> {
     let run = project.run.get_or_init(|| {
         let member = &ws.members[project.member];
-        let mut args: Vec<String> = vec!["-rA".into(), "--verbosity=0".into()];
+        let xml = junit_path(&member.name)?;
+        let mut args = junit::pytest_args(&xml);
+        args.push("--verbosity=0".into());
         args.extend(project.selected.iter().cloned());
-        exec::capture(&pytest::command(&ws.root, &member.dir, &ws.env_of(project.member).venv, &args))
-            .map_err(|e| format!("{e:#}"))
-    });
-    let done = run.as_ref().map_err(|e| Failed::from(e.as_str()))?;
-    let outcomes = summary(&done.output);
-    match outcomes.get(id).map(String::as_str) {
-        Some("FAILED" | "ERROR" | "XPASS") => Err(format!("{id} failed; pytest's output:\n{}", done.output).into()),
-        Some(_) => Ok(()),
-        // Skipped tests are reported by location, not node id: fine when pytest succeeded.
-        None if done.success => Ok(()),
-        None => {
-            Err(format!("pytest failed (exit code {:?}) before reporting {id}:\n{}", done.code, done.output).into())
+        let done = exec::capture(&pytest::command(&ws.root, &member.dir, &ws.env_of(project.member).venv, &args))
+            .map_err(|e| format!("{e:#}"));
+        let cases = junit::read(&xml).map_err(|e| format!("{e:#}"));
+        // Gone whatever happened: it is this run's alone (missing if pytest never started).
+        let _ = std::fs::remove_file(&xml);
+        let mut by_id: HashMap<String, Vec<TestCase>> = HashMap::new();
+        for case in cases.iter().flatten() {
+            by_id.entry(case.id.clone()).or_default().push(case.clone());
         }
-    }
+        Ok(Run { done: done?, cases: cases.map(|_| by_id) })
+    });
+    let run = run.as_ref().map_err(|e| Failed::from(e.as_str()))?;
+    let entries = run.cases.as_ref().ok().and_then(|cases| cases.get(id)).map(Vec::as_slice);
+    verdict(id, entries, &run.done, run.cases.as_ref().err().map(String::as_str)).map_err(Failed::from)
 }
 
-/// Node id -> outcome word, from the `-rA` short test summary (`FAILED tests/x.py::t - msg`).
-fn summary(output: &str) -> HashMap<String, String> {
-    let words: HashSet<&str> = ["PASSED", "FAILED", "ERROR", "XFAIL", "XPASS"].into();
-    output
-        .lines()
-        .filter_map(|line| {
-            let (word, rest) = line.split_once(' ')?;
-            words.contains(word).then(|| (rest.split(" - ").next().unwrap_or(rest).to_owned(), word.to_owned()))
+/// A private JUnit file for one project's run in this process: nextest runs many of these
+/// processes at once, each with its own pid.
+fn junit_path(project: &str) -> Result<Utf8PathBuf, String> {
+    let dir = Utf8PathBuf::try_from(std::env::temp_dir()).map_err(|e| format!("the temp folder is not UTF-8: {e}"))?;
+    Ok(dir.join(format!("xtask-junit-{}-{project}.xml", std::process::id())))
+}
+
+/// A trial's result from its node's JUnit entries (two for a failure followed by an error in
+/// teardown) and how pytest ended; `junit_error` is why the JUnit XML could not be read.
+///
+/// Passed, skipped and xfailed are successes. A failure, an error or an xpass (a strict one
+/// is a failure in JUnit) is a failure with that test's message, traceback and captured
+/// output, not the whole suite's output.
+fn verdict(id: &str, entries: Option<&[TestCase]>, pytest: &Captured, junit_error: Option<&str>) -> Result<(), String> {
+    let Some(entries) = entries else {
+        // pytest succeeded, so every test it ran passed: a node it did not report was
+        // deselected by the project's own options (`-k`, `-m` in addopts), or its id was
+        // not recoverable from the JUnit XML (see `junit::parse`'s fallback).
+        if pytest.success {
+            return Ok(());
+        }
+        let why = junit_error.map(|e| format!(" ({e})")).unwrap_or_default();
+        let code = pytest.code.map_or("none: stopped by a signal".to_owned(), |c| c.to_string());
+        return Err(format!(
+            "pytest failed (exit code {code}) before reporting {id}{why}; its output:\n{}",
+            pytest.output
+        ));
+    };
+    let failed: Vec<String> = entries
+        .iter()
+        .filter(|e| matches!(e.outcome, Outcome::Failed | Outcome::Error | Outcome::XPassed))
+        .map(|e| {
+            // A strict xpass's text is its message again.
+            let details = if e.details.trim() == e.message.trim() { "" } else { e.details.as_str() };
+            let parts = [e.message.as_str(), details, e.output.as_str()];
+            parts.into_iter().map(str::trim_end).filter(|p| !p.is_empty()).collect::<Vec<_>>().join("\n\n")
         })
-        .collect()
+        .collect();
+    if failed.is_empty() { Ok(()) } else { Err(failed.join("\n\n")) }
 }

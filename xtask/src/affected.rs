@@ -6,7 +6,8 @@
 //! touches every env on that layer;
 //! an env's lock touches its members; the config touches everything. Anything else (docs,
 //! the xtask, CI files) touches no project. Every dependant of a touched project is
-//! affected too, since its tests import it.
+//! affected too, since its tests import it. Without a ref, CI's own base is used: the pull
+//! request's base branch, or a push's previous commit (see [`default_base`]).
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -99,13 +100,45 @@ fn owner(ws: &Workspace, file: &Utf8Path) -> Option<usize> {
         .max_by_key(|&m| ws.members[m].dir.as_str().len())
 }
 
-/// The ref to compare against when none is given: the pull request's base branch in GitHub
-/// Actions, else the remote's default branch.
+/// The ref to compare against when none is given: in GitHub Actions, the pull request's
+/// base branch, or on a push the commit the branch was at before it (for a new branch, the
+/// repository's default branch), from the event file; else the remote's default branch.
+/// An event file that cannot be read falls back to the latter, silently.
 pub fn default_base() -> String {
-    match std::env::var("GITHUB_BASE_REF") {
-        Ok(branch) if !branch.is_empty() => format!("origin/{branch}"),
-        _ => "origin/HEAD".to_owned(),
+    if let Ok(branch) = std::env::var("GITHUB_BASE_REF")
+        && !branch.is_empty()
+    {
+        return format!("origin/{branch}");
     }
+    if std::env::var_os("GITHUB_EVENT_NAME").is_some_and(|e| e == "push")
+        && let Some(path) = std::env::var_os("GITHUB_EVENT_PATH")
+        && let Some(base) = std::fs::read(path).ok().and_then(|event| push_base(&event))
+    {
+        return base;
+    }
+    "origin/HEAD".to_owned()
+}
+
+/// The base of a push event's range: its `before` commit, or `origin/<default branch>` when
+/// `before` is all zeros (the push made the branch). `None` when the event does not say.
+fn push_base(event: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Push {
+        before: Option<String>,
+        repository: Option<Repository>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Repository {
+        default_branch: Option<String>,
+    }
+    let push: Push = serde_json::from_slice(event).ok()?;
+    // A commit id only (SHA-1 or SHA-256), so the value can never pass for an option of git's.
+    let before = push.before.filter(|b| matches!(b.len(), 40 | 64) && b.bytes().all(|c| c.is_ascii_hexdigit()))?;
+    if before.bytes().all(|c| c == b'0') {
+        let branch = push.repository?.default_branch.filter(|b| !b.is_empty() && !b.starts_with('-'))?;
+        return Some(format!("origin/{branch}"));
+    }
+    Some(before)
 }
 
 /// The files changed between the merge base of `base` and HEAD and the working tree,
@@ -122,17 +155,29 @@ pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
     }
     let commit = format!("{base}^{{commit}}");
     if !exec::capture(&git(&["rev-parse", "--verify", "--quiet", &commit]))?.success {
-        return Err(hinted(
-            format!("git knows no commit `{base}` to compare against"),
-            "pass --since with a branch, tag or commit; in a shallow CI checkout, fetch the base first \
-             (`git fetch origin main`, or actions/checkout with fetch-depth: 0)",
-        ));
+        let message = format!("git knows no commit `{base}` to compare against");
+        return Err(if is_shallow(root)? {
+            hinted(
+                format!("{message}: this clone is shallow (made with --depth), so older commits are not in it"),
+                format!(
+                    "fetch the history: in GitHub Actions, actions/checkout with `fetch-depth: 0`; \
+                     or `git fetch --deepen=100`, or `git fetch origin {base}`"
+                ),
+            )
+        } else {
+            hinted(
+                message,
+                "pass --since with a branch, tag or commit; in a shallow CI checkout, fetch the base first \
+                 (`git fetch origin main`, or actions/checkout with fetch-depth: 0)",
+            )
+        });
     }
     let merge_base = exec::capture(&git(&["merge-base", &commit, "HEAD"]))?;
     if !merge_base.success {
+        let shallow = if is_shallow(root)? { " (this clone is shallow)" } else { "" };
         return Err(hinted(
-            format!("`{base}` and HEAD have no common ancestor that git can see"),
-            "in a shallow clone, fetch more history (`git fetch --unshallow`, or fetch-depth: 0)",
+            format!("`{base}` and HEAD have no common ancestor that git can see{shallow}"),
+            "in a shallow clone, fetch more history (`git fetch --unshallow`, or actions/checkout with fetch-depth: 0)",
         ));
     }
     let merge_base = merge_base.output.trim();
@@ -145,6 +190,12 @@ pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
     files.sort();
     files.dedup();
     Ok(files)
+}
+
+/// Whether the clone at `root` is shallow (fetched with `--depth`), for messages.
+fn is_shallow(root: &Utf8Path) -> Result<bool> {
+    let done = exec::capture(&Cmd::new("git", root).args(["rev-parse", "--is-shallow-repository"]))?;
+    Ok(done.success && done.output.trim() == "true")
 }
 
 #[cfg(test)]
@@ -228,5 +279,17 @@ mod tests {
         let none: [&str; 0] = [];
         assert_eq!(affected(&ws, &["README.md", "xtask/src/main.rs", "_meta/docs/x.md", "p/ab/x.py", "p"]), none);
         assert_eq!(affected(&ws, &["_meta/requirements/b.in", "_meta/requirements/nested/base.in"]), none);
+    }
+
+    #[test]
+    fn a_push_compares_against_the_commit_before_it_or_the_default_branch() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let event = |before: &str| format!(r#"{{"before": "{before}", "repository": {{"default_branch": "trunk"}}}}"#);
+        assert_eq!(push_base(event(sha).as_bytes()), Some(sha.to_owned()));
+        assert_eq!(push_base(event(&"0".repeat(40)).as_bytes()), Some("origin/trunk".to_owned()), "a new branch");
+        assert_eq!(push_base(br#"{"before": "0000000000000000000000000000000000000000"}"#), None);
+        assert_eq!(push_base(event("--output=x").as_bytes()), None, "not a commit id");
+        assert_eq!(push_base(b"{}"), None);
+        assert_eq!(push_base(b"not json"), None);
     }
 }

@@ -1,1 +1,932 @@
 //! Reading pytest's JUnit XML per suite, and writing the merged report (`--junit FILE`).
+//!
+//! Per-test results come from pytest's own report (written to a private file per run), not
+//! from its terminal output. What pytest 9.2 writes in the xunit1 family, case by case:
+//!
+//! | case | `<testcase>` |
+//! |---|---|
+//! | pass, non-strict xpass | no child (JUnit cannot tell an xpass: pytest's summary line can) |
+//! | failure, strict xpass | `<failure message=...>traceback</failure>` (`[XPASS(strict)] reason`) |
+//! | error in setup | `<error message="failed on setup with ...">` |
+//! | error in teardown after a pass | that one entry, with `<error message="failed on teardown with ...">` |
+//! | error in teardown after a failure | two entries of the same name: `<failure>`, then `<error>` |
+//! | collection error | `classname=""`, `name` the dotted module, `<error message="collection failure">` |
+//! | skip, skipif | `<skipped type="pytest.skip" message=reason>` |
+//! | xfail | `<skipped type="pytest.xfail" message=reason>` |
+//!
+//! pytest's summary line counts a teardown error after a pass as 1 passed and 1 error; here it
+//! is one test, an error.
+//!
+//! One `<testcase>` may hold several results (a skip then a teardown error, or two errors):
+//! the worst one is the test's outcome.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use camino::Utf8Path;
+use quick_xml::events::{BytesStart, Event};
+
+/// pytest's arguments to write its JUnit XML to `path`, in the xunit1 family (which records
+/// each test's `file` and `line`).
+///
+/// The captured output (stdout, stderr, log records) of tests that did not pass is recorded
+/// too (`junit_logging=all` without passing tests), so a failure shows its own output.
+pub fn pytest_args(path: &Utf8Path) -> Vec<String> {
+    let options = ["junit_family=xunit1", "junit_logging=all", "junit_log_passing_tests=false"];
+    let mut args = vec![format!("--junitxml={path}")];
+    for option in options {
+        args.extend(["-o".to_owned(), option.to_owned()]);
+    }
+    args
+}
+
+/// A test's result, in pytest's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Passed,
+    /// A `<failure>`: an assertion or exception in the test, or a strict xpass.
+    Failed,
+    /// An `<error>`: in a fixture's setup or teardown, or collecting the module.
+    Error,
+    Skipped,
+    XFailed,
+    /// Not from pytest 9.2's XML, which shows a non-strict xpass as a pass and a strict one
+    /// as a failure; only from `<skipped message="xfail-marked test passes unexpectedly">`,
+    /// a form pytest's writer keeps.
+    XPassed,
+}
+
+impl Outcome {
+    /// Which of a test case's results wins when it has several: the worst.
+    fn severity(self) -> u8 {
+        match self {
+            Outcome::Passed => 0,
+            Outcome::Skipped => 1,
+            Outcome::XFailed => 2,
+            Outcome::XPassed => 3,
+            Outcome::Failed => 4,
+            Outcome::Error => 5,
+        }
+    }
+}
+
+/// One `<testcase>` of pytest's JUnit XML.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TestCase {
+    /// pytest's node id, relative to pytest's rootdir: `tests/test_x.py::TestA::test_b[1]`.
+    pub id: String,
+    /// The test's file relative to pytest's rootdir, as pytest wrote it.
+    pub file: Option<String>,
+    /// 1-based line of the failure in `file` (the last traceback entry in that file, e.g.
+    /// `tests/test_x.py:12: AssertionError`), else of the test's definition.
+    pub line: Option<u32>,
+    pub outcome: Outcome,
+    pub seconds: f64,
+    /// The failure / error / skip message (the `message` attribute), may be empty.
+    pub message: String,
+    /// The failure or error text (the element's body: the traceback), empty for passes.
+    pub details: String,
+    /// Captured output of the test if pytest recorded one (system-out / system-err), may be empty.
+    pub output: String,
+}
+
+/// The test cases of pytest's JUnit XML, in its order (a node may appear twice: a failure,
+/// then an error in its teardown).
+///
+/// Node ids are rebuilt from `file`, `classname` and `name`. For a test defined in another
+/// file than the module that collects it (inherited, imported), `file` is where it is
+/// defined, so the module is read from the classname alone: up to its first capitalised
+/// segment, which pytest's default `python_classes` makes a class.
+pub fn parse(text: &str) -> Result<Vec<TestCase>> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut parser = Parser::default();
+    loop {
+        let at = reader.buffer_position();
+        let malformed = |e: &dyn std::fmt::Display| anyhow!("malformed JUnit XML at byte {at}: {e}");
+        let event =
+            reader.read_event().map_err(|e| anyhow!("malformed JUnit XML at byte {}: {e}", reader.error_position()))?;
+        match event {
+            Event::Start(e) => {
+                parser.depth += 1;
+                parser.open(&e, false).map_err(|e| malformed(&format!("{e:#}")))?;
+            }
+            Event::Empty(e) => parser.open(&e, true).map_err(|e| malformed(&format!("{e:#}")))?,
+            Event::End(e) => {
+                parser.depth = parser.depth.saturating_sub(1);
+                parser.close(e.name().as_ref());
+            }
+            Event::Text(t) => parser.push(&t.xml10_content().map_err(|e| malformed(&e))?),
+            Event::CData(t) => parser.push(&String::from_utf8_lossy(&t)),
+            Event::GeneralRef(r) => {
+                let name = String::from_utf8_lossy(&r).into_owned();
+                let text = match r.resolve_char_ref().map_err(|e| malformed(&e))? {
+                    Some(ch) => ch.to_string(),
+                    None => quick_xml::escape::resolve_predefined_entity(&name)
+                        .ok_or_else(|| malformed(&format!("unknown entity `&{name};`")))?
+                        .to_owned(),
+                };
+                parser.push(&text);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    // quick-xml checks that end tags match, not that every element was closed.
+    if parser.depth != 0 {
+        bail!("malformed JUnit XML: cut short ({} element(s) not closed)", parser.depth);
+    }
+    if !parser.saw_suite {
+        bail!("not a JUnit XML report: no <testsuite> element");
+    }
+    Ok(parser.cases)
+}
+
+/// [`parse`] of a file.
+pub fn read(path: &Utf8Path) -> Result<Vec<TestCase>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read pytest's JUnit XML {path}"))?;
+    parse(&text).with_context(|| format!("cannot read pytest's JUnit XML {path}"))
+}
+
+/// The state of [`parse`]: the cases so far, the one being read, and the text being
+/// collected (of a result element, or of system-out / system-err).
+#[derive(Default)]
+struct Parser {
+    cases: Vec<TestCase>,
+    case: Option<Partial>,
+    sink: Option<Sink>,
+    depth: usize,
+    saw_suite: bool,
+}
+
+impl Parser {
+    fn open(&mut self, e: &BytesStart, empty: bool) -> Result<()> {
+        match e.name().as_ref() {
+            b"testsuite" => self.saw_suite = true,
+            b"testcase" => {
+                if self.case.is_some() {
+                    bail!("a <testcase> inside a <testcase>");
+                }
+                let case = Partial::new(e, self.cases.len())?;
+                if empty {
+                    self.cases.push(case.finish());
+                } else {
+                    self.case = Some(case);
+                }
+            }
+            _ if self.case.is_some() => match (child(e)?, empty) {
+                (Some(Sink::Result(found)), true) => self.case.as_mut().expect("checked").results.push(found),
+                (sink, false) => self.sink = sink,
+                (_, true) => {}
+            },
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, name: &[u8]) {
+        if name == b"testcase" {
+            if let Some(case) = self.case.take() {
+                self.cases.push(case.finish());
+            }
+            return;
+        }
+        match (self.sink.take(), self.case.as_mut()) {
+            (Some(Sink::Result(found)), Some(case)) => case.results.push(found),
+            (Some(Sink::Output(out)), Some(case)) => case.output.push_str(&out),
+            _ => {}
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        match &mut self.sink {
+            Some(Sink::Result(found)) => found.text.push_str(text),
+            Some(Sink::Output(out)) => out.push_str(text),
+            None => {}
+        }
+    }
+}
+
+/// A `<testcase>` being read.
+struct Partial {
+    classname: String,
+    name: String,
+    file: Option<String>,
+    /// pytest's `line` attribute: 0-based.
+    line: Option<u32>,
+    seconds: f64,
+    results: Vec<Found>,
+    output: String,
+}
+
+/// A `<failure>`, `<error>` or `<skipped>` element.
+struct Found {
+    outcome: Outcome,
+    message: String,
+    text: String,
+}
+
+enum Sink {
+    Result(Found),
+    Output(String),
+}
+
+/// What a child element of a test case collects: its result, its output, or nothing.
+fn child(e: &BytesStart) -> Result<Option<Sink>> {
+    let (ty, message) = (attribute(e, "type")?, attribute(e, "message")?.unwrap_or_default());
+    let outcome = match e.name().as_ref() {
+        b"failure" => Outcome::Failed,
+        b"error" => Outcome::Error,
+        b"skipped" if ty.as_deref() == Some("pytest.xfail") => Outcome::XFailed,
+        // pytest's writer keeps this form for a failed call of an xfail-marked test, which
+        // its own xfail plugin no longer reports (a strict xpass is a `<failure>`).
+        b"skipped" if message == "xfail-marked test passes unexpectedly" => Outcome::XPassed,
+        b"skipped" => Outcome::Skipped,
+        b"system-out" | b"system-err" => return Ok(Some(Sink::Output(String::new()))),
+        _ => return Ok(None),
+    };
+    Ok(Some(Sink::Result(Found { outcome, message, text: String::new() })))
+}
+
+impl Partial {
+    fn new(e: &BytesStart, index: usize) -> Result<Partial> {
+        let name = attribute(e, "name")?.ok_or_else(|| anyhow!("<testcase> number {} has no `name`", index + 1))?;
+        let not_a_number = |key: &str, value: &str| {
+            format!("<testcase name=\"{name}\"> has a `{key}` that is not a number: `{value}`")
+        };
+        let seconds = match attribute(e, "time")? {
+            Some(t) => t.trim().parse::<f64>().with_context(|| not_a_number("time", &t))?,
+            None => 0.0,
+        };
+        let line = match attribute(e, "line")? {
+            Some(l) => Some(l.trim().parse::<u32>().with_context(|| not_a_number("line", &l))?),
+            None => None,
+        };
+        Ok(Partial {
+            classname: attribute(e, "classname")?.unwrap_or_default(),
+            file: attribute(e, "file")?,
+            name,
+            line,
+            seconds,
+            results: Vec::new(),
+            output: String::new(),
+        })
+    }
+
+    fn finish(self) -> TestCase {
+        let id = node_id(&self.classname, &self.name, self.file.as_deref());
+        // The worst result decides; the texts of every result of that kind are kept (a setup
+        // error and a teardown error), each once (pytest may repeat one).
+        let worst = self.results.iter().map(|r| r.outcome).max_by_key(|o| o.severity()).unwrap_or(Outcome::Passed);
+        let mine: Vec<&Found> = self.results.iter().filter(|r| r.outcome == worst).collect();
+        let mut details: Vec<&str> = Vec::new();
+        for found in &mine {
+            if !found.text.is_empty() && !details.contains(&found.text.as_str()) {
+                details.push(&found.text);
+            }
+        }
+        let failure_line = match worst {
+            Outcome::Failed | Outcome::Error | Outcome::XPassed => {
+                self.file.as_deref().zip(mine.first()).and_then(|(file, found)| failure_line(&found.text, file))
+            }
+            _ => None,
+        };
+        TestCase {
+            id,
+            line: failure_line.or(self.line.map(|l| l + 1)),
+            file: self.file,
+            outcome: worst,
+            seconds: self.seconds,
+            message: mine.first().map(|f| f.message.clone()).unwrap_or_default(),
+            details: if matches!(worst, Outcome::Passed) { String::new() } else { details.join("\n\n") },
+            output: captured(&self.output),
+        }
+    }
+}
+
+/// An attribute's unescaped value (`&#10;` is a newline in pytest's messages).
+fn attribute(e: &BytesStart, key: &str) -> Result<Option<String>> {
+    let element = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    let Some(attr) = e.try_get_attribute(key).with_context(|| format!("malformed attribute in <{element}>"))? else {
+        return Ok(None);
+    };
+    let raw = std::str::from_utf8(&attr.value).with_context(|| format!("<{element} {key}=...> is not UTF-8"))?;
+    let value =
+        quick_xml::escape::unescape(raw).with_context(|| format!("<{element} {key}=...> has a malformed escape"))?;
+    Ok(Some(value.into_owned()))
+}
+
+/// pytest's node id from xunit1's `classname` (the node id's path with `/` as `.` and
+/// without `.py`, then its classes) and `name`, with `file` for the path.
+///
+/// When the classname does not start with `file`'s module (a test defined in another file:
+/// inherited from a base class or imported, where `file` is where it is defined), the
+/// module is read from the classname itself: its segments up to the first capitalised one
+/// (a class, as pytest's default `python_classes = Test*` names them). Without a file
+/// (pytest's own `internal` error), the classname's segments are joined with `::`.
+fn node_id(classname: &str, name: &str, file: Option<&str>) -> String {
+    let Some(file) = file else {
+        return classname.split('.').filter(|s| !s.is_empty()).chain([name]).collect::<Vec<_>>().join("::");
+    };
+    // Node ids use `/`; `file` has the OS's separator.
+    let path = file.replace('\\', "/");
+    let module = path.strip_suffix(".py").unwrap_or(&path).replace('/', ".");
+    // A collection error: the node is the file itself.
+    if classname.is_empty() {
+        return path;
+    }
+    let classes = if classname == module {
+        Some("")
+    } else {
+        classname.strip_prefix(&module).and_then(|rest| rest.strip_prefix('.'))
+    };
+    match classes {
+        Some("") => format!("{path}::{name}"),
+        Some(classes) => format!("{path}::{}::{name}", classes.replace('.', "::")),
+        None => {
+            let segments: Vec<&str> = classname.split('.').collect();
+            let split = segments.iter().position(|s| s.starts_with(|c: char| c.is_ascii_uppercase()));
+            let (modules, classes) = segments.split_at(split.unwrap_or(segments.len()));
+            let mut parts: Vec<String> = Vec::new();
+            if !modules.is_empty() {
+                parts.push(format!("{}.py", modules.join("/")));
+            }
+            parts.extend(classes.iter().map(|c| c.to_string()));
+            parts.push(name.to_owned());
+            parts.join("::")
+        }
+    }
+}
+
+/// The 1-based line of the last traceback entry in `file` (`tests/test_x.py:12: ...`, or the
+/// same path absolute or relative to another folder).
+fn failure_line(text: &str, file: &str) -> Option<u32> {
+    let needle = format!("{file}:");
+    text.lines().rev().find_map(|line| {
+        line.match_indices(&needle).find_map(|(at, _)| {
+            // The whole path, not the end of a longer name.
+            if at > 0 && !line[..at].ends_with(['/', '\\']) {
+                return None;
+            }
+            let rest = &line[at + needle.len()..];
+            let (digits, _) = rest.split_once(':')?;
+            digits.parse().ok()
+        })
+    })
+}
+
+/// pytest's captured output without its empty sections: `junit_logging=all` writes every
+/// section's header (`---- Captured Out ----`) even when it caught nothing.
+fn captured(output: &str) -> String {
+    let header = |l: &str| l.starts_with("---") && l.ends_with("---") && l.contains(" Captured ");
+    // Text before the first header (not pytest's layout) is a section of its own.
+    let mut sections = vec![String::new()];
+    for line in output.split_inclusive('\n') {
+        if header(line.trim()) {
+            sections.push(String::new());
+        }
+        sections.last_mut().expect("one at least").push_str(line);
+    }
+    sections.retain(|s| s.lines().any(|l| !l.trim().is_empty() && !header(l.trim())));
+    sections.concat()
+}
+
+/// One project's suite in the merged report.
+pub struct Suite<'a> {
+    pub name: &'a str,
+    pub cases: &'a [TestCase],
+    pub seconds: f64,
+    /// The suite did not run this time: its recorded results are shown.
+    pub cached: bool,
+    /// A failure of the whole suite with no per-test entry (pytest crashed, timed out, was
+    /// stopped, could not start): (message, output).
+    pub failure: Option<(String, String)>,
+}
+
+/// The merged JUnit XML of a run: one `<testsuite>` per project, each test's classname and
+/// name split from its node id so that `classname::name` is the node id again.
+pub fn merged(report_name: &str, suites: &[Suite]) -> String {
+    use quick_junit::{NonSuccessKind, Property, Report, TestCaseStatus, TestSuite};
+
+    let mut report = Report::new(report_name);
+    let mut total = 0.0;
+    for suite in suites {
+        let mut out = TestSuite::new(suite.name);
+        out.set_time(duration(suite.seconds));
+        total += suite.seconds.max(0.0);
+        if suite.cached {
+            out.add_property(Property::new("cached", "true"));
+        }
+        for case in suite.cases {
+            let mut status = match case.outcome {
+                Outcome::Passed => TestCaseStatus::success(),
+                Outcome::Failed | Outcome::XPassed => TestCaseStatus::non_success(NonSuccessKind::Failure),
+                Outcome::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
+                Outcome::Skipped => TestCaseStatus::skipped(),
+                Outcome::XFailed => {
+                    let mut skipped = TestCaseStatus::skipped();
+                    skipped.set_type("pytest.xfail");
+                    skipped
+                }
+            };
+            if case.outcome != Outcome::Passed {
+                status.set_message(case.message.as_str());
+                if !case.details.is_empty() {
+                    status.set_description(case.details.as_str());
+                }
+            }
+            let (classname, name) = split_id(&case.id);
+            let mut test = quick_junit::TestCase::new(name, status);
+            if let Some(classname) = classname {
+                test.set_classname(classname);
+            }
+            test.set_time(duration(case.seconds));
+            if !case.output.is_empty() {
+                test.set_system_out(case.output.as_str());
+            }
+            // GitLab and others link a test to its source with these (xunit1 style).
+            if let Some(file) = &case.file {
+                test.extra.insert("file".into(), file.as_str().into());
+            }
+            if let Some(line) = case.line {
+                test.extra.insert("line".into(), line.to_string().into());
+            }
+            out.add_test_case(test);
+        }
+        // Without a test case, a dashboard that counts tests would show the crash as nothing.
+        if let Some((message, output)) = &suite.failure {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(message.as_str());
+            if !output.is_empty() {
+                status.set_description(output.as_str());
+            }
+            let mut test = quick_junit::TestCase::new("<suite>", status);
+            test.set_classname(suite.name);
+            out.add_test_case(test);
+        }
+        report.add_test_suite(out);
+    }
+    report.set_time(duration(total));
+    // Serializing to memory fails only on text that is not UTF-8, and ours is `String`s.
+    report.to_string().expect("a report of strings serializes")
+}
+
+/// Writes [`merged`] to `path`, making its folders, through a temp file and a rename.
+pub fn write_merged(path: &Utf8Path, report_name: &str, suites: &[Suite]) -> Result<()> {
+    let xml = merged(report_name, suites);
+    if let Some(parent) = path.parent().filter(|p| !p.as_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot write the JUnit report {path}"))?;
+    }
+    crate::fsutil::write_atomic(path, &xml).with_context(|| format!("cannot write the JUnit report {path}"))
+}
+
+/// A node id's classname (everything before its last name: path and classes, `::` kept)
+/// and name. The last `::` before the parameters' bracket is the split: a parameter may
+/// hold `::` (`test_x[a::b]`), a path may hold `[`.
+fn split_id(id: &str) -> (Option<&str>, &str) {
+    let Some(path_end) = id.find("::") else { return (None, id) };
+    let tail = &id[path_end + 2..];
+    let names = &tail[..tail.find('[').unwrap_or(tail.len())];
+    let split = names.rfind("::").map_or(path_end, |at| path_end + 2 + at);
+    (Some(&id[..split]), &id[split + 2..])
+}
+
+/// Seconds as a duration; a negative or non-finite time (a clock step) as zero.
+fn duration(seconds: f64) -> Duration {
+    Duration::try_from_secs_f64(seconds).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What pytest 9.2.0 wrote with [`pytest_args`] for a suite of every kind of result
+    /// (trimmed: shorter tracebacks, one empty captured-output block kept of many).
+    const PYTEST_RUN: &str = r##"<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="4" failures="6" skipped="3" tests="24" time="0.058" timestamp="2026-12-02T00:55:47.955113+00:00" hostname="vm">
+<testcase classname="" name="tests.test_broken_import" file="tests/test_broken_import.py" time="0.000"><error message="collection failure">ImportError while importing test module '/tmp/jx/proj/tests/test_broken_import.py'.
+Traceback:
+/root/.pyenv/versions/3.11.7/lib/python3.11/importlib/__init__.py:126: in import_module
+    return _bootstrap._gcd_import(name[level:], package, level)
+tests/test_broken_import.py:1: in &lt;module&gt;
+    import does_not_exist_module
+E   ModuleNotFoundError: No module named 'does_not_exist_module'</error></testcase>
+<testcase classname="tests.nested.deep.test_nested" name="test_in_nested" file="tests/nested/deep/test_nested.py" line="0" time="0.000" />
+<testcase classname="tests.test_cases" name="test_pass" file="tests/test_cases.py" line="3" time="0.125" />
+<testcase classname="tests.test_cases" name="test_fail" file="tests/test_cases.py" line="9" time="0.000"><failure message="AssertionError: math is broken&#10;assert (1 + 1) == 3">def test_fail():
+        x = 1
+&gt;       helper()
+
+tests/test_cases.py:12: 
+_ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ 
+
+    def helper():
+&gt;       assert 1 + 1 == 3, "math is broken"
+E       AssertionError: math is broken
+E       assert (1 + 1) == 3
+
+tests/test_cases.py:8: AssertionError</failure><system-out>--------------------------------- Captured Log ---------------------------------
+
+--------------------------------- Captured Out ---------------------------------
+
+</system-out><system-err>--------------------------------- Captured Err ---------------------------------
+
+</system-err></testcase>
+<testcase classname="tests.test_cases" name="test_setup_error" file="tests/test_cases.py" line="20" time="0.000"><error message="failed on setup with &quot;RuntimeError: setup exploded&quot;">@pytest.fixture
+    def broken_setup():
+&gt;       raise RuntimeError("setup exploded")
+E       RuntimeError: setup exploded
+
+tests/test_cases.py:19: RuntimeError</error></testcase>
+<testcase classname="tests.test_cases" name="test_teardown_error" file="tests/test_cases.py" line="28" time="0.000"><error message="failed on teardown with &quot;RuntimeError: teardown exploded&quot;">@pytest.fixture
+    def broken_teardown():
+        yield 1
+&gt;       raise RuntimeError("teardown exploded")
+E       RuntimeError: teardown exploded
+
+tests/test_cases.py:27: RuntimeError</error></testcase>
+<testcase classname="tests.test_cases" name="test_fail_and_teardown_error" file="tests/test_cases.py" line="31" time="0.000"><failure message="AssertionError: body failed&#10;assert False">    def test_fail_and_teardown_error(broken_teardown):
+&gt;       assert False, "body failed"
+E       AssertionError: body failed
+
+tests/test_cases.py:33: AssertionError</failure></testcase>
+<testcase classname="tests.test_cases" name="test_fail_and_teardown_error" file="tests/test_cases.py" line="31" time="0.000"><error message="failed on teardown with &quot;RuntimeError: teardown exploded&quot;">    def broken_teardown():
+        yield 1
+&gt;       raise RuntimeError("teardown exploded")
+E       RuntimeError: teardown exploded
+
+tests/test_cases.py:27: RuntimeError</error></testcase>
+<testcase classname="tests.test_cases" name="test_skip" file="tests/test_cases.py" line="34" time="0.000"><skipped type="pytest.skip" message="not today">/tmp/jx/proj/tests/test_cases.py:36: not today</skipped></testcase>
+<testcase classname="tests.test_cases" name="test_skipif" file="tests/test_cases.py" line="37" time="0.000"><skipped type="pytest.skip" message="platform is not nope">/tmp/jx/proj/tests/test_cases.py:38: platform is not nope</skipped></testcase>
+<testcase classname="tests.test_cases" name="test_xfail" file="tests/test_cases.py" line="41" time="0.000"><skipped type="pytest.xfail" message="known bug" /></testcase>
+<testcase classname="tests.test_cases" name="test_xpass_strict" file="tests/test_cases.py" line="45" time="0.000"><failure message="[XPASS(strict)] strict one">[XPASS(strict)] strict one</failure></testcase>
+<testcase classname="tests.test_cases" name="test_xpass_lenient" file="tests/test_cases.py" line="49" time="0.000" />
+<testcase classname="tests.test_cases" name="test_param[a b]" file="tests/test_cases.py" line="53" time="0.000" />
+<testcase classname="tests.test_cases" name="test_param[[x]]" file="tests/test_cases.py" line="53" time="0.000"><failure message="AssertionError: assert '[x]' != '[x]'">v = '[x]'
+
+    @pytest.mark.parametrize("v", ["a b", "[x]", "p::q", "ünï", 1.5])
+    def test_param(v):
+&gt;       assert v != "[x]"
+E       AssertionError: assert '[x]' != '[x]'
+
+tests/test_cases.py:56: AssertionError</failure></testcase>
+<testcase classname="tests.test_cases" name="test_param[p::q]" file="tests/test_cases.py" line="53" time="0.000" />
+<testcase classname="tests.test_cases" name="test_param[\xfcn\xef]" file="tests/test_cases.py" line="53" time="0.000" />
+<testcase classname="tests.test_cases" name="test_param[1.5]" file="tests/test_cases.py" line="53" time="0.000" />
+<testcase classname="tests.test_cases" name="test_ünïcode_名前" file="tests/test_cases.py" line="57" time="0.000" />
+<testcase classname="tests.test_cases.TestGroup" name="test_method" file="tests/test_cases.py" line="61" time="0.000" />
+<testcase classname="tests.test_cases.TestGroup.TestInner" name="test_deep" file="tests/test_cases.py" line="65" time="0.000"><failure message="assert 0">self = &lt;test_cases.TestGroup.TestInner object at 0x7f4700bfda50&gt;
+
+    def test_deep(self):
+&gt;       assert 0
+E       assert 0
+
+tests/test_cases.py:67: AssertionError</failure></testcase>
+<testcase classname="tests.test_cases.TestGroup" name="test_m[1]" file="tests/test_cases.py" line="68" time="0.000" /></testsuite></testsuites>"##;
+
+    /// `pytest --collect-only -q` of the same suite, in the same order (the broken module's
+    /// node is the file itself: `ERROR tests/test_broken_import.py`).
+    const COLLECTED: &[&str] = &[
+        "tests/test_broken_import.py",
+        "tests/nested/deep/test_nested.py::test_in_nested",
+        "tests/test_cases.py::test_pass",
+        "tests/test_cases.py::test_fail",
+        "tests/test_cases.py::test_setup_error",
+        "tests/test_cases.py::test_teardown_error",
+        "tests/test_cases.py::test_fail_and_teardown_error",
+        "tests/test_cases.py::test_fail_and_teardown_error",
+        "tests/test_cases.py::test_skip",
+        "tests/test_cases.py::test_skipif",
+        "tests/test_cases.py::test_xfail",
+        "tests/test_cases.py::test_xpass_strict",
+        "tests/test_cases.py::test_xpass_lenient",
+        "tests/test_cases.py::test_param[a b]",
+        "tests/test_cases.py::test_param[[x]]",
+        "tests/test_cases.py::test_param[p::q]",
+        r"tests/test_cases.py::test_param[\xfcn\xef]",
+        "tests/test_cases.py::test_param[1.5]",
+        "tests/test_cases.py::test_ünïcode_名前",
+        "tests/test_cases.py::TestGroup::test_method",
+        "tests/test_cases.py::TestGroup::TestInner::test_deep",
+        "tests/test_cases.py::TestGroup::test_m[1]",
+    ];
+
+    /// pytest 9.2.0: results after the call (a skip, an xfail, a setup error) followed by a
+    /// teardown error, all in one `<testcase>`.
+    const TEARDOWNS: &str = r##"<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="3" failures="0" skipped="4" tests="6" time="0.040" timestamp="2026-12-02T00:51:56.995645+00:00" hostname="vm">
+<testcase classname="tests.test_td" name="test_skip_then_td" file="tests/test_td.py" line="11" time="0.000"><skipped type="pytest.skip" message="skipping">/tmp/jx/td/tests/test_td.py:13: skipping</skipped><error message="failed on teardown with &quot;RuntimeError: teardown boom&quot;">@pytest.fixture
+    def bad_teardown():
+        yield
+&gt;       raise RuntimeError("teardown boom")
+E       RuntimeError: teardown boom
+
+tests/test_td.py:6: RuntimeError</error></testcase>
+<testcase classname="tests.test_td" name="test_xfail_then_td" file="tests/test_td.py" line="14" time="0.000"><skipped type="pytest.xfail" message="xf" /><skipped type="pytest.xfail" message="xf" /></testcase>
+<testcase classname="tests.test_td" name="test_setup_and_td" file="tests/test_td.py" line="22" time="0.000"><error message="failed on setup with &quot;RuntimeError: setup boom&quot;">@pytest.fixture
+    def bad_both():
+&gt;       raise RuntimeError("setup boom")
+E       RuntimeError: setup boom
+
+tests/test_td.py:10: RuntimeError</error><error message="failed on teardown with &quot;RuntimeError: teardown boom&quot;">@pytest.fixture
+    def bad_teardown():
+        yield
+&gt;       raise RuntimeError("teardown boom")
+E       RuntimeError: teardown boom
+
+tests/test_td.py:6: RuntimeError</error></testcase></testsuite></testsuites>"##;
+
+    /// pytest 9.2.0 with `--doctest-modules`: tests defined in another file than the module
+    /// that collects them (inherited, imported), captured output, and a doctest.
+    const ELSEWHERE: &str = r##"<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="4" skipped="0" tests="4" time="0.039" timestamp="2026-12-02T00:55:54.137489+00:00" hostname="vm">
+<testcase classname="tests.test_inherit" name="test_shared_fn" file="tests/base_helpers.py" line="4" time="0.000"><failure message="AssertionError">def test_shared_fn():
+        print("out of shared")
+&gt;       assert 0
+E       AssertionError
+
+tests/base_helpers.py:7: AssertionError</failure><system-out>--------------------------------- Captured Log ---------------------------------
+
+--------------------------------- Captured Out ---------------------------------
+out of shared
+
+</system-out><system-err>--------------------------------- Captured Err ---------------------------------
+
+</system-err></testcase>
+<testcase classname="tests.test_inherit.TestChild" name="test_inherited" file="tests/base_helpers.py" line="1" time="0.000"><failure message="AssertionError: inherited fails">self = &lt;tests.test_inherit.TestChild object at 0x7f2fd05f0c50&gt;
+
+    def test_inherited(self):
+&gt;       assert False, "inherited fails"
+E       AssertionError: inherited fails
+
+tests/base_helpers.py:3: AssertionError</failure></testcase>
+<testcase classname="tests.test_inherit" name="test_output" file="tests/test_inherit.py" line="6" time="0.000"><failure message="assert 0">def test_output():
+        print("captured stdout line")
+        logging.getLogger("x").warning("a log record")
+        import sys; sys.stderr.write("captured stderr line\n")
+&gt;       assert 0
+E       assert 0
+
+tests/test_inherit.py:11: AssertionError</failure><system-out>--------------------------------- Captured Log ---------------------------------
+WARNING  x:test_inherit.py:9 a log record
+--------------------------------- Captured Out ---------------------------------
+captured stdout line
+
+</system-out><system-err>--------------------------------- Captured Err ---------------------------------
+captured stderr line
+
+</system-err></testcase>
+<testcase classname="src.mod.thing" name="thing.f" file="src/mod/thing.py" line="1" time="0.001"><failure message="002 &#10;003     &gt;&gt;&gt; f()&#10;Expected:&#10;    2&#10;Got:&#10;    1&#10;&#10;/tmp/jx/edge/src/mod/thing.py:3: DocTestFailure">002 
+003     &gt;&gt;&gt; f()
+Expected:
+    2
+Got:
+    1
+
+/tmp/jx/edge/src/mod/thing.py:3: DocTestFailure</failure></testcase></testsuite></testsuites>"##;
+
+    fn by_id<'a>(cases: &'a [TestCase], id: &str) -> &'a TestCase {
+        cases.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no {id}"))
+    }
+
+    #[test]
+    fn node_ids_are_pytests_own() {
+        let cases = parse(PYTEST_RUN).unwrap();
+        let ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, COLLECTED);
+        let ids: Vec<String> = parse(ELSEWHERE).unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "tests/test_inherit.py::test_shared_fn",
+                "tests/test_inherit.py::TestChild::test_inherited",
+                "tests/test_inherit.py::test_output",
+                "src/mod/thing.py::thing.f"
+            ]
+        );
+    }
+
+    #[test]
+    fn outcomes_of_every_kind() {
+        let cases = parse(PYTEST_RUN).unwrap();
+        let outcome = |id: &str| by_id(&cases, &format!("tests/test_cases.py::{id}")).outcome;
+        assert_eq!(outcome("test_pass"), Outcome::Passed);
+        assert_eq!(outcome("test_fail"), Outcome::Failed);
+        assert_eq!(outcome("test_setup_error"), Outcome::Error);
+        // A passing test whose teardown fails: one entry, the error.
+        assert_eq!(outcome("test_teardown_error"), Outcome::Error);
+        assert_eq!(outcome("test_skip"), Outcome::Skipped);
+        assert_eq!(outcome("test_skipif"), Outcome::Skipped);
+        assert_eq!(outcome("test_xfail"), Outcome::XFailed);
+        assert_eq!(outcome("test_xpass_strict"), Outcome::Failed);
+        // JUnit cannot tell a non-strict xpass from a pass.
+        assert_eq!(outcome("test_xpass_lenient"), Outcome::Passed);
+        assert_eq!(outcome("test_param[[x]]"), Outcome::Failed);
+        assert_eq!(outcome("TestGroup::TestInner::test_deep"), Outcome::Failed);
+        assert_eq!(by_id(&cases, "tests/test_broken_import.py").outcome, Outcome::Error);
+        // A failing test whose teardown fails: two entries, as pytest counts them.
+        let both: Vec<Outcome> = cases
+            .iter()
+            .filter(|c| c.id == "tests/test_cases.py::test_fail_and_teardown_error")
+            .map(|c| c.outcome)
+            .collect();
+        assert_eq!(both, [Outcome::Failed, Outcome::Error]);
+        // The suite's own counts: pytest's skipped counts xfails too.
+        let count = |o: &[Outcome]| cases.iter().filter(|c| o.contains(&c.outcome)).count();
+        assert_eq!(
+            (count(&[Outcome::Failed]), count(&[Outcome::Error]), count(&[Outcome::Skipped, Outcome::XFailed])),
+            (5, 4, 3)
+        );
+    }
+
+    #[test]
+    fn messages_details_lines_and_times() {
+        let cases = parse(PYTEST_RUN).unwrap();
+        let fail = by_id(&cases, "tests/test_cases.py::test_fail");
+        assert_eq!(fail.message, "AssertionError: math is broken\nassert (1 + 1) == 3");
+        assert!(fail.details.starts_with("def test_fail():\n") && fail.details.contains("> "), "{}", fail.details);
+        // The last traceback entry in the test's file: the helper's assert, not the call.
+        assert_eq!((fail.file.as_deref(), fail.line), (Some("tests/test_cases.py"), Some(8)));
+        assert_eq!(fail.output, "", "only empty captured sections");
+
+        let pass = by_id(&cases, "tests/test_cases.py::test_pass");
+        assert_eq!((pass.line, pass.seconds, pass.message.as_str(), pass.details.as_str()), (Some(4), 0.125, "", ""));
+        // pytest's `line` is 0-based: the definition on line 1.
+        assert_eq!(by_id(&cases, "tests/nested/deep/test_nested.py::test_in_nested").line, Some(1));
+
+        let setup = by_id(&cases, "tests/test_cases.py::test_setup_error");
+        assert_eq!(setup.message, r#"failed on setup with "RuntimeError: setup exploded""#);
+        assert_eq!(setup.line, Some(19), "the fixture's raise");
+        let skip = by_id(&cases, "tests/test_cases.py::test_skip");
+        assert_eq!((skip.message.as_str(), skip.line), ("not today", Some(35)), "a skip keeps its definition");
+        let broken = by_id(&cases, "tests/test_broken_import.py");
+        assert_eq!((broken.message.as_str(), broken.line), ("collection failure", Some(1)));
+        assert!(broken.details.contains("E   ModuleNotFoundError"), "{}", broken.details);
+        let strict = by_id(&cases, "tests/test_cases.py::test_xpass_strict");
+        assert_eq!((strict.message.as_str(), strict.line), ("[XPASS(strict)] strict one", Some(46)));
+    }
+
+    #[test]
+    fn several_results_in_one_case_the_worst_wins() {
+        let cases = parse(TEARDOWNS).unwrap();
+        let skip = by_id(&cases, "tests/test_td.py::test_skip_then_td");
+        assert_eq!((skip.outcome, skip.line), (Outcome::Error, Some(6)));
+        assert!(skip.message.starts_with("failed on teardown"), "{}", skip.message);
+        assert_eq!(by_id(&cases, "tests/test_td.py::test_xfail_then_td").outcome, Outcome::XFailed);
+        let both = by_id(&cases, "tests/test_td.py::test_setup_and_td");
+        assert_eq!(both.outcome, Outcome::Error);
+        assert!(both.message.starts_with("failed on setup"), "the first: {}", both.message);
+        assert!(both.details.contains("setup boom") && both.details.contains("teardown boom"), "{}", both.details);
+        assert_eq!(both.line, Some(10), "the first error's line");
+    }
+
+    #[test]
+    fn tests_defined_elsewhere_and_captured_output() {
+        let cases = parse(ELSEWHERE).unwrap();
+        let inherited = by_id(&cases, "tests/test_inherit.py::TestChild::test_inherited");
+        assert_eq!((inherited.file.as_deref(), inherited.line), (Some("tests/base_helpers.py"), Some(3)));
+        let shared = by_id(&cases, "tests/test_inherit.py::test_shared_fn");
+        let dashes = "-".repeat(33);
+        assert_eq!(shared.output, format!("{dashes} Captured Out {dashes}\nout of shared\n\n"));
+        let output = &by_id(&cases, "tests/test_inherit.py::test_output").output;
+        for part in ["Captured Log", "a log record", "Captured Out", "captured stdout line", "captured stderr line"] {
+            assert!(output.contains(part), "{part} in {output}");
+        }
+        // A doctest's traceback names its file by absolute path.
+        assert_eq!(by_id(&cases, "src/mod/thing.py::thing.f").line, Some(3));
+    }
+
+    #[test]
+    fn node_ids_without_the_files_module() {
+        assert_eq!(node_id("tests.test_a.TestX", "test_b", Some("tests/helpers.py")), "tests/test_a.py::TestX::test_b");
+        assert_eq!(node_id("tests.test_a", "test_b[1]", Some("lib/shared.py")), "tests/test_a.py::test_b[1]");
+        // pytest's own internal error has no file.
+        assert_eq!(node_id("pytest", "internal", None), "pytest::internal");
+        // Windows separators in `file`.
+        assert_eq!(node_id("tests.test_a", "test_b", Some(r"tests\test_a.py")), "tests/test_a.py::test_b");
+        assert_eq!(node_id("", "tests.test_a", Some(r"tests\test_a.py")), "tests/test_a.py");
+    }
+
+    #[test]
+    fn malformed_xml_is_a_clear_error() {
+        let err = |text: &str| format!("{:#}", parse(text).unwrap_err());
+        let cut = &PYTEST_RUN[..PYTEST_RUN.len() / 2];
+        assert!(err(cut).contains("malformed JUnit XML"), "{}", err(cut));
+        let crossed = r#"<testsuite><testcase name="a"><failure></testcase></failure></testsuite>"#;
+        assert!(err(crossed).starts_with("malformed JUnit XML at byte"), "{}", err(crossed));
+        assert!(err("").contains("no <testsuite>"), "{}", err(""));
+        assert!(err("not xml at all").contains("no <testsuite>"));
+        let nameless = r#"<testsuite><testcase classname="x" time="1"/></testsuite>"#;
+        assert!(err(nameless).contains("<testcase> number 1 has no `name`"), "{}", err(nameless));
+        let time = r#"<testsuite><testcase name="t" time="soon"/></testsuite>"#;
+        assert!(err(time).contains("`time` that is not a number: `soon`"), "{}", err(time));
+        let entity = r#"<testsuite><testcase name="t"><failure>&nope;</failure></testcase></testsuite>"#;
+        assert!(err(entity).contains("unknown entity `&nope;`"), "{}", err(entity));
+    }
+
+    #[test]
+    fn read_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join("junit.xml");
+        let missing = format!("{:#}", read(&path).unwrap_err());
+        assert!(missing.contains(path.as_str()), "{missing}");
+        std::fs::write(&path, "<testsuite><testcase name=\"t\">").unwrap();
+        let cut = format!("{:#}", read(&path).unwrap_err());
+        assert!(cut.contains(path.as_str()) && cut.contains("cut short"), "{cut}");
+        std::fs::write(&path, TEARDOWNS).unwrap();
+        assert_eq!(read(&path).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn pytest_args_ask_for_xunit1() {
+        let args = pytest_args(Utf8Path::new("/tmp/a b/junit.xml"));
+        assert_eq!(args[0], "--junitxml=/tmp/a b/junit.xml");
+        assert!(args.windows(2).any(|w| w == ["-o", "junit_family=xunit1"]), "{args:?}");
+    }
+
+    #[test]
+    fn split_ids_into_classname_and_name() {
+        assert_eq!(split_id("tests/test_x.py::TestA::test_b[1]"), (Some("tests/test_x.py::TestA"), "test_b[1]"));
+        assert_eq!(split_id("tests/test_x.py::test_p[p::q]"), (Some("tests/test_x.py"), "test_p[p::q]"));
+        assert_eq!(split_id("tests/t[1].py::test"), (Some("tests/t[1].py"), "test"));
+        assert_eq!(split_id("tests/test_broken.py"), (None, "tests/test_broken.py"));
+    }
+
+    /// Counts of each `<testsuite>`: (name, tests, failures, errors, skipped).
+    fn counts(xml: &str) -> Vec<(String, usize, usize, usize, usize)> {
+        let report = quick_junit::Report::deserialize_from_str(xml).unwrap();
+        report.test_suites.iter().map(|s| (s.name.to_string(), s.tests, s.failures, s.errors, s.skipped)).collect()
+    }
+
+    #[test]
+    fn merged_report_parses_back_with_the_inputs_counts() {
+        let web = parse(PYTEST_RUN).unwrap();
+        let td = parse(TEARDOWNS).unwrap();
+        let suites = [
+            Suite { name: "web", cases: &web, seconds: 1.5, cached: false, failure: None },
+            Suite { name: "model", cases: &td, seconds: 0.25, cached: true, failure: None },
+            Suite {
+                name: "digest",
+                cases: &[],
+                seconds: 60.0,
+                cached: false,
+                failure: Some(("timed out after 60s".into(), "collected 3 items\n".into())),
+            },
+        ];
+        let xml = merged("cargo xtask test-all", &suites);
+        let expected = |name: &str, cases: &[TestCase], suite_error: usize| {
+            let n = |o: &[Outcome]| cases.iter().filter(|c| o.contains(&c.outcome)).count();
+            (
+                name.to_owned(),
+                cases.len() + suite_error,
+                n(&[Outcome::Failed, Outcome::XPassed]),
+                n(&[Outcome::Error]) + suite_error,
+                n(&[Outcome::Skipped, Outcome::XFailed]),
+            )
+        };
+        assert_eq!(counts(&xml), [expected("web", &web, 0), expected("model", &td, 0), expected("digest", &[], 1)]);
+        assert_eq!(counts(&xml)[0], ("web".to_owned(), 22, 5, 4, 3), "as pytest's own XML counts them");
+
+        let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(report.name.as_ref().map(|n| n.as_str()), Some("cargo xtask test-all"));
+        let [web_suite, model_suite, digest_suite] = &report.test_suites[..] else { panic!("three suites") };
+        assert!(web_suite.properties.is_empty());
+        assert_eq!(
+            model_suite.properties.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect::<Vec<_>>(),
+            [("cached", "true")]
+        );
+        // classname::name is the node id again; the failure keeps its message and traceback.
+        let param = web_suite.test_cases.iter().find(|c| c.name.as_str() == "test_param[[x]]").unwrap();
+        assert_eq!(param.classname.as_ref().map(|c| c.as_str()), Some("tests/test_cases.py"));
+        let quick_junit::TestCaseStatus::NonSuccess { message, description, .. } = &param.status else {
+            panic!("a failure: {:?}", param.status)
+        };
+        assert_eq!(message.as_ref().map(|m| m.as_str()), Some("AssertionError: assert '[x]' != '[x]'"));
+        assert!(description.as_ref().is_some_and(|d| d.as_str().contains("tests/test_cases.py:56")));
+        let crash = &digest_suite.test_cases[0];
+        assert_eq!((crash.name.as_str(), crash.classname.as_ref().map(|c| c.as_str())), ("<suite>", Some("digest")));
+        assert_eq!(digest_suite.time, Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn write_merged_makes_folders_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let path = root.join("reports/ci/junit.xml");
+        let cases = parse(TEARDOWNS).unwrap();
+        write_merged(
+            &path,
+            "run",
+            &[Suite { name: "model", cases: &cases, seconds: 1.0, cached: false, failure: None }],
+        )
+        .unwrap();
+        assert_eq!(counts(&std::fs::read_to_string(&path).unwrap()), [("model".to_owned(), 3, 0, 2, 1)]);
+        let names: Vec<String> = std::fs::read_dir(root.join("reports/ci"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["junit.xml"]);
+        // A folder where the file should go: the error names the path.
+        let blocked = root.join("blocked");
+        std::fs::create_dir_all(blocked.join("x")).unwrap();
+        let err = format!("{:#}", write_merged(&blocked, "run", &[]).unwrap_err());
+        assert!(err.contains(blocked.as_str()), "{err}");
+    }
+}

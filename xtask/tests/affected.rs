@@ -96,3 +96,83 @@ fn test_all_affected_sets_up_and_runs_only_the_affected_suites() {
     }
     assert!(run.stderr.contains("Finished 2 projects: 2 passed, 0 failed, 0 skipped"), "{}", run.all());
 }
+
+/// Runs `affected` without `--since` in `dir` as a GitHub Actions push build would: with
+/// `GITHUB_EVENT_NAME=push` and `GITHUB_EVENT_PATH` naming a file holding `event`.
+fn affected_on_push(dir: &std::path::Path, event: &str) -> support::Run {
+    let events = tempfile::tempdir().unwrap();
+    let path = events.path().join("event.json");
+    std::fs::write(&path, event).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("affected")
+        .current_dir(dir)
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", &path)
+        .env_remove("GITHUB_BASE_REF")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    support::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A push event: the branch was at `before`; the repository's default branch is `main`.
+fn push_event(before: &str) -> String {
+    format!(
+        r#"{{"ref": "refs/heads/main", "before": "{before}", "after": "x", "repository": {{"default_branch": "main"}}}}"#
+    )
+}
+
+#[test]
+fn a_push_build_lists_the_projects_changed_since_the_commit_before_the_push() {
+    let repo = Repo::sample();
+    repo.git_init();
+    let before = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.append("projects/lib/src/e2e_lib/__init__.py", "\nVALUE = 1\n");
+    repo.commit("change lib");
+    repo.append("projects/app/tests/test_app.py", "\n");
+    repo.commit("change app");
+
+    let run = affected_on_push(&repo.path(""), &push_event(&before));
+    assert_eq!((run.code, run.stdout.as_str()), (0, "lib\napp\n"), "{}", run.all());
+    assert!(run.stderr.contains(&format!("since {before}")), "{}", run.all());
+
+    // A push that made the branch compares against the default branch.
+    let zeros = "0".repeat(40);
+    let run = affected_on_push(&repo.path(""), &push_event(&zeros));
+    assert_eq!(run.code, 2, "no origin/main yet\n{}", run.all());
+    assert!(run.stderr.contains("no commit `origin/main`"), "{}", run.all());
+    repo.git(&["update-ref", "refs/remotes/origin/main", &before]);
+    let run = affected_on_push(&repo.path(""), &push_event(&zeros));
+    assert_eq!((run.code, run.stdout.as_str()), (0, "lib\napp\n"), "{}", run.all());
+
+    // An event file that says nothing usable: as outside CI, silently.
+    let run = affected_on_push(&repo.path(""), "not json");
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("no commit `origin/HEAD`"), "{}", run.all());
+    assert!(!run.stderr.contains("event"), "{}", run.all());
+}
+
+#[test]
+fn a_push_build_in_a_shallow_clone_says_the_base_is_missing_and_how_to_fetch_it() {
+    let repo = Repo::sample();
+    repo.git_init();
+    let before = repo.git(&["rev-parse", "HEAD"]).trim().to_owned();
+    repo.append("projects/lib/src/e2e_lib/__init__.py", "\nVALUE = 1\n");
+    repo.commit("change lib");
+    let clones = tempfile::tempdir().unwrap();
+    let clone = clones.path().join("clone");
+    let url = format!("file://{}", repo.path("").display());
+    repo.git(&["clone", "--quiet", "--depth", "1", &url, clone.to_str().unwrap()]);
+
+    let run = affected_on_push(&clone, &push_event(&before));
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains(&format!("error: git knows no commit `{before}`")), "{}", run.all());
+    assert!(run.stderr.contains("this clone is shallow"), "{}", run.all());
+    assert!(run.stderr.contains("fetch-depth: 0"), "{}", run.all());
+    assert!(run.stderr.contains(&format!("git fetch origin {before}")), "{}", run.all());
+    assert_eq!(run.stdout, "", "{}", run.all());
+}

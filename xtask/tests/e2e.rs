@@ -171,19 +171,33 @@ fn test_all_runs_every_suite_in_its_own_venv() {
 fn test_all_skips_the_dependants_of_a_failing_project_and_exits_1() {
     let repo = Repo::sample();
     repo.write("projects/lib/tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n");
-    let run = repo.expect(&["test-all", "--keep-going"], 1);
-    let row = |p: &str| {
-        run.stdout
-            .lines()
-            .find(|l| l.starts_with(p))
-            .unwrap_or_else(|| panic!("no row for {p}\n{}", run.all()))
-            .to_owned()
-    };
+    let run = repo.expect(&["test-all"], 1);
+    let row = |p: &str| row_of(&run, p);
     assert!(row("lib").contains("FAILED"), "{}", run.all());
     assert!(row("app").contains("skipped") && row("app").contains("needs lib"), "{}", run.all());
-    assert!(row("core").contains(" ok ") && row("solo").contains(" ok "), "{}", run.all());
     assert!(run.stdout.contains("assert 1 + 1 == 3"), "the failing suite's output is shown\n{}", run.all());
-    assert!(run.stderr.contains("4 projects: 2 passed, 1 failed, 1 skipped"), "{}", run.all());
+    assert!(run.stderr.contains("1 failed"), "{}", run.all());
+}
+
+#[test]
+fn keep_going_runs_the_dependants_of_a_failure_and_marks_them() {
+    let repo = Repo::sample();
+    repo.write("projects/lib/tests/test_broken.py", "def test_broken():\n    assert 1 + 1 == 3\n");
+    let run = repo.expect(&["test-all", "--keep-going"], 1);
+    let row = |p: &str| row_of(&run, p);
+    assert!(row("lib").contains("FAILED"), "{}", run.all());
+    assert!(row("app").contains(" ok ") && row("app").contains("ran after lib failed"), "{}", run.all());
+    assert!(row("core").contains(" ok ") && row("solo").contains(" ok "), "{}", run.all());
+    assert!(run.stderr.contains("4 projects: 3 passed, 1 failed, 0 skipped"), "{}", run.all());
+}
+
+/// The table row of project `p`.
+fn row_of(run: &support::Run, p: &str) -> String {
+    run.stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("{p} ")))
+        .unwrap_or_else(|| panic!("no row for {p}\n{}", run.all()))
+        .to_owned()
 }
 
 #[test]

@@ -398,7 +398,8 @@ fn snapshot(dir: &Path, rel: &str, out: &mut BTreeMap<String, String>) {
 fn managed(path: &str) -> bool {
     let own_venv = path.split('/').any(|part| part == ".venv");
     let lock = path.starts_with("_meta/requirements/") && path.ends_with(".txt");
-    own_venv || lock || path.starts_with("_meta/venvs") || path.starts_with("_meta/.state")
+    let state = ["_meta/venvs", "_meta/.state", "_meta/.cache"].iter().any(|dir| path.starts_with(dir));
+    own_venv || lock || state
 }
 
 #[test]

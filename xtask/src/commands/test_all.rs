@@ -185,7 +185,6 @@ fn run_suite(
         }
     };
     let tests = junit::read(&xml).unwrap_or_default();
-    let _ = std::fs::remove_file(&xml);
     let counts = counts_of(&tests, pytest::parse_counts(&done.output));
     let (result, note) = if let Some(signal) = crate::interrupt::received().filter(|_| done.stopped) {
         (Outcome::Stopped, format!("stopped by {}", signal_name(signal.signal)))
@@ -215,6 +214,7 @@ fn run_suite(
             ui::status("Warning", &format!("cannot record {name}'s result: {err:#}"));
         }
     }
+    let _ = std::fs::remove_file(&xml);
     SuiteResult {
         result,
         counts: Some(counts),

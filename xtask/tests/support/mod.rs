@@ -263,7 +263,10 @@ impl Repo {
         repo.write("_meta/requirements/extra.in", "tiny-b>=3\n");
         let shared_tools = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-tools");
         std::fs::create_dir_all(&shared_tools).unwrap();
+        #[cfg(unix)]
         std::os::unix::fs::symlink(&shared_tools, repo.path("_meta/.tools")).unwrap();
+        #[cfg(windows)]
+        std::os::windows::fs::symlink_dir(&shared_tools, repo.path("_meta/.tools")).unwrap();
         repo
     }
 
@@ -349,7 +352,7 @@ impl Repo {
 
     /// Makes the repo a git repository on branch `main` with everything committed.
     pub fn git_init(&self) {
-        self.write(".gitignore", ".venv\n_meta/.tools\n_meta/.state\n__pycache__/\n.pytest_cache/\n");
+        self.write(".gitignore", ".venv\n_meta/.tools\n_meta/.state\n_meta/.cache\n__pycache__/\n.pytest_cache/\n");
         self.git(&["init", "--quiet", "--initial-branch=main"]);
         self.commit("initial");
     }
@@ -392,19 +395,40 @@ impl Repo {
     /// installs from the wheelhouse too (the config's `no-index` and `find-links` reach pip); uv's own
     /// settings from the environment are dropped.
     pub fn xtask_with_path(&self, args: &[&str], path: OsString) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .env("PATH", path)
-            .env_remove("VIRTUAL_ENV")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_BASE_REF");
-        let out = without_uv_settings(&mut cmd).output().unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        let mut cmd = self.command(args);
+        cmd.env("PATH", path);
+        output(&mut cmd)
+    }
+
+    /// Runs the xtask from the folder `rel` of the repo, with extra environment variables.
+    pub fn xtask_in(&self, rel: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
+        cmd.current_dir(self.path(rel));
+        for (key, value) in env {
+            cmd.env(key, value);
         }
+        output(&mut cmd)
+    }
+
+    /// The built xtask, run from the repo's root, with none of the caller's CI settings
+    /// (a test run inside GitHub Actions must behave as one outside it) or uv settings.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.args(args).current_dir(self.dir.path()).env_remove("VIRTUAL_ENV");
+        for key in [
+            "GITHUB_ACTIONS",
+            "GITHUB_BASE_REF",
+            "GITHUB_EVENT_NAME",
+            "GITHUB_EVENT_PATH",
+            "GITHUB_STEP_SUMMARY",
+            "GITHUB_WORKSPACE",
+            "NO_COLOR",
+            "PYTEST_ADDOPTS",
+        ] {
+            cmd.env_remove(key);
+        }
+        without_uv_settings(&mut cmd);
+        cmd
     }
 
     /// Runs the xtask and asserts it exited with `code`.
@@ -432,6 +456,16 @@ impl Repo {
 }
 
 /// The pin of `package` in a requirements file's `text`, as `name==version`.
+/// Runs a command to the end and keeps what it printed.
+pub fn output(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub fn pin_in(text: &str, package: &str) -> Option<String> {
     let prefix = format!("{package}==");
     text.lines().find(|l| l.starts_with(&prefix)).map(|l| l.split([' ', ';', '\\']).next().unwrap().to_owned())
@@ -463,4 +497,17 @@ fn without_uv_settings(cmd: &mut Command) -> &mut Command {
 pub fn path_without_uv() -> OsString {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::join_paths(std::env::split_paths(&path).filter(|dir| !dir.join("uv").exists())).unwrap()
+}
+
+/// Polls `done` until it holds or `timeout` passes; whether it held. For what settles soon
+/// after a command returns (a killed process being reaped), never for timing a command.
+pub fn eventually(timeout: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + timeout;
+    while !done() {
+        if std::time::Instant::now() > until {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    true
 }
