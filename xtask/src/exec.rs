@@ -218,7 +218,7 @@ pub fn interactive(cmd: &Cmd) -> Result<i32> {
     for (key, value) in &cmd.env {
         command.env(key, value);
     }
-    let status = command.status().map_err(|err| {
+    let mut child = command.spawn().map_err(|err| {
         if err.kind() == std::io::ErrorKind::NotFound {
             hinted(
                 format!("cannot run `{}`: not found", cmd.program.to_string_lossy()),
@@ -228,6 +228,28 @@ pub fn interactive(cmd: &Cmd) -> Result<i32> {
             anyhow!(err).context(format!("cannot run `{}`", cmd.display()))
         }
     })?;
+    // Ctrl-C at the terminal reaches the child by itself (it shares the terminal's
+    // foreground group, so `--pdb` gets it); a SIGTERM or SIGHUP sent to the xtask alone
+    // (an IDE's stop button) is passed on, once.
+    let mut passed_on = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().with_context(|| format!("cannot wait for `{}`", cmd.display()))? {
+            break status;
+        }
+        #[cfg(unix)]
+        if let Some(interrupted) = crate::interrupt::received().filter(|i| i.signal != libc::SIGINT && !passed_on) {
+            passed_on = true;
+            if let Ok(pid) = i32::try_from(child.id()) {
+                // SAFETY: kill(2) on the child's own pid (never 0 or -1: a spawned child's id).
+                unsafe {
+                    libc::kill(pid, interrupted.signal);
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = &mut passed_on;
+        std::thread::sleep(Duration::from_millis(50));
+    };
     #[cfg(unix)]
     if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
         return Ok(128 + signal);

@@ -50,8 +50,29 @@ pub struct Counts {
     pub deselected: u32,
 }
 
+/// `text` without ANSI escape sequences (pytest's colours, with `--color=yes`).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters and intermediates, then one final byte in @..~.
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Reads the last pytest summary line of `output`; all zero when there is none.
 pub fn parse_counts(output: &str) -> Counts {
+    let output = strip_ansi(output);
     let Some(line) = output.lines().rev().map(|l| l.trim().trim_matches('=').trim()).find(|l| is_summary(l)) else {
         return Counts::default();
     };
@@ -112,6 +133,13 @@ mod tests {
             parse_counts(long),
             Counts { passed: 3, failed: 1, xfailed: 2, xpassed: 1, deselected: 4, ..Counts::default() }
         );
+    }
+
+    #[test]
+    fn reads_a_coloured_closing_line() {
+        let coloured = "\x1b[31m==== \x1b[31m\x1b[1m1 failed\x1b[0m, \x1b[32m2 passed\x1b[0m\x1b[31m in 0.05s\x1b[0m\x1b[31m ====\x1b[0m\n";
+        assert_eq!(parse_counts(coloured), Counts { passed: 2, failed: 1, ..Counts::default() });
+        assert_eq!(strip_ansi("\x1b[1;32mok\x1b[0m done"), "ok done");
     }
 
     #[test]

@@ -299,6 +299,7 @@ fn counts_of(tests: &[TestCase], closing: Counts) -> Counts {
 /// (`rootdir: /path`), else the first of the member's folder and its ancestors that holds
 /// the tests' files.
 fn rootdir_of(output: &str, member_dir: &Utf8Path, root: &Utf8Path, tests: &[TestCase]) -> Option<Utf8PathBuf> {
+    let output = pytest::strip_ansi(output);
     if let Some(dir) = output.lines().find_map(|l| l.strip_prefix("rootdir: ")) {
         let dir = dir.split(", ").next().unwrap_or(dir).trim();
         return Some(Utf8PathBuf::from(dir));
