@@ -141,8 +141,19 @@ pub enum GraphFormat {
 }
 
 /// The commands, as typed.
-const COMMANDS: &[&str] =
-    &["lock", "check", "update-base", "setup-envs", "test-all", "test", "ci-matrix", "export", "affected", "graph", "help"];
+const COMMANDS: &[&str] = &[
+    "lock",
+    "check",
+    "update-base",
+    "setup-envs",
+    "test-all",
+    "test",
+    "ci-matrix",
+    "export",
+    "affected",
+    "graph",
+    "help",
+];
 
 /// Parses the command line. Every error has a hint: ours say what to type; lexopt's (a
 /// missing value, a value that is not UTF-8) point to the help.
@@ -418,8 +429,26 @@ mod tests {
     #[test]
     fn test_all_takes_projects_shards_and_reporters() {
         let Command::TestAll { select, flags } = parse_strs(&[
-            "test-all", "web", "-p", "model", "--shard", "2/3", "--junit", "out.xml", "--message-format", "json",
-            "--color", "never", "-q", "--timeout", "60", "--no-cache", "--no-speculate", "--keep-going", "-j", "2",
+            "test-all",
+            "web",
+            "-p",
+            "model",
+            "--shard",
+            "2/3",
+            "--junit",
+            "out.xml",
+            "--message-format",
+            "json",
+            "--color",
+            "never",
+            "-q",
+            "--timeout",
+            "60",
+            "--no-cache",
+            "--no-speculate",
+            "--keep-going",
+            "-j",
+            "2",
         ])
         .unwrap() else {
             panic!("not test-all")

@@ -934,7 +934,10 @@ fn flags_an_unknown_option_of_a_command() {
     fails(
         &repo,
         &["test-all", "--fast"],
-        &["error: invalid option '--fast' for `test-all`", "hint: options for pytest go after `--`: `cargo xtask test-all -- --fast`"],
+        &[
+            "error: invalid option '--fast' for `test-all`",
+            "hint: options for pytest go after `--`: `cargo xtask test-all -- --fast`",
+        ],
     );
 }
 

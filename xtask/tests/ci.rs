@@ -93,13 +93,18 @@ fn github_actions_gets_groups_annotations_on_the_failing_line_and_a_step_summary
         ],
     );
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stdout.contains("::group::mixed (projects/mixed)\n") && run.stdout.contains("::endgroup::"), "{}", run.all());
+    assert!(
+        run.stdout.contains("::group::mixed (projects/mixed)\n") && run.stdout.contains("::endgroup::"),
+        "{}",
+        run.all()
+    );
     let annotation = run
         .stdout
         .lines()
         .find(|l| l.starts_with("::error "))
         .unwrap_or_else(|| panic!("no annotation\n{}", run.all()));
-    let expected = "::error file=projects/mixed/tests/test_mixed.py,line=13,title=mixed%3A tests/test_mixed.py%3A%3Atest_fail::";
+    let expected =
+        "::error file=projects/mixed/tests/test_mixed.py,line=13,title=mixed%3A tests/test_mixed.py%3A%3Atest_fail::";
     assert!(annotation.starts_with(expected), "{annotation}");
     assert!(annotation.contains("assert 1 + 1 == 3"), "the message shows the failure: {annotation}");
     let file = annotation.split("file=").nth(1).unwrap().split(',').next().unwrap();
@@ -115,7 +120,12 @@ fn github_actions_gets_groups_annotations_on_the_failing_line_and_a_step_summary
 fn an_unchanged_suite_is_cached_and_a_change_reruns_it_and_its_dependants_only() {
     let repo = Repo::new();
     repo.project("core", &[], &[], "from e2e_core import double\n\ndef test_double():\n    assert double(2) == 4\n");
-    repo.project("lib", &["e2e-core"], &[], "from e2e_core import double\n\ndef test_lib():\n    assert double(3) == 6\n");
+    repo.project(
+        "lib",
+        &["e2e-core"],
+        &[],
+        "from e2e_core import double\n\ndef test_lib():\n    assert double(3) == 6\n",
+    );
     repo.project("leaf", &[], &[], "def test_leaf():\n    assert True\n");
     for p in ["core", "lib", "leaf"] {
         repo.write(&format!("projects/{p}/conftest.py"), LOGGING_CONFTEST);
@@ -219,7 +229,10 @@ fn a_dependant_starts_while_its_dependency_runs_and_is_cancelled_when_it_fails()
     assert_eq!(lib["result"], "skipped");
     assert_eq!(lib["note"], "needs core, which did not pass");
     let pid: i32 = std::fs::read_to_string(&marker).unwrap().parse().unwrap();
-    assert!(support::eventually(std::time::Duration::from_secs(10), || !alive(pid)), "lib's pytest outlived its cancel");
+    assert!(
+        support::eventually(std::time::Duration::from_secs(10), || !alive(pid)),
+        "lib's pytest outlived its cancel"
+    );
 }
 
 #[test]
@@ -240,10 +253,7 @@ fn ci_matrix_lists_every_project_once_and_a_shard_runs_its_share() {
     listed.sort();
     assert_eq!(listed, names, "every project exactly once: {matrix}");
 
-    let second: Vec<&str> = include
-        .iter()
-        .find(|s| s["shard"] == "2/3")
-        .unwrap()["projects"]
+    let second: Vec<&str> = include.iter().find(|s| s["shard"] == "2/3").unwrap()["projects"]
         .as_array()
         .unwrap()
         .iter()
@@ -301,6 +311,10 @@ fn pytest_junitxml_is_refused_for_the_merged_report() {
     let repo = Repo::new();
     repo.project("solo", &[], &[], "def test_solo():\n    assert True\n");
     let run = repo.expect(&["test-all", "--", "--junitxml=out.xml"], 2);
-    assert!(run.stderr.contains("error: `--junitxml=out.xml` would have every suite overwrite the same file"), "{}", run.all());
+    assert!(
+        run.stderr.contains("error: `--junitxml=out.xml` would have every suite overwrite the same file"),
+        "{}",
+        run.all()
+    );
     assert!(run.stderr.contains("hint: use `cargo xtask test-all --junit FILE`"), "{}", run.all());
 }

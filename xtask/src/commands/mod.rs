@@ -13,7 +13,11 @@ pub mod update_base;
 
 /// The projects a test run (or a CI matrix) takes, in the workspace's order: those named
 /// (by name or folder, relative to `cwd`), else the affected ones, else all; then one shard.
-pub fn selected(ws: &crate::Workspace, cwd: &camino::Utf8Path, select: &crate::flags::Selection) -> anyhow::Result<Vec<usize>> {
+pub fn selected(
+    ws: &crate::Workspace,
+    cwd: &camino::Utf8Path,
+    select: &crate::flags::Selection,
+) -> anyhow::Result<Vec<usize>> {
     let mut members: Vec<usize> = if !select.projects.is_empty() {
         select.projects.iter().map(|name| ws.member_named(cwd, name)).collect::<anyhow::Result<_>>()?
     } else if select.affected {

@@ -91,8 +91,10 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     let names: Vec<&str> = members.iter().map(|&m| ws.members[m].name.as_str()).collect();
     reporters.emit(&Event::RunStarted { projects: names.clone() });
 
-    let suites: Vec<Suite> =
-        members.iter().map(|&m| Suite { project: ws.members[m].name.clone(), dir: ws.members[m].dir.clone() }).collect();
+    let suites: Vec<Suite> = members
+        .iter()
+        .map(|&m| Suite { project: ws.members[m].name.clone(), dir: ws.members[m].dir.clone() })
+        .collect();
     let position = |m: usize| members.iter().position(|&x| x == m);
     let deps: Vec<Vec<usize>> =
         members.iter().map(|&m| ws.members[m].deps.iter().filter_map(|&d| position(d)).collect()).collect();
@@ -102,9 +104,10 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         run_dependants: options.keep_going,
         speculate: options.speculate,
     };
-    let key = |k: usize| keys.as_ref().map(|keys| keys[k].as_str());
+    let runner = Runner { ws, args: &args, timeout: options.timeout, cache: &cache, reporters: &reporters };
     let work = |k: usize, cancel: &AtomicBool| {
-        let result = run_suite(ws, members[k], &suites[k], &args, options.timeout, key(k), &cache, cancel, &reporters);
+        let key = keys.as_ref().map(|keys| keys[k].as_str());
+        let result = runner.suite(members[k], &suites[k], key, cancel);
         let ok = result.result.passed();
         (result, ok)
     };
@@ -144,87 +147,89 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     if totals.failed + totals.skipped > 0 { Err(Failed.into()) } else { Ok(()) }
 }
 
-/// One suite: from the cache when its key has a passing record, else pytest.
-#[allow(clippy::too_many_arguments)]
-fn run_suite(
-    ws: &Workspace,
-    member: usize,
-    suite: &Suite,
-    args: &[String],
+/// What every suite of a run shares.
+struct Runner<'a> {
+    ws: &'a Workspace,
+    /// pytest's arguments, ours (colour) and the caller's.
+    args: &'a [String],
     timeout: Option<Duration>,
-    key: Option<&str>,
-    cache: &ResultCache,
-    cancel: &AtomicBool,
-    reporters: &Reporters,
-) -> SuiteResult {
-    let name = suite.project.as_str();
-    if let Some(record) = key.and_then(|key| cache.lookup(name, key)) {
-        let tests = key.and_then(|key| cache.junit_of(name, key)).and_then(|xml| junit::read(&xml).ok());
-        return SuiteResult {
-            counts: Some(record.counts),
-            seconds: Some(record.seconds),
-            note: String::new(),
-            tests: tests.unwrap_or_default(),
-            ..SuiteResult::not_run(Outcome::Cached, String::new())
+    cache: &'a ResultCache,
+    reporters: &'a Reporters,
+}
+
+impl Runner<'_> {
+    /// One suite: from the cache when its key has a passing record, else pytest.
+    fn suite(&self, member: usize, suite: &Suite, key: Option<&str>, cancel: &AtomicBool) -> SuiteResult {
+        let Runner { ws, args, timeout, cache, reporters } = *self;
+        let name = suite.project.as_str();
+        if let Some(record) = key.and_then(|key| cache.lookup(name, key)) {
+            let tests = key.and_then(|key| cache.junit_of(name, key)).and_then(|xml| junit::read(&xml).ok());
+            return SuiteResult {
+                counts: Some(record.counts),
+                seconds: Some(record.seconds),
+                note: String::new(),
+                tests: tests.unwrap_or_default(),
+                ..SuiteResult::not_run(Outcome::Cached, String::new())
+            };
+        }
+        reporters.emit(&Event::SuiteStarted { project: name, dir: &suite.dir });
+        let xml = private_junit_path(member);
+        let _ = std::fs::remove_file(&xml);
+        let mut all_args = junit::pytest_args(&xml);
+        all_args.extend(args.iter().cloned());
+        let member_ref = &ws.members[member];
+        let cmd = pytest::command(&ws.root, &member_ref.dir, &ws.env_of(member).venv, &all_args);
+        let timeout = member_ref.pyproject.timeout.map(Duration::from_secs).or(timeout);
+        let watch = Watch { deadline: timeout.map(|t| Instant::now() + t), cancel: Some(cancel) };
+        let done = match exec::capture_watched(&cmd, watch) {
+            Ok(done) => done,
+            Err(err) => {
+                let first = format!("{err:#}").lines().next().unwrap_or_default().to_owned();
+                return SuiteResult { output: format!("{err:#}"), ..SuiteResult::not_run(Outcome::Error, first) };
+            }
         };
-    }
-    reporters.emit(&Event::SuiteStarted { project: name, dir: &suite.dir });
-    let xml = private_junit_path(member);
-    let _ = std::fs::remove_file(&xml);
-    let mut all_args = junit::pytest_args(&xml);
-    all_args.extend(args.iter().cloned());
-    let member_ref = &ws.members[member];
-    let cmd = pytest::command(&ws.root, &member_ref.dir, &ws.env_of(member).venv, &all_args);
-    let timeout = member_ref.pyproject.timeout.map(Duration::from_secs).or(timeout);
-    let watch = Watch { deadline: timeout.map(|t| Instant::now() + t), cancel: Some(cancel) };
-    let done = match exec::capture_watched(&cmd, watch) {
-        Ok(done) => done,
-        Err(err) => {
-            let first = format!("{err:#}").lines().next().unwrap_or_default().to_owned();
-            return SuiteResult { output: format!("{err:#}"), ..SuiteResult::not_run(Outcome::Error, first) };
+        let tests = junit::read(&xml).unwrap_or_default();
+        let counts = counts_of(&tests, pytest::parse_counts(&done.output));
+        let (result, note) = if let Some(signal) = crate::interrupt::received().filter(|_| done.stopped) {
+            (Outcome::Stopped, format!("stopped by {}", signal_name(signal.signal)))
+        } else if done.cut == Some(Cut::TimedOut) {
+            let after = timeout.unwrap_or_default().as_secs();
+            (Outcome::TimedOut, format!("timed out after {after}s: stopped, its output so far is shown"))
+        } else if done.cut == Some(Cut::Cancelled) {
+            (Outcome::Skipped, "cancelled".to_owned())
+        } else if done.success {
+            (Outcome::Passed, String::new())
+        } else if done.code == Some(NO_TESTS_COLLECTED) {
+            (Outcome::NoTests, String::new())
+        } else {
+            (Outcome::Failed, format!("pytest exit code {}", done.code.map_or("none".into(), |c| c.to_string())))
+        };
+        let seconds = done.elapsed.as_secs_f64();
+        if done.cut.is_none() && !done.stopped {
+            // Best effort: a cache that cannot be written only costs a rerun.
+            let _ = cache.record_duration(name, seconds);
         }
-    };
-    let tests = junit::read(&xml).unwrap_or_default();
-    let counts = counts_of(&tests, pytest::parse_counts(&done.output));
-    let (result, note) = if let Some(signal) = crate::interrupt::received().filter(|_| done.stopped) {
-        (Outcome::Stopped, format!("stopped by {}", signal_name(signal.signal)))
-    } else if done.cut == Some(Cut::TimedOut) {
-        let after = timeout.unwrap_or_default().as_secs();
-        (Outcome::TimedOut, format!("timed out after {after}s: stopped, its output so far is shown"))
-    } else if done.cut == Some(Cut::Cancelled) {
-        (Outcome::Skipped, "cancelled".to_owned())
-    } else if done.success {
-        (Outcome::Passed, String::new())
-    } else if done.code == Some(NO_TESTS_COLLECTED) {
-        (Outcome::NoTests, String::new())
-    } else {
-        (Outcome::Failed, format!("pytest exit code {}", done.code.map_or("none".into(), |c| c.to_string())))
-    };
-    let seconds = done.elapsed.as_secs_f64();
-    if done.cut.is_none() && !done.stopped {
-        // Best effort: a cache that cannot be written only costs a rerun.
-        let _ = cache.record_duration(name, seconds);
-    }
-    let rootdir = rootdir_of(&done.output, &ws.root.join(&member_ref.dir), &ws.root, &tests);
-    if result.passed()
-        && let Some(key) = key
-    {
-        let record = Record { key: key.to_owned(), counts, seconds };
-        if let Err(err) = cache.store(name, &record, Some(&xml).filter(|x| x.exists()).map(|x| x.as_path())) {
-            ui::status("Warning", &format!("cannot record {name}'s result: {err:#}"));
+        let rootdir = rootdir_of(&done.output, &ws.root.join(&member_ref.dir), &ws.root, &tests);
+        if result.passed()
+            && let Some(key) = key
+        {
+            let record = Record { key: key.to_owned(), counts, seconds };
+            if let Err(err) = cache.store(name, &record, Some(&xml).filter(|x| x.exists()).map(|x| x.as_path())) {
+                ui::status("Warning", &format!("cannot record {name}'s result: {err:#}"));
+            }
         }
-    }
-    let _ = std::fs::remove_file(&xml);
-    SuiteResult {
-        result,
-        counts: Some(counts),
-        seconds: Some(seconds),
-        exit_code: done.code,
-        note,
-        after_failure_of: None,
-        tests,
-        rootdir,
-        output: done.output,
+        let _ = std::fs::remove_file(&xml);
+        SuiteResult {
+            result,
+            counts: Some(counts),
+            seconds: Some(seconds),
+            exit_code: done.code,
+            note,
+            after_failure_of: None,
+            tests,
+            rootdir,
+            output: done.output,
+        }
     }
 }
 

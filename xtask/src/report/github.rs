@@ -61,7 +61,9 @@ impl GitHub {
         let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
             return Ok(());
         };
-        let mut text = String::from("### cargo xtask test-all\n\n| project | result | tests | seconds | note |\n|---|---|---|---|---|\n");
+        let mut text = String::from(
+            "### cargo xtask test-all\n\n| project | result | tests | seconds | note |\n|---|---|---|---|---|\n",
+        );
         for (suite, result) in &self.rows {
             let icon = match result.result {
                 r if r.passed() => "✅",

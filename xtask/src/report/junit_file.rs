@@ -35,9 +35,10 @@ impl Reporter for JunitFile {
                         cached: result.result == Outcome::Cached,
                         // A failure no test accounts for (a crash, a timeout) is the suite's own.
                         failure: (!result.result.passed()
-                            && !result.tests.iter().any(|t| {
-                                matches!(t.outcome, junit::Outcome::Failed | junit::Outcome::Error)
-                            }))
+                            && !result
+                                .tests
+                                .iter()
+                                .any(|t| matches!(t.outcome, junit::Outcome::Failed | junit::Outcome::Error)))
                         .then(|| (format!("{}: {}", result.result.word(), result.note), result.output.clone())),
                     })
                     .collect();

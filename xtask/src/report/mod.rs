@@ -140,8 +140,13 @@ pub struct Totals {
 #[derive(Debug, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum Event<'a> {
-    RunStarted { projects: Vec<&'a str> },
-    SuiteStarted { project: &'a str, dir: &'a Utf8Path },
+    RunStarted {
+        projects: Vec<&'a str>,
+    },
+    SuiteStarted {
+        project: &'a str,
+        dir: &'a Utf8Path,
+    },
     SuiteFinished {
         #[serde(flatten)]
         suite: &'a Suite,

@@ -214,7 +214,8 @@ impl Terminal {
             .map(|(suite, result)| row(suite, result))
             .collect();
         if !rows.is_empty() {
-            let header = ["project", "result", "passed", "failed", "errors", "skipped", "deselected", "seconds", "note"];
+            let header =
+                ["project", "result", "passed", "failed", "errors", "skipped", "deselected", "seconds", "note"];
             self.print(&format!("\n{}\n", ui::table(&header, &rows)));
         }
         let cached = if totals.cached > 0 {
@@ -222,7 +223,8 @@ impl Terminal {
         } else {
             String::new()
         };
-        let stopped = if totals.interrupted.is_some() { format!(", {} stopped", totals.stopped) } else { String::new() };
+        let stopped =
+            if totals.interrupted.is_some() { format!(", {} stopped", totals.stopped) } else { String::new() };
         ui::status(
             if totals.interrupted.is_some() { "Stopped" } else { "Finished" },
             &format!(
@@ -239,7 +241,8 @@ impl Terminal {
 
 /// A row of the table.
 fn row(suite: &Suite, result: &SuiteResult) -> Vec<String> {
-    let count = |f: fn(&crate::pytest::Counts) -> u32| result.counts.as_ref().map_or(String::new(), |c| f(c).to_string());
+    let count =
+        |f: fn(&crate::pytest::Counts) -> u32| result.counts.as_ref().map_or(String::new(), |c| f(c).to_string());
     let mut note = Vec::new();
     if let Some(c) = &result.counts {
         if c.xfailed > 0 {
