@@ -318,3 +318,47 @@ fn pytest_junitxml_is_refused_for_the_merged_report() {
     );
     assert!(run.stderr.contains("hint: use `cargo xtask test-all --junit FILE`"), "{}", run.all());
 }
+
+#[test]
+fn a_failing_suite_is_never_cached() {
+    let repo = Repo::new();
+    repo.project("flaky", &[], &[], "def test_it():\n    assert False\n");
+    repo.write("projects/flaky/conftest.py", LOGGING_CONFTEST);
+    repo.git_init();
+    let log = repo.path("started.log");
+    let env = [("XTASK_E2E_LOG", log.to_str().unwrap())];
+    for _ in 0..2 {
+        let run = repo.xtask_in("", &["test-all"], &env);
+        assert_eq!(run.code, 1, "{}", run.all());
+    }
+    assert_eq!(started(&log).len(), 2, "a failure is run again, never shown as cached");
+    repo.edit("projects/flaky/tests/test_flaky.py", "assert False", "assert True");
+    for _ in 0..2 {
+        let run = repo.xtask_in("", &["test-all"], &env);
+        assert_eq!(run.code, 0, "{}", run.all());
+    }
+    assert_eq!(started(&log).len(), 3, "once it passed, the same inputs are cached");
+}
+
+#[test]
+fn colour_quiet_and_verbose_show_what_they_say() {
+    let repo = Repo::new();
+    repo.project("solo", &[], &[], "def test_solo():\n    print('said by the test')\n");
+    let plain = repo.expect(&["test-all", "--color", "never", "-v", "--", "-s"], 0);
+    assert!(!plain.all().contains('\x1b'), "no escape codes with --color never\n{}", plain.all());
+    assert!(
+        plain.stdout.contains("──── solo (projects/solo) ────"),
+        "-v shows a passing suite's output\n{}",
+        plain.all()
+    );
+    assert!(plain.stdout.contains("said by the test"), "{}", plain.all());
+    let normal = repo.expect(&["test-all", "--color", "never"], 0);
+    assert!(normal.stdout.contains("PASS") && !normal.stdout.contains("────"), "{}", normal.all());
+    let coloured = repo.expect(&["test-all", "--color", "always", "-v"], 0);
+    assert!(coloured.stdout.contains("\x1b[1;32m        PASS\x1b[0m"), "{}", coloured.all());
+    let block = coloured.stdout.split("──── solo").nth(1).unwrap_or_default();
+    assert!(block.contains("\x1b["), "pytest keeps its colour when ours is on\n{}", coloured.all());
+    let quiet = repo.expect(&["test-all", "-q"], 0);
+    assert!(!quiet.stdout.contains("PASS") && !quiet.stdout.contains("project "), "{}", quiet.all());
+    assert!(quiet.stderr.contains("Finished 1 project: 1 passed"), "{}", quiet.all());
+}
