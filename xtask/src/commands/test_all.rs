@@ -75,8 +75,10 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         args.push("--color=yes".to_owned());
     }
     args.extend(options.pytest_args.iter().cloned());
+    // The caller's arguments, not our colour flag: colour changes no result, and a run in a
+    // terminal must hit what a piped run recorded.
     let keys = if options.cache {
-        match results::keys(ws, members, &args)? {
+        match results::keys(ws, members, &options.pytest_args)? {
             Keys::Known(keys) => Some(keys),
             Keys::Off(why) => {
                 ui::status("Note", &format!("the result cache is off: {why}"));
