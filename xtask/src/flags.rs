@@ -37,7 +37,7 @@ Commands:
       --timeout SECONDS                  Stop a suite that runs longer (a project's
                                          [tool.monorepo].timeout wins for it).
       --no-cache                         Run every suite, even unchanged ones.
-      --no-speculate                     Start a suite only once its dependencies' passed.
+      --no-speculate                     Start a suite only once its dependencies passed.
       --junit FILE                       Write one merged JUnit XML, a <testsuite> per project.
       --message-format human|json        json: one JSON object per event on stdout.
       --color auto|always|never          Colour (auto: on a terminal, unless NO_COLOR is set).
@@ -53,8 +53,9 @@ Commands:
                                          Write a project's env resolution for use outside the repo.
   affected [--since REF]                 List the projects touched by the changes since the
                                          merge base of REF and HEAD (uncommitted ones included),
-                                         and their dependants. REF defaults to origin/HEAD, or to
-                                         origin/$GITHUB_BASE_REF in a pull request's CI run.
+                                         and their dependants. REF defaults to origin/HEAD; in
+                                         GitHub Actions to origin/$GITHUB_BASE_REF for a pull
+                                         request, and to the commit before the push for a push.
   graph [--format text|dot]              Print the project graph.
   help                                   Print this help.
 
