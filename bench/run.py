@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 import traceback
@@ -46,6 +47,7 @@ XTASK = CACHE / "xtask"  # a frozen copy of the binary, so a rebuild mid-run cha
 BASELINE = BENCH / "baseline"
 GEN = BENCH / "gen_monorepo.py"
 GEN_MIXED = BENCH / "gen_mixed.py"  # the mixed-backend monorepo of case m
+GEN_SCHED = BENCH / "gen_sched.py"  # the sleeping suites of case s
 TIMING_HTML = CACHE / "cargo-timing.html"
 
 # The sample monorepo as the baseline scripts know it: project -> local dependencies, and
@@ -127,6 +129,41 @@ class Runner:
     def xtask(self, args: list[str], cwd: Path, **kw) -> Done:
         return self.run([XTASK, *args], cwd, **kw)
 
+    def xtask_events(self, args: list[str], cwd: Path, timeout: float = 600) -> tuple[Done, list[dict]]:
+        """`xtask <args> --message-format json`: the run, and its JSON events in order, each
+        with `at`, the seconds since the process started when its line arrived (the xtask
+        flushes every event, so that is when it happened, to a pipe read's latency)."""
+        cmd = [str(c) for c in [XTASK, *args, "--message-format", "json"]]
+        events: list[dict] = []
+        with tempfile.TemporaryFile("w+") as err:
+            cpu = children_cpu()
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, cwd=cwd, env=self.env, stdout=subprocess.PIPE, stderr=err, text=True,
+                                    stdin=subprocess.DEVNULL)
+            fired: list[bool] = []
+            watchdog = threading.Timer(timeout, lambda: (fired.append(True), proc.kill()))  # reads to EOF: no wait()
+            watchdog.start()
+            out = []
+            try:
+                for line in proc.stdout:
+                    at = time.perf_counter() - start
+                    out.append(line)
+                    if line.startswith("{"):
+                        events.append({**json.loads(line), "at": at})
+                code = proc.wait()
+            finally:
+                watchdog.cancel()
+            seconds = time.perf_counter() - start
+            if fired:
+                raise BenchError(f"`{fmt_cmd(cmd)}` (in {cwd}) timed out after {timeout}s")
+            err.seek(0)
+            done = Done(cmd, seconds, code, "".join(out), err.read(), children_cpu() - cpu)
+        if "Bootstrapping" in done.err:
+            raise BenchError(f"`{fmt_cmd(cmd)}` bootstrapped uv: PATH did not give it uv at the pin")
+        if done.code != 0:
+            raise BenchError(f"`{fmt_cmd(cmd)}` (in {cwd}) exited {done.code}:\n{tail(done.out)}\n{tail(done.err)}")
+        return done, events
+
     def script(self, name: str, *args, cwd: Path | None = None, **kw) -> Done:
         return self.run([BASELINE / name, *args], cwd or BENCH, **kw)
 
@@ -147,6 +184,10 @@ CHECKED = r"Checked .*\(([\d.]+)(ms|s)\)\s*$"
 AFFECTED = r"Affected .*\(([\d.]+)(ms|s)\)\s*$"
 LOCKED = r"^\s*Locked (\S+) \(.*\) in ([\d.]+)(ms|s)\s*$"
 GIT_ID = ["-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "commit.gpgsign=false"]
+# What a git copy ignores (the repository's own .gitignore, minus what a copy cannot hold):
+# venvs, Python's leftovers, the xtask's state and its result cache.
+COPY_GITIGNORE = (".venv\n__pycache__/\n.pytest_cache/\n*.egg-info/\n/_meta/.cache/\n/_meta/.state/\n"
+                  "/_meta/.tools/\n/_meta/venvs/\n*.xtask-tmp\n")
 
 
 def count(text: str, verb: str) -> int:
@@ -739,11 +780,14 @@ def case_e(b: Bench, c: Case) -> None:
         c.add(f"least possible on {cores} cores (xtask's table + graph)", bound_s, rec)
         c.add("baseline test_all.sh (wall)", b.r.script("test_all.sh", p).seconds, rec)
     c.notes += [
-        f"The critical path of the last run: {' -> '.join(chain)}. The xtask starts a suite only after the suites "
-        "of its dependencies passed, so with unlimited cores its wall time is at least the critical path; with "
-        f"-j = {cores} it is also at least sum / {cores}.",
+        f"The critical path of the last run: {' -> '.join(chain)}. A scheduler that starts a suite only after the "
+        "suites of its dependencies passed (`--no-speculate`) needs at least the critical path with unlimited "
+        f"cores, and with -j = {cores} at least sum / {cores}. By default the xtask may start a dependant early "
+        "when a slot would sit idle (case s measures it), so its wall time can go under both bounds; the copy is "
+        "not a git repository, so the result cache is off and every suite runs.",
         f"*Least possible on {cores} cores* is a lower bound for any schedule of these suites on {cores} "
-        "slots: a suite starts only after all its ancestors ran, at least their summed seconds / cores, and the "
+        "slots that waits for dependencies: a suite starts only after all its ancestors ran, at least their "
+        "summed seconds / cores, and the "
         f"longest chain from it still follows. In the last run it was set by {bound_at}. The gap between the "
         "critical path and this bound is the cost of the core count, not of the scheduling.",
         "Ready suites start most-dependants-first (a suite that others wait for before a leaf), so a leaf such "
@@ -1000,6 +1044,197 @@ def case_m(b: Bench, c: Case) -> None:
     ]
 
 
+def commit_all(b: Bench, repo: Path) -> None:
+    """Makes `repo` a git repository with everything committed (venvs and caches ignored)."""
+    (repo / ".gitignore").write_text(COPY_GITIGNORE)
+    b.r.run(["git", "init", "--quiet", "--initial-branch=main"], repo)
+    b.r.run(["git", *GIT_ID, "add", "--all"], repo)
+    b.r.run(["git", *GIT_ID, "commit", "--quiet", "-m", "bench copy"], repo)
+
+
+SCHED_JOBS = 2
+
+
+def sched_repo(b: Bench, shape: str, projects: dict[str, tuple[float, list[str]]]) -> tuple[Path, dict[str, list[str]]]:
+    """One generated monorepo of case s (bench/gen_sched.py), its graph checked against the
+    generator's, committed to git, its locks and venvs made (untimed)."""
+    repo = b.work / f"sched-{shape}"
+    b.r.run([sys.executable, GEN_SCHED, repo, shape, "--config", REPO / "_meta" / "monorepo.toml"], BENCH)
+    graph = parse_graph(b.r.xtask(["graph"], repo).out)
+    want = {p: sorted(local) for p, (_, local) in projects.items()}
+    if {k: sorted(v) for k, v in graph.items()} != want:
+        raise BenchError(f"the {shape} monorepo's graph is {graph}, not {want}: check bench/gen_sched.py")
+    commit_all(b, repo)
+    log(f"  locks and venvs of {shape}, and one run of its suites (untimed)")
+    b.r.xtask(["setup-envs"], repo)
+    # The first run of a venv compiles the bytecode of what its suite imports (pytest), about
+    # a second per suite here: not what the schedulers are compared on.
+    b.r.xtask(["test-all", "--no-cache", "-j", str(SCHED_JOBS)], repo)
+    return repo, graph
+
+
+def schedule_of(events: list[dict], graph: dict[str, list[str]]) -> dict[str, dict]:
+    """Per suite of a `test-all --message-format json` run: `start` (seconds after the
+    run-started event), `seconds` (its own), `end`, and `early` (it started before one of its
+    dependencies' suites ended: speculatively)."""
+    t0 = next(e["at"] for e in events if e["event"] == "run-started")
+    started = {e["project"]: e["at"] - t0 for e in events if e["event"] == "suite-started"}
+    finished = {e["project"]: e for e in events if e["event"] == "suite-finished"}
+    bad = {p: e.get("result") for p, e in finished.items() if e.get("result") != "passed"}
+    if set(finished) != set(graph) or set(started) != set(graph) or bad:
+        raise BenchError(f"test-all did not run and pass every suite: started {sorted(started)}, finished "
+                         f"{ {p: e.get('result') for p, e in finished.items()} }")
+    out = {p: {"start": started[p], "seconds": finished[p]["seconds"], "end": started[p] + finished[p]["seconds"]}
+           for p in graph}
+    for p, deps in graph.items():
+        # 50 ms of slack: the started event is sent just before pytest is spawned.
+        out[p]["early"] = any(out[p]["start"] < out[d]["end"] - 0.05 for d in deps)
+    return out
+
+
+def case_s(b: Bench, c: Case) -> None:
+    sys.path.insert(0, str(BENCH))
+    import gen_sched  # noqa: PLC0415 - next to this file
+    j = SCHED_JOBS
+    base = f"xtask test-all --no-cache -j {j}"
+    last: dict[str, dict[str, dict[str, dict]]] = {}
+    repos = {}
+    for shape, projects in gen_sched.SHAPES.items():
+        repos[shape] = sched_repo(b, shape, projects)
+        c.metric(f"{shape}: `--no-speculate` (wall)", f"cd <{shape}> && {base} --no-speculate")
+        c.metric(f"{shape}: speculative (wall)", f"cd <{shape}> && {base}")
+        c.metric(f"{shape}: least possible on {j} slots", f"(max(longest suite, sum of suites / {j}), from the "
+                 "runs' per-suite seconds)")
+        c.metric(f"{shape}: longest chain (least possible without speculation)",
+                 "(the longest chain of suite seconds along `xtask graph` edges)")
+        c.metric(f"{shape}: sum of the suites", "(their `suite-finished` seconds, summed)")
+        c.ratios += [(f"{shape}: `--no-speculate` / speculative", f"{shape}: `--no-speculate` (wall)",
+                      f"{shape}: speculative (wall)"),
+                     (f"{shape}: speculative / least possible", f"{shape}: speculative (wall)",
+                      f"{shape}: least possible on {j} slots"),
+                     (f"{shape}: `--no-speculate` / longest chain", f"{shape}: `--no-speculate` (wall)",
+                      f"{shape}: longest chain (least possible without speculation)")]
+    for rec in b.iterations():
+        for shape, (repo, graph) in repos.items():
+            runs = {}
+            for label, extra in [("`--no-speculate`", ["--no-speculate"]), ("speculative", [])]:
+                d, events = b.r.xtask_events(["test-all", "--no-cache", "-j", str(j), *extra], repo)
+                runs[label] = schedule_of(events, graph)
+                c.add(f"{shape}: {label} (wall)", d.seconds, rec)
+            if any(s["early"] for s in runs["`--no-speculate`"].values()):
+                raise BenchError(f"--no-speculate started a suite before its dependencies ended: "
+                                 f"{runs['`--no-speculate`']}")
+            # Each suite's seconds: the mean of its two runs (a sleep's suite varies by milliseconds).
+            seconds = {p: statistics.mean(r[p]["seconds"] for r in runs.values()) for p in graph}
+            c.add(f"{shape}: least possible on {j} slots", max(max(seconds.values()), sum(seconds.values()) / j), rec)
+            c.add(f"{shape}: longest chain (least possible without speculation)", critical_path(graph, seconds)[0],
+                  rec)
+            c.add(f"{shape}: sum of the suites", sum(seconds.values()), rec)
+            last[shape] = runs
+    for shape, runs in last.items():
+        graph = repos[shape][1]
+        sleeps = gen_sched.SHAPES[shape]
+        c.extra += [f"The last run's schedule, {shape} (seconds after the run started; *early* = started before a "
+                    "dependency's suite ended):", "",
+                    "| suite | needs | sleeps | `--no-speculate` | speculative |", "|---|---|---:|---|---|"]
+        for p in graph:
+            cells = [f"{r[p]['start']:.2f}–{r[p]['end']:.2f} s" + (" *early*" if r[p]["early"] else "")
+                     for r in runs.values()]
+            c.extra.append(f"| {p} | {', '.join(graph[p]) or '-'} | {sleeps[p][0]} s | {' | '.join(cells)} |")
+        c.extra.append("")
+        early = [p for p, s in runs["speculative"].items() if s["early"]]
+        c.notes.append(f"{shape}, last run: the speculative scheduler started "
+                       + (f"{', '.join(early)} early" if early else "nothing early (a ready suite always filled "
+                          "the free slot)") + ".")
+    c.notes += [
+        "The monorepos: `python3 bench/gen_sched.py <dir> <shape>`; each suite is one test that sleeps, so it "
+        "costs its sleep plus pytest's start (about 0.2 s) and almost no CPU: the `-j` slots, not the cores, "
+        "are what the suites compete for. Each is a git repository with everything committed; locks and "
+        "venvs made once, then one untimed run of every suite (a venv's first run compiles the bytecode of "
+        "what it imports, about a second per suite here). `--no-cache` in both variants, so every suite runs "
+        "every time.",
+        f"`--no-speculate` starts a suite only after its dependencies' suites passed (the scheduler before "
+        f"speculation): with -j {j} it needs at least the longest chain. The default starts a suite whose "
+        "dependencies have all started when a slot would otherwise sit idle (never ahead of a ready suite), "
+        f"holding its result until they pass. *Least possible on {j} slots* ignores dependency order, as "
+        f"speculation may: max(longest suite, sum / {j}); no schedule of these suites can be shorter.",
+        "Bounds use each suite's measured seconds (the `seconds` of its `suite-finished` event, the mean of "
+        "the run's two variants); wall times are the whole `xtask test-all` process, which adds the "
+        "freshness check of the venvs and the xtask's start (tens of ms).",
+        "The start and end times come from `--message-format json`: each event's line is stamped when it "
+        "arrives on the pipe (the xtask flushes every event); a suite's end is its start plus its seconds.",
+    ]
+
+
+R_LEAF = "digest"  # a project of the sample that no other project depends on
+
+
+def case_r(b: Bench, c: Case) -> None:
+    leaf = R_LEAF
+    if leaf not in b.graph or any(leaf in deps for deps in b.graph.values()):
+        raise BenchError(f"{leaf} is not a leaf of the sample (a project nothing depends on): {b.graph}; "
+                         "change R_LEAF in bench/run.py")
+    p = b.copy("r")
+    commit_all(b, p)
+    tests = sorted((p / "projects" / leaf / "tests").glob("test_*.py"))
+    if not tests:
+        raise BenchError(f"projects/{leaf}/tests has no test_*.py")
+    test_file = tests[0]
+    rel = test_file.relative_to(p)
+    original = test_file.read_text()
+
+    def edit(i: int, tag: str) -> None:
+        """The pull request: one more passing test, a different one for every run and variant."""
+        test_file.write_text(original + f"\n\ndef test_bench_pr_{i}_{tag}():\n    assert {i} + 1 == {i + 1}\n")
+
+    def table_of(d: Done, want: dict[str, str]) -> dict[str, tuple[str, float]]:
+        table = parse_test_table(d.out)
+        if {k: r for k, (r, _) in table.items()} != want:
+            raise BenchError(f"`{fmt_cmd(d.cmd)}`: expected {want}, its table says {table}:\n{tail(d.err)}")
+        return table
+
+    log("  syncing the venvs and warming the result cache: one `xtask test-all` (untimed)")
+    table_of(b.r.xtask(["test-all"], p), {n: "ok" for n in SAMPLE})
+    warm = {n: "ok" if n == leaf else "cached" for n in SAMPLE}
+    c.metric("test-all, one leaf edited (warm result cache)",
+             f"cd <git copy> && <append a test to {rel}> && xtask test-all")
+    c.metric(f"… of which {leaf}'s suite", "(its seconds in the table of the run above)")
+    c.metric("test-all --no-cache, one leaf edited (every suite runs)",
+             f"cd <git copy> && <append a test to {rel}> && xtask test-all --no-cache")
+    c.metric("… sum of its suites", "(the seconds column of the run above, summed)")
+    c.metric("test-all, nothing changed (every suite cached)", "cd <git copy> && xtask test-all")
+    c.ratios += [("--no-cache / warm cache", "test-all --no-cache, one leaf edited (every suite runs)",
+                  "test-all, one leaf edited (warm result cache)"),
+                 (f"warm cache / {leaf}'s suite (the cache's overhead)", "test-all, one leaf edited (warm result cache)",
+                  f"… of which {leaf}'s suite")]
+    for i, rec in enumerate(b.iterations()):
+        edit(i, "cached")
+        d = b.r.xtask(["test-all"], p)
+        c.add("test-all, one leaf edited (warm result cache)", d.seconds, rec)
+        c.add(f"… of which {leaf}'s suite", table_of(d, warm)[leaf][1], rec)
+        d = b.r.xtask(["test-all"], p)
+        table_of(d, {n: "cached" for n in SAMPLE})
+        c.add("test-all, nothing changed (every suite cached)", d.seconds, rec)
+        edit(i, "full")
+        d = b.r.xtask(["test-all", "--no-cache"], p)
+        c.add("test-all --no-cache, one leaf edited (every suite runs)", d.seconds, rec)
+        c.add("… sum of its suites", sum(s for _, s in table_of(d, {n: "ok" for n in SAMPLE}).values()), rec)
+    test_file.write_text(original)
+    b.drop(p)
+    c.notes += [
+        f"The pull request touches one leaf, {leaf} (no project depends on it; `xtask graph`): each run appends a "
+        f"passing test to {rel}, a different one per run and per variant, so its key is always new. The copy is "
+        "a git repository with everything committed (venvs and `_meta/.cache/` ignored), so the result cache is "
+        "on; one untimed `xtask test-all` first synced the venvs and recorded a passing result for every suite.",
+        f"Warm cache: {leaf}'s suite runs, the other {len(SAMPLE) - 1} are `cached` (checked in the table of every "
+        "run); `--no-cache` runs all of them, as `test-all` did before the cache; *nothing changed* shows the "
+        "cache's own cost: the three git calls that key every suite, reading the records, and the venvs' "
+        "freshness check.",
+        f"-j left at its default ({os.cpu_count()} here). A `--no-cache` run records nothing, so the variants do "
+        "not feed each other.",
+    ]
+
+
 def case_scale(b: Bench) -> Case:
     c = Case("scale", "Scale: synthetic monorepos of N projects",
              "`bench/gen_monorepo.py N SEED DIR` makes N tiny projects (each depends on 0-3 earlier ones; one "
@@ -1201,9 +1436,18 @@ CASES = {
           "A generated six-project monorepo (bench/gen_mixed.py) whose members build with setuptools, hatchling "
           "and uv_build, two with numpy or httpx; no `.txt`; warm caches. `xtask lock` against the same uv "
           "commands typed by hand."),
+    "s": ("Test-all scheduling: speculative starts against waiting for dependencies", case_s,
+          "Generated monorepos (bench/gen_sched.py) whose suites sleep a known time, with a chain that matters "
+          f"on {SCHED_JOBS} slots; `xtask test-all --no-cache -j {SCHED_JOBS}` with and without `--no-speculate`, "
+          "against the least possible schedules."),
+    "r": ("Test-all after a pull request that touches one leaf: the result cache", case_r,
+          "A copy of the sample made a git repository, everything committed, its result cache warmed by one "
+          f"`test-all`; each run edits one leaf's tests ({R_LEAF}), then `xtask test-all` (only that suite "
+          "runs) against `xtask test-all --no-cache` (every suite runs)."),
 }
-# The cases that work on copies of the sample and need its caches warmed first.
-SAMPLE_CASES = set(CASES) - {"m"}
+# The cases that work on copies of the sample and need its caches warmed first (m and s use
+# monorepos of their own; r syncs its own copy's venvs, untimed, before its runs).
+SAMPLE_CASES = set(CASES) - {"m", "s", "r"}
 
 
 def main() -> int:
@@ -1215,8 +1459,8 @@ def main() -> int:
     parser.add_argument("--scale", help="comma-separated N for the scale case (default 10,100,500,1000; "
                                         "--quick: 10,100); empty to skip it")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic monorepos (default 1)")
-    parser.add_argument("--cases", default="a,b,c,d,e,g,f,m,scale,cold",
-                        help="which cases to run, comma-separated (default: all: a,b,c,d,e,g,f,m,scale,cold)")
+    parser.add_argument("--cases", default="a,b,c,d,e,g,f,m,s,r,scale,cold",
+                        help="which cases to run, comma-separated (default: all: a,b,c,d,e,g,f,m,s,r,scale,cold)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the temp copies go (default: the "
                                                                     "system temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the temp copies")
