@@ -1,13 +1,16 @@
 //! Runs a graph of jobs on a few threads: each job starts once everything it depends on has
-//! succeeded. Among ready jobs, the one with the most transitive dependants starts first (as
-//! cargo orders its build queue): it unblocks the most work, so leaves fill idle slots at the
-//! end instead of delaying a long chain. Ties go to the lowest index.
+//! succeeded. Among ready jobs, the one on the longest remaining chain of work starts first
+//! (the chain's total `weights`, say recorded durations; one per job without them), then the
+//! one with the most transitive dependants (as cargo orders its build queue): the critical
+//! path starts as early as it can, and leaves fill idle slots at the end instead of delaying
+//! it. Ties go to the lowest index.
 //!
-//! With `speculate`, a slot that would sit idle starts a job whose dependencies are still
-//! running: its result is held until they succeed, and if one fails it is cancelled and
-//! skipped. Wall time then approaches the least possible, max(longest job, work / slots),
-//! instead of the longest chain. Only for jobs that do not need their dependencies' output
-//! (test suites), never for locks.
+//! With `speculate`, a job whose dependencies have all started (and are still running) may
+//! start too: when a slot would sit idle, or when its chain is strictly longer than every
+//! ready job's. Its result is held until its dependencies succeed, and if one fails it is
+//! cancelled and skipped. Wall time then approaches the least possible, max(longest job,
+//! work / slots), instead of the longest chain. Only for jobs that do not need their
+//! dependencies' output (test suites), never for locks.
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -48,15 +51,17 @@ impl<X> Status<anyhow::Result<X>> {
 
 /// How to run a graph of jobs.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
+pub struct Options<'a> {
     /// At most this many at once (at least one).
     pub jobs: usize,
     /// After a failure, keep starting jobs that do not depend on it.
     pub keep_going: bool,
     /// With `keep_going`: run the dependants of a failed job too (their caller marks them).
     pub run_dependants: bool,
-    /// Start a job whose dependencies are still running when a slot would sit idle.
+    /// Start a job whose dependencies are still running (see the module's doc).
     pub speculate: bool,
+    /// Each job's expected cost, for its priority; empty: one each.
+    pub weights: &'a [f64],
 }
 
 /// Runs jobs `0..deps.len()`; `deps[i]` lists the jobs `i` waits for. `work` returns the
@@ -75,7 +80,7 @@ where
 /// [`run`] with every option. `work(job, cancel)` should stop early once `cancel` is set
 /// (its result is then discarded). `settled(job, status)` is called on this thread once per
 /// job, when its status is final: dependencies always settle before their dependants.
-pub fn run_with<T, F, S>(deps: &[Vec<usize>], options: Options, work: F, mut settled: S) -> Vec<Status<T>>
+pub fn run_with<T, F, S>(deps: &[Vec<usize>], options: Options<'_>, work: F, mut settled: S) -> Vec<Status<T>>
 where
     T: Send,
     F: Fn(usize, &AtomicBool) -> (T, bool) + Sync,
@@ -94,10 +99,11 @@ where
             dependants[dep].push(job);
         }
     }
-    let priority = dependant_counts(&dependants);
-    // Most dependants first, then lowest index: `pop_first` takes the most urgent job.
-    let key = |job: usize| (Reverse(priority[job]), job);
-    let mut ready: BTreeSet<(Reverse<usize>, usize)> = (0..n).filter(|&j| unsettled[j] == 0).map(key).collect();
+    let chain = critical_paths(&dependants, options.weights);
+    let count = dependant_counts(&dependants);
+    // Longest chain first, then most dependants, then lowest index: `first` is the most urgent.
+    let key = |job: usize| (Reverse(chain[job]), Reverse(count[job]), job);
+    let mut ready: BTreeSet<_> = (0..n).filter(|&j| unsettled[j] == 0).map(key).collect();
     let mut running = 0;
     let mut failed = false;
     let (tx, rx) = mpsc::channel::<(usize, Result<(T, bool), String>)>();
@@ -107,18 +113,19 @@ where
                 && (options.keep_going || !failed)
                 && crate::interrupt::received().is_none()
             {
-                let next = ready.pop_first().map(|(_, job)| job).or_else(|| {
-                    // Nothing is ready: the most urgent job whose dependencies have all
-                    // started, if speculating.
-                    let waiting = |j: usize| !started[j] && status[j].is_none();
-                    (options.speculate)
-                        .then(|| {
-                            (0..n)
-                                .filter(|&j| waiting(j) && deps[j].iter().all(|&d| started[d]))
-                                .min_by_key(|&j| key(j))
-                        })
-                        .flatten()
-                });
+                let waiting = |j: usize| !started[j] && status[j].is_none() && unsettled[j] > 0;
+                let early = (options.speculate)
+                    .then(|| {
+                        (0..n).filter(|&j| waiting(j) && deps[j].iter().all(|&d| started[d])).min_by_key(|&j| key(j))
+                    })
+                    .flatten();
+                // A ready job wins unless the early one's chain is strictly longer: a bet on
+                // a result that may be thrown away is only worth the critical path.
+                let next = match (ready.first().copied(), early) {
+                    (Some(first), Some(job)) if chain[job] > chain[first.2] => Some(job),
+                    (Some(first), _) => ready.pop_first().map(|_| first.2),
+                    (None, early) => early,
+                };
                 let Some(job) = next else { break };
                 started[job] = true;
                 let tx = tx.clone();
@@ -214,6 +221,23 @@ fn skip_dependants<T>(failed: usize, dependants: &[Vec<usize>], status: &mut [Op
         }
     }
     skipped
+}
+
+/// The total weight of the heaviest chain from each job through its dependants, in
+/// thousandths (an integer, to order by).
+fn critical_paths(dependants: &[Vec<usize>], weights: &[f64]) -> Vec<u64> {
+    let weight = |j: usize| weights.get(j).copied().filter(|w| w.is_finite() && *w >= 0.0).unwrap_or(1.0);
+    let mut memo: Vec<Option<f64>> = vec![None; dependants.len()];
+    fn visit(j: usize, dependants: &[Vec<usize>], weight: &dyn Fn(usize) -> f64, memo: &mut [Option<f64>]) -> f64 {
+        if let Some(done) = memo[j] {
+            return done;
+        }
+        let longest = dependants[j].iter().map(|&d| visit(d, dependants, weight, memo)).fold(0.0, f64::max);
+        let total = weight(j) + longest;
+        memo[j] = Some(total);
+        total
+    }
+    (0..dependants.len()).map(|j| (visit(j, dependants, &weight, &mut memo) * 1000.0).round() as u64).collect()
 }
 
 /// How many jobs transitively depend on each job.
@@ -329,7 +353,7 @@ mod tests {
         true
     }
 
-    fn speculative(jobs: usize) -> Options {
+    fn speculative(jobs: usize) -> Options<'static> {
         Options { jobs, speculate: true, ..Options::default() }
     }
 
@@ -403,9 +427,57 @@ mod tests {
 
     #[test]
     fn runs_dependants_of_a_failure_when_asked() {
-        let options = Options { jobs: 1, keep_going: true, run_dependants: true, speculate: false };
+        let options = Options { jobs: 1, keep_going: true, run_dependants: true, ..Options::default() };
         let result = run_with(&[vec![], vec![0], vec![1]], options, |job, _| ((), job != 0), |_, _| {});
         assert_eq!(result[0], Status::Ran { value: (), ok: false });
         assert_eq!(result[1..], [Status::Ran { value: (), ok: true }, Status::Ran { value: (), ok: true }]);
+    }
+
+    /// The order jobs start in, one slot at a time after the first two.
+    fn start_order(deps: &[Vec<usize>], weights: &[f64]) -> Vec<usize> {
+        let log = Mutex::new(Vec::new());
+        let options = Options { jobs: 2, speculate: true, weights, ..Options::default() };
+        run_with(
+            deps,
+            options,
+            |job, _| {
+                let position = {
+                    let mut log = log.lock().unwrap();
+                    log.push(job);
+                    log.len()
+                };
+                // The first two hold their slots until both have started, so a third job
+                // cannot slip in and log first.
+                if position <= 2 {
+                    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                    while log.lock().unwrap().len() < 2 && std::time::Instant::now() < until {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                }
+                ((), true)
+            },
+            |_, _| {},
+        );
+        log.into_inner().unwrap()
+    }
+
+    #[test]
+    fn starts_the_critical_path_early_when_it_is_longer_than_any_ready_job() {
+        // 1 needs 0; 2 is a ready leaf. With 0 and 1 heavy, 1 starts beside 0 before the leaf.
+        let first_two = |mut order: Vec<usize>| {
+            order.truncate(2);
+            order.sort_unstable(); // the two threads may log in either order
+            order
+        };
+        assert_eq!(first_two(start_order(&[vec![], vec![0], vec![]], &[3.0, 3.0, 1.0])), [0, 1]);
+        // With nothing known, the ready leaf wins the tie: no bet without a reason.
+        assert_eq!(first_two(start_order(&[vec![], vec![0], vec![]], &[])), [0, 2]);
+    }
+
+    #[test]
+    fn the_heaviest_chain_goes_first() {
+        // 0 -> 1 weighs 2; 2 alone weighs 5: 2 first, though 0 has a dependant.
+        assert_eq!(critical_paths(&[vec![1], vec![], vec![]], &[1.0, 1.0, 5.0]), [2000, 1000, 5000]);
+        assert_eq!(critical_paths(&[vec![1, 2], vec![3], vec![3], vec![]], &[]), [3000, 2000, 2000, 1000]);
     }
 }

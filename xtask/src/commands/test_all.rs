@@ -100,11 +100,14 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     let position = |m: usize| members.iter().position(|&x| x == m);
     let deps: Vec<Vec<usize>> =
         members.iter().map(|&m| ws.members[m].deps.iter().filter_map(|&d| position(d)).collect()).collect();
+    // The durations recorded by earlier runs order the suites: the longest chain first.
+    let weights: Vec<f64> = crate::shard::weigh(&names, &cache.durations()).into_iter().map(|(_, w)| w).collect();
     let schedule = sched::Options {
         jobs: options.jobs,
         keep_going: options.keep_going,
         run_dependants: options.keep_going,
         speculate: options.speculate,
+        weights: &weights,
     };
     let runner = Runner { ws, args: &args, timeout: options.timeout, cache: &cache, reporters: &reporters };
     let work = |k: usize, cancel: &AtomicBool| {
