@@ -1155,7 +1155,8 @@ def case_s(b: Bench, c: Case) -> None:
         "every time.",
         f"`--no-speculate` starts a suite only after its dependencies' suites passed (the scheduler before "
         f"speculation): with -j {j} it needs at least the longest chain. The default starts a suite whose "
-        "dependencies have all started when a slot would otherwise sit idle (never ahead of a ready suite), "
+        "dependencies have all started when a slot would otherwise sit idle, or when its chain of recorded "
+        "durations is longer than every ready suite's, "
         f"holding its result until they pass. *Least possible on {j} slots* ignores dependency order, as "
         f"speculation may: max(longest suite, sum / {j}); no schedule of these suites can be shorter.",
         "Bounds use each suite's measured seconds (the `seconds` of its `suite-finished` event, the mean of "
