@@ -44,6 +44,41 @@ pub struct Pyproject {
     pub python: Option<String>,
     /// `[tool.monorepo].timeout`: seconds its suite may run before it is stopped.
     pub timeout: Option<u64>,
+    /// `[tool.monorepo].name`: its name on the command line and in locks, instead of one
+    /// taken from its path.
+    pub name: Option<String>,
+    /// How its suite runs: `[tool.monorepo]`'s test keys.
+    pub tests: TestSettings,
+}
+
+/// How a member's suite runs, from `[tool.monorepo]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TestSettings {
+    /// `pythonpath`: folders made importable (`PYTHONPATH`), relative to the member's folder
+    /// (`../..` may be the root), as written.
+    pub pythonpath: Vec<String>,
+    /// `environment`: variables set for its suite.
+    pub environment: BTreeMap<String, String>,
+    /// `pytest-args`: given to pytest before the caller's.
+    pub pytest_args: Vec<String>,
+    /// `testpaths`: what pytest collects, relative to the member's folder; none: pytest's own
+    /// choice (its config's `testpaths`, else the folder).
+    pub testpaths: Vec<String>,
+    /// `runner`: `python -m pytest` (the default: the member's folder is importable, as
+    /// `python -m` makes it) or the venv's `pytest` script.
+    pub runner: TestRunner,
+    /// `inputs`: globs relative to the root of files outside the member's folder that its
+    /// tests read: a change to one affects it, and its results are cached on them.
+    pub inputs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum TestRunner {
+    #[default]
+    #[serde(rename = "python -m pytest")]
+    PythonModule,
+    #[serde(rename = "pytest")]
+    Script,
 }
 
 impl Pyproject {
@@ -96,6 +131,19 @@ struct ToolMonorepo {
     #[serde(default)]
     groups: Strings,
     timeout: Option<Timeout>,
+    name: Option<NonEmpty>,
+    #[serde(default)]
+    pythonpath: Strings,
+    #[serde(default)]
+    environment: BTreeMap<String, String>,
+    #[serde(default)]
+    pytest_args: Strings,
+    #[serde(default)]
+    testpaths: Strings,
+    #[serde(default)]
+    runner: TestRunner,
+    #[serde(default)]
+    inputs: Strings,
 }
 
 /// Seconds, at least one.
@@ -213,6 +261,15 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         env: tool.env.map(|env| env.0),
         python: tool.python.map(|python| python.0),
         timeout: tool.timeout.map(|t| t.0),
+        name: tool.name.map(|n| n.0),
+        tests: TestSettings {
+            pythonpath: tool.pythonpath.0,
+            environment: tool.environment,
+            pytest_args: tool.pytest_args.0,
+            testpaths: tool.testpaths.0,
+            runner: tool.runner,
+            inputs: tool.inputs.0,
+        },
     })
 }
 
@@ -625,7 +682,7 @@ mod tests {
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.layer` (line 4)");
         assert_eq!(
             hint,
-            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout"
+            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs"
         );
         let (message, hint) = error("[project]\nname = \"x\"\n[tool.monorepo]\nvenv = \"shared\"\n");
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.venv` (line 4)");

@@ -45,6 +45,11 @@ pub struct Member {
     pub deps: Vec<usize>,
     /// The env it is tested in, as an index into `envs`.
     pub env: usize,
+    /// Its `[tool.monorepo].pythonpath`, relative to the root (`""` is the root itself).
+    pub pythonpath: Vec<Utf8PathBuf>,
+    /// Members inside its folder, relative to its folder: its pytest run ignores them
+    /// (they have runs of their own).
+    pub nested: Vec<Utf8PathBuf>,
 }
 
 /// One venv and its lock.
@@ -105,15 +110,26 @@ impl Workspace {
                 _ => hinted(format!("cannot read {path}: {err}"), format!("make {path} readable")),
             })?;
             let pyproject = pyproject::parse(&path, &text)?;
-            let name = dir.file_name().context("a member folder has no name")?.to_owned();
+            let pythonpath = resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?;
             found.push(Member {
-                name,
+                name: String::new(),
                 dir,
                 pyproject,
                 pyproject_digest: crate::digest::text(&text),
                 deps: Vec::new(),
                 env: 0,
+                pythonpath,
+                nested: Vec::new(),
             });
+        }
+        name_members(&mut found)?;
+        for m in 0..found.len() {
+            let dir = found[m].dir.clone();
+            found[m].nested = found
+                .iter()
+                .filter_map(|other| other.dir.strip_prefix(&dir).ok().filter(|rel| !rel.as_str().is_empty()))
+                .map(Utf8Path::to_owned)
+                .collect();
         }
         let mut members = order_members(found)?;
         let envs = build_envs(&mut members, &layers, &config)?;
@@ -165,6 +181,75 @@ impl Workspace {
     pub fn env_of(&self, member: usize) -> &Env {
         &self.envs[self.members[member].env]
     }
+}
+
+/// Gives each member its name: `[tool.monorepo].name`, else its folder's name when no other
+/// member's folder has it, else the shortest tail of its path that no other member's has,
+/// joined with `-` (`tools/Review` and `apps/Review` become `tools-Review` and
+/// `apps-Review`): folders named alike are never an error.
+fn name_members(members: &mut [Member]) -> Result<()> {
+    let parts: Vec<Vec<String>> =
+        members.iter().map(|m| m.dir.components().map(|c| c.as_str().to_owned()).collect()).collect();
+    let tail = |ix: usize, len: usize| {
+        let p = &parts[ix];
+        p[p.len().saturating_sub(len)..].join("-")
+    };
+    for ix in 0..members.len() {
+        if let Some(name) = members[ix].pyproject.name.clone() {
+            members[ix].name = name;
+            continue;
+        }
+        let mut len = 1;
+        loop {
+            let candidate = tail(ix, len);
+            let clash = (0..members.len()).any(|other| {
+                other != ix
+                    && (tail(other, len) == candidate
+                        || members[other].pyproject.name.as_deref() == Some(candidate.as_str()))
+            });
+            if !clash || len >= parts[ix].len() {
+                members[ix].name = candidate;
+                break;
+            }
+            len += 1;
+        }
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (ix, m) in members.iter().enumerate() {
+        if let Some(&other) = seen.get(m.name.as_str()) {
+            return Err(hinted(
+                format!("{} and {} are both named `{}`", members[other].dir, m.dir, m.name),
+                "give one of them another name with `name = \"...\"` under [tool.monorepo] in its pyproject.toml",
+            ));
+        }
+        seen.insert(&m.name, ix);
+    }
+    Ok(())
+}
+
+/// A member's `pythonpath` folders, relative to the root; each must exist inside it.
+fn resolve_pythonpath(root: &Utf8Path, dir: &Utf8Path, written: &[String]) -> Result<Vec<Utf8PathBuf>> {
+    let mut out = Vec::new();
+    for entry in written {
+        let path = lexical(&root.join(dir).join(entry.replace('\\', "/")));
+        let inside = path.strip_prefix(root).ok().map(Utf8Path::to_owned);
+        match inside {
+            Some(rel) if root.join(&rel).is_dir() => out.push(rel),
+            Some(_) => {
+                return Err(hinted(
+                    format!("{dir}/pyproject.toml: pythonpath `{entry}` is not a folder ({path})"),
+                    "list folders relative to the project's folder, e.g. `..` or `../shared`",
+                ));
+            }
+            None => {
+                return Err(hinted(
+                    format!("{dir}/pyproject.toml: pythonpath `{entry}` leaves the repository"),
+                    "list folders inside the repository, relative to the project's folder",
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn looks_like_path(name: &str) -> bool {
@@ -421,7 +506,6 @@ fn glob_set(globs: &[String], key: &str, config_text: &str) -> Result<GlobSet> {
 /// Checks names, links local dependencies and sorts members into dependency order.
 fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     let mut by_package: HashMap<&str, usize> = HashMap::new();
-    let mut by_folder: HashMap<&str, usize> = HashMap::new();
     for (ix, m) in members.iter().enumerate() {
         if let Some(&other) = by_package.get(m.pyproject.package.as_str()) {
             return Err(hinted(
@@ -429,17 +513,7 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
                 "give each project its own [project].name",
             ));
         }
-        if let Some(&other) = by_folder.get(m.name.as_str()) {
-            return Err(hinted(
-                format!(
-                    "{} and {} share the folder name `{}`, which names the project on the command line",
-                    members[other].dir, m.dir, m.name
-                ),
-                "rename one of the folders",
-            ));
-        }
         by_package.insert(&m.pyproject.package, ix);
-        by_folder.insert(&m.name, ix);
     }
     let deps: Vec<Vec<usize>> = members
         .iter()
