@@ -2,13 +2,17 @@
 
 use std::ffi::OsString;
 
-use camino::Utf8Path;
-
 use crate::exec::Cmd;
+use crate::pyproject::TestRunner;
 use crate::venv;
+use crate::workspace::Workspace;
 
-/// The pytest command for a member: the env's interpreter, run from the member's folder,
-/// with the venv active (`VIRTUAL_ENV`, its `bin` first on `PATH`) for any tool it spawns.
+/// The pytest command for member `m`: the env's interpreter, run from the member's folder,
+/// with the venv active (`VIRTUAL_ENV`, its `bin` first on `PATH`) for any tool it spawns,
+/// and the member's own settings (`[tool.monorepo]`): its `pythonpath` first on
+/// `PYTHONPATH`, its `environment`, `pytest-args` and `testpaths`, `python -m pytest` or the
+/// `pytest` script, and `--ignore` for each member nested in its folder (they run on their
+/// own). The caller's `args` come after the member's, so theirs win.
 ///
 /// Bytecode is compiled lazily and kept in the venv (`PYTHONPYCACHEPREFIX=<venv>/.pycache`),
 /// even where `PYTHONDONTWRITEBYTECODE` is set: a suite compiles what it imports once, the
@@ -16,22 +20,54 @@ use crate::venv;
 /// at sync time instead costs far more (most of a venv's modules are never imported by a
 /// test run: mypy, black...); see bench/RESULTS.md. pytest's cache (`--lf`, `--ff`) goes
 /// there too (one per member: a shared venv serves several), for the same reason: a run
-/// writes nothing into the project's folder. Given
-/// before the caller's arguments, so a `-o cache_dir=...` of theirs still wins.
-pub fn command(root: &Utf8Path, member_dir: &Utf8Path, venv_dir: &Utf8Path, args: &[String]) -> Cmd {
-    let venv = root.join(venv_dir);
+/// writes nothing into the project's folder. Given before the caller's arguments, so a
+/// `-o cache_dir=...` of theirs still wins.
+pub fn command(ws: &Workspace, m: usize, args: &[String]) -> Cmd {
+    let member = &ws.members[m];
+    let settings = &member.pyproject.tests;
+    let venv = ws.root.join(&ws.env_of(m).venv);
     let bin = venv::bin_dir(&venv);
-    let mut paths = vec![bin.into_std_path_buf()];
-    paths.extend(std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default());
-    let path = std::env::join_paths(paths).unwrap_or_else(|_| OsString::from(venv::bin_dir(&venv).as_str()));
-    Cmd::new(venv::python(&venv).as_str(), root.join(member_dir))
-        .args(["-m", "pytest", "-o"])
-        .arg(format!("cache_dir={}", venv.join(".pytest_cache").join(member_dir)))
+    let path = prepend_path(&[bin.into_std_path_buf()], "PATH");
+    let mut cmd = match settings.runner {
+        TestRunner::PythonModule => {
+            Cmd::new(venv::python(&venv).as_str(), ws.root.join(&member.dir)).args(["-m", "pytest"])
+        }
+        TestRunner::Script => Cmd::new(venv::executable(&venv, "pytest").as_str(), ws.root.join(&member.dir)),
+    };
+    cmd = cmd
+        .arg("-o")
+        .arg(format!("cache_dir={}", venv.join(".pytest_cache").join(&member.dir)))
+        .args(member.nested.iter().map(|n| format!("--ignore={n}")))
+        .args(&settings.pytest_args)
         .args(args)
+        .args(if names_tests(&ws.root.join(&member.dir), args) { &[][..] } else { &settings.testpaths[..] })
         .env("VIRTUAL_ENV", venv.as_str())
         .env("PATH", path)
         .env("PYTHONPYCACHEPREFIX", venv::bytecode_dir(&venv).as_str())
-        .env_remove("PYTHONDONTWRITEBYTECODE")
+        .env_remove("PYTHONDONTWRITEBYTECODE");
+    if !member.pythonpath.is_empty() {
+        let dirs: Vec<std::path::PathBuf> =
+            member.pythonpath.iter().map(|d| ws.root.join(d).into_std_path_buf()).collect();
+        cmd = cmd.env("PYTHONPATH", prepend_path(&dirs, "PYTHONPATH"));
+    }
+    for (key, value) in &settings.environment {
+        cmd = cmd.env(key, value);
+    }
+    cmd
+}
+
+/// Whether the caller's arguments name what to collect (a node id, or a file or folder of
+/// the member's): then the member's `testpaths` would add to it, and are left out.
+fn names_tests(dir: &camino::Utf8Path, args: &[String]) -> bool {
+    args.iter().any(|a| !a.starts_with('-') && (a.contains("::") || dir.join(a).exists()))
+}
+
+/// `dirs`, then what the variable `name` holds now, as one path list.
+fn prepend_path(dirs: &[std::path::PathBuf], name: &str) -> OsString {
+    let mut paths = dirs.to_vec();
+    paths.extend(std::env::var_os(name).map(|p| std::env::split_paths(&p).collect::<Vec<_>>()).unwrap_or_default());
+    std::env::join_paths(&paths)
+        .unwrap_or_else(|_| dirs.first().map(|d| d.clone().into_os_string()).unwrap_or_default())
 }
 
 /// pytest's exit code for "no tests were collected".

@@ -69,6 +69,12 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     // Done writing: other runs may read while the suites run; a writer waits for them.
     crate::repo_lock::downgrade()?;
 
+    for &m in members {
+        let member = &ws.members[m];
+        for nested in &member.nested {
+            ui::status("Note", &format!("{}'s run ignores {}/{nested}: a project of its own", member.name, member.dir));
+        }
+    }
     // pytest's output is captured through a pipe: it keeps its colour only when told.
     let mut args: Vec<String> = Vec::new();
     if Reporters::colored(&options.report) {
@@ -183,7 +189,7 @@ impl Runner<'_> {
         let mut all_args = junit::pytest_args(&xml);
         all_args.extend(args.iter().cloned());
         let member_ref = &ws.members[member];
-        let cmd = pytest::command(&ws.root, &member_ref.dir, &ws.env_of(member).venv, &all_args);
+        let cmd = pytest::command(ws, member, &all_args);
         let timeout = member_ref.pyproject.timeout.map(Duration::from_secs).or(timeout);
         let watch = Watch { deadline: timeout.map(|t| Instant::now() + t), cancel: Some(cancel) };
         let done = match exec::capture_watched(&cmd, watch) {

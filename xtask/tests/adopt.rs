@@ -1,0 +1,132 @@
+//! End-to-end: the shapes of a repository that was not made for the tool: folders named
+//! alike, code shared through `sys.path`, per-member test settings, a member nested in
+//! another's folder.
+#![cfg(unix)]
+
+mod support;
+
+use serde_json::Value;
+use support::Repo;
+
+/// A member at `dir` with package `package`, one test file, and `tool` under [tool.monorepo].
+fn unit(repo: &Repo, dir: &str, package: &str, tool: &str, tests: &[(&str, &str)]) {
+    repo.write(
+        &format!("{dir}/pyproject.toml"),
+        &format!(
+            "[project]\nname = \"{package}\"\nversion = \"0.1.0\"\nrequires-python = \">=3.11\"\ndependencies = []\n\n\
+             [build-system]\nrequires = [\"uv_build>=0.9,<0.14\"]\nbuild-backend = \"uv_build\"\n\n[tool.monorepo]\n{tool}"
+        ),
+    );
+    let module = package.replace('-', "_");
+    repo.write(&format!("{dir}/src/{module}/__init__.py"), "");
+    for (path, text) in tests {
+        repo.write(&format!("{dir}/{path}"), text);
+    }
+}
+
+fn counts(events: &[Value], project: &str) -> (u64, u64, u64) {
+    let e = events
+        .iter()
+        .find(|e| e["event"] == "suite-finished" && e["project"] == project)
+        .unwrap_or_else(|| panic!("no result for {project}: {events:?}"));
+    let c = &e["counts"];
+    (c["passed"].as_u64().unwrap(), c["failed"].as_u64().unwrap(), c["deselected"].as_u64().unwrap())
+}
+
+#[test]
+fn a_legacy_layout_runs_each_unit_with_its_own_settings() {
+    let repo = Repo::new();
+    repo.edit(
+        "_meta/monorepo.toml",
+        "members = [\"projects/*\"]",
+        "members = [\"projects/*\", \"tools/*/Review\", \"tools/a/Review/plugin\"]",
+    );
+    // Shared code that no manifest declares, imported through sys.path.
+    repo.write("shared/util.py", "ANSWER = 42\n");
+    unit(
+        &repo,
+        "tools/a/Review",
+        "review-a",
+        "pythonpath = [\"../../../shared\"]\n",
+        &[("tests/test_a.py", "import util\n\ndef test_shared():\n    assert util.ANSWER == 42\n")],
+    );
+    unit(
+        &repo,
+        "tools/b/Review",
+        "review-b",
+        "environment = { GREETING = \"hi\" }\npytest-args = [\"-k\", \"not left_out\"]\n",
+        &[(
+            "tests/test_b.py",
+            "import os\n\ndef test_env():\n    assert os.environ['GREETING'] == 'hi'\n\ndef test_left_out():\n    assert False\n",
+        )],
+    );
+    unit(
+        &repo,
+        "projects/web",
+        "web",
+        "testpaths = [\"checks\"]\nrunner = \"pytest\"\n",
+        &[
+            ("checks/test_web.py", "def test_web():\n    assert True\n"),
+            ("tests/test_not_collected.py", "def test_outside_testpaths():\n    assert False\n"),
+        ],
+    );
+    // Inside a-Review's folder: a-Review's own run would collect its tests without --ignore.
+    unit(
+        &repo,
+        "tools/a/Review/plugin",
+        "review-plugin",
+        "",
+        &[("tests/test_plugin.py", "def test_plugin():\n    assert True\n")],
+    );
+
+    let graph = repo.expect(&["graph"], 0);
+    for name in ["a-Review", "b-Review", "web", "plugin"] {
+        assert!(graph.stdout.contains(name), "{name} is a member's name\n{}", graph.all());
+    }
+    let run = repo.expect(&["test-all", "--keep-going", "--message-format", "json"], 0);
+    let events: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        counts(&events, "a-Review"),
+        (1, 0, 0),
+        "pythonpath makes shared/ importable; the nested plugin is not collected\n{}",
+        run.all()
+    );
+    assert_eq!(counts(&events, "b-Review"), (1, 0, 1), "environment and pytest-args apply\n{}", run.all());
+    assert_eq!(counts(&events, "web"), (1, 0, 0), "testpaths: tests/ is not collected\n{}", run.all());
+    assert_eq!(counts(&events, "plugin"), (1, 0, 0), "{}", run.all());
+    assert!(
+        run.stderr.contains("Note a-Review's run ignores tools/a/Review/plugin: a project of its own"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        repo.path("_meta/requirements/a-Review.txt").is_file()
+            && repo.path("_meta/requirements/b-Review.txt").is_file()
+    );
+    // Named by its path on the command line, too.
+    let one = repo.expect(&["test-all", "tools/a/Review", "--message-format", "json"], 0);
+    assert_eq!(one.stdout.lines().filter(|l| l.contains("\"suite-finished\"")).count(), 1, "{}", one.all());
+}
+
+#[test]
+fn a_name_can_be_chosen_and_two_alike_are_an_error_naming_both() {
+    let repo = Repo::new();
+    repo.edit("_meta/monorepo.toml", "members = [\"projects/*\"]", "members = [\"projects/*\", \"tools/*\"]");
+    unit(
+        &repo,
+        "projects/review",
+        "review-p",
+        "name = \"reviews\"\n",
+        &[("tests/test_x.py", "def test_x():\n    pass\n")],
+    );
+    unit(&repo, "tools/review", "review-t", "", &[("tests/test_x.py", "def test_x():\n    pass\n")]);
+    let graph = repo.expect(&["graph"], 0);
+    assert!(graph.stdout.contains("reviews") && graph.stdout.contains("review"), "{}", graph.all());
+    repo.edit("tools/review/pyproject.toml", "[tool.monorepo]\n", "[tool.monorepo]\nname = \"reviews\"\n");
+    let clash = repo.expect(&["graph"], 2);
+    assert!(
+        clash.stderr.contains("error: projects/review and tools/review are both named `reviews`"),
+        "{}",
+        clash.all()
+    );
+}
