@@ -1,27 +1,54 @@
 //! Which projects a change touches: for `affected` and `test-all --affected`.
 //!
 //! Git lists the files changed since the merge base of a ref and HEAD, uncommitted and
-//! untracked ones included. A file inside a member's folder touches that member (the
-//! deepest one, if folders nest); a layer's `.in` or `.txt`, or a file its `.in` includes,
-//! touches every env on that layer;
-//! an env's lock touches its members; the config touches everything. Anything else (docs,
-//! the xtask, CI files) touches no project. Every dependant of a touched project is
-//! affected too, since its tests import it. Without a ref, CI's own base is used: the pull
-//! request's base branch, or a push's previous commit (see [`default_base`]).
+//! untracked ones included. A file touches a member when its run can read it:
+//! - a file inside a member's folder touches that member: the deepest one, if folders
+//!   nest. A parent's run ignores its nested members' folders (they run on their own), so a
+//!   file in a nested member touches it and not its parent;
+//! - a pytest config file ([`PYTEST_CONFIG_FILES`]: `pytest.ini`, `conftest.py`...) in a
+//!   folder above a member's, the root included, touches that member: pytest may read it;
+//! - a file matching one of a member's `[tool.monorepo].inputs` globs (relative to the
+//!   root) touches it;
+//! - a file under one of a member's `pythonpath` folders touches it: its tests import it.
+//!   A folder that is the root or above the member's own is only read for Python files
+//!   outside other members' folders, or every change anywhere would touch it (see
+//!   [`Inputs`]); a member's folder named on the pythonpath counts whole;
+//! - a layer's `.in` or `.txt`, or a file its `.in` includes, touches every env on that
+//!   layer; an env's lock touches its members; the config touches everything.
+//!
+//! Anything else (docs, the xtask, CI files) touches no project. Every dependant of a
+//! touched project is affected too, since its tests import it. Without a ref, CI's own base
+//! is used: the pull request's base branch, or a push's previous commit (see
+//! [`default_base`]). The result cache (`results.rs`) keys each member on the same files,
+//! through the same [`Inputs`].
+
+use std::collections::{HashMap, HashSet};
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::config::{CONFIG_PATH, REQUIREMENTS_DIR};
 use crate::error::hinted;
 use crate::exec::{self, Cmd};
 use crate::workspace::Workspace;
 
+/// The files pytest may read its config (or fixtures) from in a folder above a member's.
+pub const PYTEST_CONFIG_FILES: [&str; 5] = ["pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg", "conftest.py"];
+
 /// Why a member is affected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     /// Files in its folder changed: the first of them, and how many more.
     Changed { file: Utf8PathBuf, more: usize },
+    /// A pytest config file in a folder above its own changed.
+    PytestConfig(Utf8PathBuf),
+    /// A file matching one of its `[tool.monorepo].inputs` globs changed.
+    Input(Utf8PathBuf),
+    /// A file under one of its `pythonpath` folders changed.
+    Pythonpath { file: Utf8PathBuf, folder: Utf8PathBuf },
+    /// One of its `[tool.monorepo].inputs` is not a glob, so no change can be ruled out.
+    InvalidInputs(String),
     /// A requirement file under its env changed: a layer's input or lock, or its env's lock.
     Requirements(Utf8PathBuf),
     /// `_meta/monorepo.toml` changed.
@@ -35,6 +62,15 @@ impl Reason {
         match self {
             Reason::Changed { file, more: 0 } => format!("{file} changed"),
             Reason::Changed { file, more } => format!("{file} and {} changed", crate::ui::count(*more, "more file")),
+            Reason::PytestConfig(file) => format!("pytest config {file} applies to it"),
+            Reason::Input(file) => format!("{file} changed: an input of it ([tool.monorepo].inputs)"),
+            Reason::Pythonpath { file, folder } => {
+                let folder = if folder.as_str().is_empty() { "the root" } else { folder.as_str() };
+                format!("{file} changed: on its pythonpath: {folder}")
+            }
+            Reason::InvalidInputs(glob) => {
+                format!("its [tool.monorepo].inputs `{glob}` is not a valid glob, so any change may touch it")
+            }
             Reason::Requirements(file) => format!("{file} changed"),
             Reason::Config => format!("{CONFIG_PATH} changed"),
             Reason::Depends(m) => format!("depends on {}", ws.members[*m].name),
@@ -43,7 +79,8 @@ impl Reason {
 }
 
 /// Per member (in the workspace's order), why the changed `files` affect it, or `None`.
-/// `files` are relative to the workspace root.
+/// `files` are relative to the workspace root. A member with an invalid `inputs` glob is
+/// touched whatever changed ([`check_inputs`] is the error for it).
 pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
     let mut reasons: Vec<Option<Reason>> = vec![None; ws.members.len()];
     let mark = |reasons: &mut Vec<Option<Reason>>, m: usize, reason: Reason| match (&mut reasons[m], reason) {
@@ -51,7 +88,9 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
         (slot @ None, reason) => *slot = Some(reason),
         _ => {}
     };
+    let inputs = Inputs::new(ws);
     for file in files {
+        let owner = inputs.owner(file);
         if file == CONFIG_PATH {
             for m in 0..ws.members.len() {
                 mark(&mut reasons, m, Reason::Config);
@@ -73,9 +112,25 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
                     }
                 }
             }
-        } else if let Some(m) = owner(ws, file) {
+        } else if let Some(m) = owner {
             mark(&mut reasons, m, Reason::Changed { file: file.clone(), more: 0 });
         }
+        // Whatever else it is, the file may be read from outside its folder.
+        if let Some(dir) = pytest_config_dir(file) {
+            for m in (0..ws.members.len()).filter(|&m| is_strictly_below(&ws.members[m].dir, dir)) {
+                mark(&mut reasons, m, Reason::PytestConfig(file.clone()));
+            }
+        }
+        for (m, via) in inputs.readers(file, owner) {
+            let reason = match via {
+                Via::Glob => Reason::Input(file.clone()),
+                Via::Pythonpath(folder) => Reason::Pythonpath { file: file.clone(), folder: folder.to_owned() },
+            };
+            mark(&mut reasons, m, reason);
+        }
+    }
+    for bad in &inputs.invalid {
+        mark(&mut reasons, bad.member, Reason::InvalidInputs(bad.glob.clone()));
     }
     // Members are in dependency order, so one pass carries the mark to every dependant.
     for m in 0..ws.members.len() {
@@ -88,16 +143,173 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
     reasons
 }
 
+/// An error naming the member's pyproject when one of its `[tool.monorepo].inputs` is not
+/// a glob. (The workspace does not check them when it loads; this does.)
+pub fn check_inputs(ws: &Workspace) -> Result<()> {
+    Inputs::new(ws).check()
+}
+
 /// `base` for `_meta/requirements/base.in` or `base.txt`; `None` for any other file.
 fn requirement_stem(file: &Utf8Path) -> Option<&str> {
     (file.parent()? == REQUIREMENTS_DIR && matches!(file.extension()?, "in" | "txt")).then(|| file.file_stem())?
 }
 
-/// The member whose folder holds `file`: the deepest, when member folders nest.
-fn owner(ws: &Workspace, file: &Utf8Path) -> Option<usize> {
-    (0..ws.members.len())
-        .filter(|&m| file.starts_with(&ws.members[m].dir))
-        .max_by_key(|&m| ws.members[m].dir.as_str().len())
+/// The folder of a pytest config file (`""` for the root's); `None` for any other file.
+pub(crate) fn pytest_config_dir(file: &Utf8Path) -> Option<&Utf8Path> {
+    PYTEST_CONFIG_FILES.contains(&file.file_name()?).then(|| file.parent()).flatten()
+}
+
+/// Whether folder `dir` is inside `above` and not `above` itself (every folder is below the
+/// root, `""`).
+fn is_strictly_below(dir: &Utf8Path, above: &Utf8Path) -> bool {
+    dir != above && dir.starts_with(above)
+}
+
+/// How a member reads a file outside its own folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via<'a> {
+    /// It matches one of the member's `[tool.monorepo].inputs` globs.
+    Glob,
+    /// It is under this folder of the member's `pythonpath`.
+    Pythonpath(&'a Utf8Path),
+}
+
+/// A `[tool.monorepo].inputs` entry that is not a glob.
+struct InvalidGlob {
+    member: usize,
+    glob: String,
+    error: String,
+}
+
+/// What each member's run reads by path, built once for a run and asked per file in time
+/// proportional to the file's depth (plus one glob-set match), never per member: whose
+/// folder a file is in ([`Inputs::owner`]), and which members read it from outside their
+/// folder ([`Inputs::readers`]).
+pub(crate) struct Inputs<'a> {
+    ws: &'a Workspace,
+    /// Member folders, to the member.
+    dirs: HashMap<&'a Utf8Path, usize>,
+    /// The managed venvs and the `.venv` links to shared ones: never anyone's input.
+    venvs: HashSet<&'a Utf8Path>,
+    /// Each `pythonpath` folder, to the members with it and whether it is broad (the root,
+    /// or the member's own folder or one above it).
+    pythonpath: HashMap<&'a Utf8Path, Vec<(usize, bool)>>,
+    /// Every member's valid `inputs` globs, and the member of each.
+    globs: GlobSet,
+    glob_members: Vec<usize>,
+    invalid: Vec<InvalidGlob>,
+}
+
+impl<'a> Inputs<'a> {
+    pub(crate) fn new(ws: &'a Workspace) -> Inputs<'a> {
+        let dirs = ws.members.iter().enumerate().map(|(m, member)| (member.dir.as_path(), m)).collect();
+        let venvs =
+            ws.envs.iter().flat_map(|e| std::iter::once(&e.venv).chain(&e.links)).map(|v| v.as_path()).collect();
+        let mut pythonpath: HashMap<&Utf8Path, Vec<(usize, bool)>> = HashMap::new();
+        let mut set = GlobSetBuilder::new();
+        let mut glob_members = Vec::new();
+        let mut invalid = Vec::new();
+        for (m, member) in ws.members.iter().enumerate() {
+            for folder in &member.pythonpath {
+                let broad = member.dir.starts_with(folder);
+                let readers = pythonpath.entry(folder.as_path()).or_default();
+                if !readers.iter().any(|&(r, _)| r == m) {
+                    readers.push((m, broad));
+                }
+            }
+            for glob in &member.pyproject.tests.inputs {
+                match input_glob(glob) {
+                    Ok(built) => {
+                        set.add(built);
+                        glob_members.push(m);
+                    }
+                    Err(error) => invalid.push(InvalidGlob { member: m, glob: glob.clone(), error }),
+                }
+            }
+        }
+        let globs = match set.build() {
+            Ok(globs) => globs,
+            // Each compiled on its own, but not all together (too large a regex, say).
+            Err(err) => {
+                glob_members.dedup();
+                for m in glob_members.drain(..) {
+                    let glob = ws.members[m].pyproject.tests.inputs[0].clone();
+                    invalid.push(InvalidGlob { member: m, glob, error: format!("with the others: {}", err.kind()) });
+                }
+                GlobSet::empty()
+            }
+        };
+        Inputs { ws, dirs, venvs, pythonpath, globs, glob_members, invalid }
+    }
+
+    /// An error naming the member's pyproject for the first `inputs` entry that is not a glob.
+    pub(crate) fn check(&self) -> Result<()> {
+        let Some(bad) = self.invalid.first() else { return Ok(()) };
+        let pyproject = self.ws.members[bad.member].dir.join("pyproject.toml");
+        Err(hinted(
+            format!("{pyproject}: [tool.monorepo].inputs `{}` is not a valid glob: {}", bad.glob, bad.error),
+            "list globs relative to the repository root, like \"data/*.csv\" or \"fixtures/**\" \
+             (`*` is one folder level, `**` any number)",
+        ))
+    }
+
+    /// The member whose folder holds `file`: the deepest, when member folders nest.
+    pub(crate) fn owner(&self, file: &Utf8Path) -> Option<usize> {
+        file.ancestors().find_map(|dir| self.dirs.get(dir).copied())
+    }
+
+    /// The members that read `file` from outside their own folder, each once, with how
+    /// (the first way found). `owner` is [`Inputs::owner`] of `file`: a member never reads
+    /// its own files this way (they are its own already).
+    pub(crate) fn readers(&self, file: &Utf8Path, owner: Option<usize>) -> Vec<(usize, Via<'a>)> {
+        let mut out: Vec<(usize, Via<'a>)> = Vec::new();
+        if self.pythonpath.is_empty() && self.glob_members.is_empty() {
+            return out;
+        }
+        if file.ancestors().skip(1).any(|dir| self.venvs.contains(dir)) {
+            return out;
+        }
+        let mut add = |m: usize, via: Via<'a>| {
+            if Some(m) != owner && !out.iter().any(|&(r, _)| r == m) {
+                out.push((m, via));
+            }
+        };
+        for ix in self.globs.matches(file.as_str()) {
+            add(self.glob_members[ix], Via::Glob);
+        }
+        let python = file.extension() == Some("py");
+        // The owner's folder, when it is inside a broad folder, is another member's code:
+        // a folder at or above a member's own would otherwise make every change in the
+        // repository touch it (each member's sources, its tests, its docs).
+        let owner_dir = owner.map(|o| self.ws.members[o].dir.as_path());
+        for dir in file.ancestors().skip(1) {
+            let Some((folder, readers)) = self.pythonpath.get_key_value(dir) else { continue };
+            let in_other_member = owner_dir.is_some_and(|o| is_strictly_below(o, folder));
+            for &(m, broad) in readers {
+                if !broad || (python && !in_other_member) {
+                    add(m, Via::Pythonpath(folder));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One `[tool.monorepo].inputs` glob, relative to the root (`./` and a trailing `/` dropped;
+/// `*` is one folder level, `**` any number): the reason when it is not one.
+fn input_glob(glob: &str) -> Result<globset::Glob, String> {
+    let mut pattern = glob.trim();
+    while let Some(rest) = pattern.strip_prefix("./") {
+        pattern = rest;
+    }
+    let pattern = pattern.trim_end_matches('/');
+    if pattern.is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    if pattern.starts_with('/') || pattern.split('/').any(|part| part == "..") {
+        return Err("it leaves the repository root, which it is relative to".to_owned());
+    }
+    GlobBuilder::new(pattern).literal_separator(true).build().map_err(|err| err.kind().to_string())
 }
 
 /// The ref to compare against when none is given: in GitHub Actions, the pull request's

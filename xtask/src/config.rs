@@ -8,7 +8,7 @@ use camino::Utf8Path;
 use serde::Deserialize;
 
 use crate::error::hinted;
-use crate::pyproject::{Strings, TableOf, from_toml};
+use crate::pyproject::{MemberSettings, Strings, TableOf, from_toml};
 
 pub const CONFIG_PATH: &str = "_meta/monorepo.toml";
 pub const REQUIREMENTS_DIR: &str = "_meta/requirements";
@@ -43,6 +43,10 @@ pub struct Config {
     /// written in the file, checked to be an RFC 3339 timestamp (`2026-11-01T00:00:00Z`)
     /// or a date (`2026-11-01`).
     pub exclude_newer: Option<String>,
+    /// `[member."DIR"]`: settings of the member in the folder DIR (relative to the root, with
+    /// `/`). A folder declared here is a member even without a pyproject.toml or a match
+    /// in `members`: a folder of tests, maybe with a requirements file.
+    pub declared: BTreeMap<String, MemberSettings>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +63,8 @@ struct ConfigFile {
     /// By name; a `BTreeMap`, so in name order, whatever the file's order.
     #[serde(default)]
     layers: TableOf<BTreeMap<String, TableOf<LayerTable>>>,
+    #[serde(default)]
+    member: TableOf<BTreeMap<String, TableOf<MemberSettings>>>,
 }
 
 /// `[monorepo]`. Required keys are optional here so that a missing one gets a hint with an
@@ -136,7 +142,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
         hinted(format!("{path} has no [monorepo] table"), "add [monorepo] with members, python and uv")
     })?;
     let members = monorepo.members.0;
-    if members.is_empty() {
+    if members.is_empty() && file.member.0.is_empty() {
         return Err(hinted(
             format!("{path}: monorepo.members is empty"),
             "list the member folders, e.g. members = [\"projects/*\"]",
@@ -159,6 +165,18 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
     }
     let layers =
         layers.into_iter().map(|(name, TableOf(layer))| LayerConfig { name, extends: layer.extends.0 }).collect();
+    let mut declared = BTreeMap::new();
+    for (dir, TableOf(settings)) in file.member.0 {
+        let clean = dir.replace('\\', "/").trim_end_matches('/').trim_start_matches("./").to_owned();
+        let leaves = clean.starts_with('/') || clean.split('/').any(|part| part == ".." || part.is_empty());
+        if leaves || clean.contains(':') {
+            return Err(hinted(
+                format!("{path}: [member.\"{dir}\"] is not a folder inside the repository"),
+                "name the folder relative to the root, with `/`: [member.\"tools/legacy\"]",
+            ));
+        }
+        declared.insert(clean, settings);
+    }
     Ok(Config {
         members,
         exclude: monorepo.exclude.0,
@@ -170,6 +188,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
         find_links: monorepo.find_links.0,
         no_index: monorepo.no_index,
         exclude_newer: monorepo.exclude_newer.map(|cutoff| cutoff.into_inner().0),
+        declared,
     })
 }
 

@@ -210,6 +210,13 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
         let _ = writeln!(input, "-e ./{}{extras}", member.dir);
         sources.push(member.dir.join("pyproject.toml"));
     }
+    // A member without a pyproject brings its requirements file.
+    for &m in members {
+        if let Some(file) = &ws.members[m].requirements {
+            let _ = writeln!(input, "-r ./{file}");
+            sources.push(file.clone());
+        }
+    }
     // Group requirements that name a member are installed as that member's editable.
     let is_local = |req: &str| {
         requirement_name(req).is_some_and(|n| ws.members.iter().any(|m| m.pyproject.package == normalize(n)))

@@ -115,13 +115,14 @@ struct ProjectTable {
 
 #[derive(Deserialize)]
 struct ToolTable {
-    monorepo: Option<TableOf<ToolMonorepo>>,
+    monorepo: Option<TableOf<MemberSettings>>,
 }
 
-/// `[tool.monorepo]`.
-#[derive(Deserialize, Default)]
+/// `[tool.monorepo]` in a pyproject, or `[member."DIR"]` in the config: a member's own
+/// settings.
+#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct ToolMonorepo {
+pub struct MemberSettings {
     #[serde(default)]
     layers: Strings,
     env: Option<NonEmpty>,
@@ -144,10 +145,91 @@ struct ToolMonorepo {
     runner: TestRunner,
     #[serde(default)]
     inputs: Strings,
+    /// Only for a member without a pyproject: its requirements file, relative to its folder.
+    requirements: Option<NonEmpty>,
+}
+
+impl MemberSettings {
+    /// These settings, with `fallback`'s where these set nothing.
+    fn or(self, fallback: &MemberSettings) -> MemberSettings {
+        let f = fallback.clone();
+        let strings = |own: Strings, other: Strings| if own.0.is_empty() { other } else { own };
+        MemberSettings {
+            layers: strings(self.layers, f.layers),
+            env: self.env.or(f.env),
+            python: self.python.or(f.python),
+            extras: strings(self.extras, f.extras),
+            groups: strings(self.groups, f.groups),
+            timeout: self.timeout.or(f.timeout),
+            name: self.name.or(f.name),
+            pythonpath: strings(self.pythonpath, f.pythonpath),
+            environment: if self.environment.is_empty() { f.environment } else { self.environment },
+            pytest_args: strings(self.pytest_args, f.pytest_args),
+            testpaths: strings(self.testpaths, f.testpaths),
+            runner: if self.runner == TestRunner::default() { f.runner } else { self.runner },
+            inputs: strings(self.inputs, f.inputs),
+            requirements: self.requirements.or(f.requirements),
+        }
+    }
+
+    /// The requirements file named, relative to the member's folder.
+    pub fn requirements_file(&self) -> Option<&str> {
+        self.requirements.as_ref().map(|r| r.0.as_str())
+    }
+
+    fn test_settings(&self) -> TestSettings {
+        TestSettings {
+            pythonpath: self.pythonpath.0.clone(),
+            environment: self.environment.clone(),
+            pytest_args: self.pytest_args.0.clone(),
+            testpaths: self.testpaths.0.clone(),
+            runner: self.runner,
+            inputs: self.inputs.0.clone(),
+        }
+    }
+}
+
+/// A member without a pyproject (a folder of tests, maybe a requirements file), declared
+/// as `[member."DIR"]` in the config: nothing to build or install, its env is its layers
+/// and its requirements file. `requirements` is the file's path (relative to the root) and
+/// text; its requirement lines are the member's dependencies, so one that names a member's
+/// package is a local dependency like any other.
+pub fn unit(settings: &MemberSettings, requirements: Option<(&Utf8Path, &str)>) -> Result<Pyproject> {
+    for (key, set) in [("extras", !settings.extras.0.is_empty()), ("groups", !settings.groups.0.is_empty())] {
+        if set {
+            return Err(hinted(
+                format!("{}: a member without a pyproject has no {key}", crate::config::CONFIG_PATH),
+                format!("remove `{key}`, or give the member a pyproject.toml"),
+            ));
+        }
+    }
+    let dependencies = match requirements {
+        Some((_, text)) => text
+            .lines()
+            .map(|l| l.split(" #").next().unwrap_or_default().trim())
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('-') && is_requirement(l))
+            .map(str::to_owned)
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Pyproject {
+        package: String::new(),
+        dependencies,
+        requires_python: None,
+        group_requirements: Vec::new(),
+        extras: Vec::new(),
+        extra_requirements: Vec::new(),
+        layers: settings.layers.0.clone(),
+        env: settings.env.clone().map(|e| e.0),
+        python: settings.python.clone().map(|p| p.0),
+        timeout: settings.timeout.as_ref().map(|t| t.0),
+        name: settings.name.clone().map(|n| n.0),
+        tests: settings.test_settings(),
+    })
 }
 
 /// Seconds, at least one.
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(try_from = "i64")]
 struct Timeout(u64);
 
@@ -175,6 +257,11 @@ fn syntax_error(path: &Utf8Path, err: &toml::de::Error) -> anyhow::Error {
 }
 
 pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
+    parse_with(path, text, None)
+}
+
+/// [`parse`], with the config's `[member."DIR"]` settings where `[tool.monorepo]` sets none.
+pub fn parse_with(path: &Utf8Path, text: &str, config: Option<&MemberSettings>) -> Result<Pyproject> {
     let doc: PyprojectFile = from_toml(path, text)?;
     let TableOf(project) = doc.project.ok_or_else(|| {
         hinted(
@@ -206,6 +293,26 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         ));
     }
     let tool = doc.tool.and_then(|tool| tool.0.monorepo).map(|monorepo| monorepo.0).unwrap_or_default();
+    if tool.requirements.is_some() {
+        return Err(hinted(
+            format!("{path}: tool.monorepo.requirements is for a member without a pyproject"),
+            "list the project's requirements in [project].dependencies",
+        ));
+    }
+    let tool = match config {
+        Some(config) if config.requirements.is_some() => {
+            return Err(hinted(
+                format!(
+                    "{}: [member] `requirements` is for a folder without a pyproject, and {path} is one",
+                    crate::config::CONFIG_PATH
+                ),
+                format!("list the requirements in {path}'s [project].dependencies"),
+            ));
+        }
+        Some(config) => tool.or(config),
+        None => tool,
+    };
+    let tests = tool.test_settings();
     let (layers, extras, mut groups) = (tool.layers.0, tool.extras.0, tool.groups.0);
     let declared = doc.dependency_groups.as_ref();
     if declared.is_some_and(|d| d.contains_key("test")) && !groups.iter().any(|g| g == "test") {
@@ -262,14 +369,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
         python: tool.python.map(|python| python.0),
         timeout: tool.timeout.map(|t| t.0),
         name: tool.name.map(|n| n.0),
-        tests: TestSettings {
-            pythonpath: tool.pythonpath.0,
-            environment: tool.environment,
-            pytest_args: tool.pytest_args.0,
-            testpaths: tool.testpaths.0,
-            runner: tool.runner,
-            inputs: tool.inputs.0,
-        },
+        tests,
     })
 }
 
@@ -454,7 +554,7 @@ impl<'de> Deserialize<'de> for Strings {
 
 /// A TOML table read as `T`. serde's derived structs also accept an array of their fields
 /// in order (`monorepo = [["p/*"]]`); TOML has no such form, so this reads only tables.
-#[derive(Default)]
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TableOf<T>(pub T);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for TableOf<T> {

@@ -8,9 +8,15 @@
 //!   (no file is read), files changed in the work tree and untracked, non-ignored files by
 //!   their content; deleted files drop out. The venv folders this tool manages are left
 //!   out (they change on every run: bytecode, pytest's cache). A nested member's files are
-//!   in its parent's folder too, and count for both: the parent's pytest may collect them;
+//!   its own and not its parent's: the parent's run ignores the nested folder;
+//! - the files it reads from outside its folder, by the same ids, as `affected` sees them
+//!   ([`Inputs`]): those matching its `[tool.monorepo].inputs` globs (an invalid glob is an
+//!   error naming its pyproject), and those under its `pythonpath` folders; of a folder
+//!   that is the root or above the member's own, only the Python files outside other
+//!   members' folders, or every file of the repository would be in every such key;
 //! - the files pytest reads config from in the member's ancestor folders up to the root
-//!   (`pytest.ini`, `pyproject.toml`, `tox.ini`, `setup.cfg`, `conftest.py`);
+//!   ([`PYTEST_CONFIG_FILES`]: `pytest.ini`, `pyproject.toml`, `tox.ini`, `setup.cfg`,
+//!   `conftest.py`), read from disk;
 //! - its env's lock (what is installed) and interpreter (the `version`, `version_info` and
 //!   `home` lines of the venv's `pyvenv.cfg`, or `none` before there is a venv);
 //! - the pytest arguments and `PYTEST_ADDOPTS` / `PYTEST_PLUGINS`, which change what runs;
@@ -19,7 +25,8 @@
 //!
 //! Git is asked three times per run, whatever the number of members (`ls-files -s`,
 //! `diff --name-only`, `ls-files --others`), each run from the root, so its paths are
-//! relative to the root even when the repository's top level is above it. Outside a git
+//! relative to the root even when the repository's top level is above it; each file it
+//! lists is then given to its owner and readers once, and read at most once. Outside a git
 //! repository there are no keys and caching is off.
 //!
 //! Records live in `_meta/.cache/test-results/<member>/` (git-ignored; CI saves and
@@ -39,6 +46,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 
+use crate::affected::{Inputs, PYTEST_CONFIG_FILES};
 use crate::digest::{self, Hasher};
 use crate::exec::{self, Cmd};
 use crate::pytest::Counts;
@@ -49,9 +57,7 @@ pub const CACHE_DIR: &str = "_meta/.cache/test-results";
 /// Recent keys kept per member.
 pub const KEEP: usize = 8;
 /// Bumped whenever what goes into a key changes, so old records stop matching.
-const FORMAT: &str = "xtask-test-results-1";
-/// The files pytest may read its config (or fixtures) from in a folder above a member.
-const CONFIG_FILES: [&str; 5] = ["pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg", "conftest.py"];
+const FORMAT: &str = "xtask-test-results-2";
 const DURATION_FILE: &str = "duration.json";
 /// A temp file older than this was left by a killed run (a live write takes milliseconds).
 const STALE_TEMP: Duration = Duration::from_secs(3600);
@@ -67,6 +73,8 @@ pub enum Keys {
 
 /// The inputs key of each of `members`, or why there is none.
 pub fn keys(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result<Keys> {
+    let inputs = Inputs::new(ws);
+    inputs.check()?;
     let mut files = match list_files(&ws.root)? {
         Ok(files) => files,
         Err(reason) => return Ok(Keys::Off(reason)),
@@ -100,6 +108,21 @@ pub fn keys(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result
             }
         }
     }
+    // Each file is its owner's (the deepest member whose folder holds it: a nested member's
+    // files are not its parent's, whose run ignores them), and an input of every member
+    // that reads it from outside its folder. One pass, each file asked once.
+    let mut own: Vec<Vec<(&str, &Source)>> = vec![Vec::new(); ws.members.len()];
+    let mut read: Vec<Vec<(&str, &Source)>> = vec![Vec::new(); ws.members.len()];
+    for (path, source) in &files {
+        let owner = inputs.owner(Utf8Path::new(path));
+        if let Some(m) = owner {
+            own[m].push((path, source));
+        }
+        for (m, _) in inputs.readers(Utf8Path::new(path), owner) {
+            read[m].push((path, source));
+        }
+    }
+    let mut read_ids: HashMap<&str, Option<String>> = HashMap::new();
     let mut ancestors: HashMap<Utf8PathBuf, String> = HashMap::new();
     let mut computed: Vec<Option<String>> = vec![None; ws.members.len()];
     for m in (0..ws.members.len()).filter(|&m| needed[m]) {
@@ -107,18 +130,25 @@ pub fn keys(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result
         let env = ws.env_of(m);
         let mut h = Hasher::default();
         h.part(&common);
-        h.part("files");
-        let prefix = if member.dir.as_str().is_empty() { String::new() } else { format!("{}/", member.dir) };
-        for (path, source) in files.range(prefix.clone()..).take_while(|(p, _)| p.starts_with(&prefix)) {
-            let id = match source {
-                Source::Index(id) => id.clone(),
-                Source::WorkTree => match work_tree_id(&ws.root, path) {
-                    Ok(Some(id)) => id,
-                    Ok(None) => continue, // deleted
-                    Err(reason) => return Ok(Keys::Off(reason)),
-                },
-            };
-            h.part(&serde_json::to_string(path)?).part(&id);
+        for (part, paths) in [("files", &own[m]), ("inputs", &read[m])] {
+            h.part(part);
+            for &(path, source) in paths {
+                let id = match source {
+                    Source::Index(id) => Some(id.as_str()),
+                    Source::WorkTree => {
+                        // Read once, however many members read it.
+                        if !read_ids.contains_key(path) {
+                            match work_tree_id(&ws.root, path) {
+                                Ok(id) => read_ids.insert(path, id),
+                                Err(reason) => return Ok(Keys::Off(reason)),
+                            };
+                        }
+                        read_ids[path].as_deref()
+                    }
+                };
+                let Some(id) = id else { continue }; // deleted
+                h.part(&serde_json::to_string(path)?).part(id);
+            }
         }
         h.part("config");
         for dir in member.dir.ancestors().skip(1) {
@@ -269,7 +299,7 @@ fn on_disk(root: &Utf8Path, rel: &str) -> Vec<PathBuf> {
 fn config_files_id(root: &Utf8Path, dir: &Utf8Path) -> String {
     let mut h = Hasher::default();
     h.part(dir.as_str());
-    for name in CONFIG_FILES {
+    for name in PYTEST_CONFIG_FILES {
         if let Ok(bytes) = std::fs::read(root.join(dir).join(name)) {
             h.part(name).part(&digest::sha256(&bytes));
         }

@@ -50,6 +50,11 @@ pub struct Member {
     /// Members inside its folder, relative to its folder: its pytest run ignores them
     /// (they have runs of their own).
     pub nested: Vec<Utf8PathBuf>,
+    /// It has a pyproject.toml and is installed (editable) in its env. A member declared in
+    /// the config without one is not: its tests run from its folder, on its env's packages.
+    pub installable: bool,
+    /// A member without a pyproject: its requirements file, relative to the root.
+    pub requirements: Option<Utf8PathBuf>,
 }
 
 /// One venv and its lock.
@@ -93,12 +98,33 @@ impl Workspace {
         let config = config::parse(&config_path, &config_text)?;
         let layers = layers::resolve(root, &config_path, &config.layers)?;
         let mut found = Vec::new();
-        for dir in find_member_dirs(root, &config, &config_text)? {
+        let mut dirs = find_member_dirs(root, &config, &config_text)?;
+        for dir in config.declared.keys() {
+            let dir = Utf8PathBuf::from(dir);
+            if !root.join(&dir).is_dir() {
+                return Err(hinted(
+                    format!("{CONFIG_PATH}: [member.\"{dir}\"] names no folder"),
+                    format!("create {dir}, or remove its [member] table"),
+                ));
+            }
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        dirs.sort();
+        for dir in dirs {
+            let declared = config.declared.get(dir.as_str());
             let path = dir.join("pyproject.toml");
+            if declared.is_some() && !root.join(&path).exists() {
+                found.push(unit_member(root, dir, declared.expect("checked"))?);
+                continue;
+            }
             let text = std::fs::read_to_string(root.join(&path)).map_err(|err| match err.kind() {
                 std::io::ErrorKind::NotFound => hinted(
                     format!("member folder {dir} has no pyproject.toml"),
-                    format!("add {path}, or list {dir} under `exclude` in {CONFIG_PATH}"),
+                    format!(
+                        "add {path}; or, if it is not a package, declare it as [member.\"{dir}\"] in {CONFIG_PATH}; or list {dir} under `exclude`"
+                    ),
                 ),
                 std::io::ErrorKind::InvalidData => {
                     hinted(format!("{path} is not UTF-8 text"), format!("save {path} as UTF-8 (TOML files are UTF-8)"))
@@ -109,7 +135,7 @@ impl Workspace {
                 ),
                 _ => hinted(format!("cannot read {path}: {err}"), format!("make {path} readable")),
             })?;
-            let pyproject = pyproject::parse(&path, &text)?;
+            let pyproject = pyproject::parse_with(&path, &text, declared)?;
             let pythonpath = resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?;
             found.push(Member {
                 name: String::new(),
@@ -120,6 +146,8 @@ impl Workspace {
                 env: 0,
                 pythonpath,
                 nested: Vec::new(),
+                installable: true,
+                requirements: None,
             });
         }
         name_members(&mut found)?;
@@ -225,6 +253,46 @@ fn name_members(members: &mut [Member]) -> Result<()> {
         seen.insert(&m.name, ix);
     }
     Ok(())
+}
+
+/// A member without a pyproject, declared as `[member."DIR"]`: its requirements file is the
+/// one its settings name, else `requirements.txt` when there is one, else none.
+fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSettings) -> Result<Member> {
+    let requirements = match settings.requirements_file() {
+        Some(file) => {
+            let path = lexical(&dir.join(file.replace('\\', "/")));
+            if !root.join(&path).is_file() {
+                return Err(hinted(
+                    format!(
+                        "{CONFIG_PATH}: [member.\"{dir}\"] names the requirements file {path}, which does not exist"
+                    ),
+                    format!("create {path}, or fix `requirements` (relative to {dir})"),
+                ));
+            }
+            Some(path)
+        }
+        None => Some(dir.join("requirements.txt")).filter(|p| root.join(p).is_file()),
+    };
+    let text = match &requirements {
+        Some(path) => fsutil::read(&root.join(path))?,
+        None => String::new(),
+    };
+    let pyproject = pyproject::unit(settings, requirements.as_deref().map(|p| (p, text.as_str())))?;
+    let pythonpath = resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?;
+    // What its lock depends on: its settings and its requirements file.
+    let digest = crate::digest::text(&format!("{settings:?}\n{text}"));
+    Ok(Member {
+        name: String::new(),
+        dir,
+        pyproject,
+        pyproject_digest: digest,
+        deps: Vec::new(),
+        env: 0,
+        pythonpath,
+        nested: Vec::new(),
+        installable: false,
+        requirements,
+    })
 }
 
 /// A member's `pythonpath` folders, relative to the root; each must exist inside it.
@@ -506,7 +574,7 @@ fn glob_set(globs: &[String], key: &str, config_text: &str) -> Result<GlobSet> {
 /// Checks names, links local dependencies and sorts members into dependency order.
 fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     let mut by_package: HashMap<&str, usize> = HashMap::new();
-    for (ix, m) in members.iter().enumerate() {
+    for (ix, m) in members.iter().enumerate().filter(|(_, m)| m.installable) {
         if let Some(&other) = by_package.get(m.pyproject.package.as_str()) {
             return Err(hinted(
                 format!("{} and {} both declare the project `{}`", members[other].dir, m.dir, m.pyproject.package),
@@ -649,6 +717,8 @@ fn build_envs(members: &mut [Member], layers: &[Layer], config: &Config) -> Resu
         }
         env_layers.sort_unstable();
         env_layers.dedup();
+        // Nothing to install for a member without a pyproject; its layers applied above.
+        editables.retain(|&e| members[e].installable);
         editables.sort_unstable();
         editables.dedup();
         if let Some((other, member)) = pythons.iter().find(|(p, _)| *p != pythons[0].0) {

@@ -130,3 +130,43 @@ fn a_name_can_be_chosen_and_two_alike_are_an_error_naming_both() {
         clash.all()
     );
 }
+
+#[test]
+fn folders_that_are_not_packages_are_members_declared_in_the_config() {
+    let repo = Repo::new();
+    repo.project("core", &[], &[], "from e2e_core import double\n\ndef test_double():\n    assert double(2) == 4\n");
+    // A folder of tests with a requirements file, one with tests only, neither a package.
+    repo.write("legacy/reqs/requirements.txt", "# what the old scripts installed\ntiny-a>=1.16\ne2e-core\n");
+    repo.write("legacy/reqs/tests/test_reqs.py", "import tiny_a\nfrom e2e_core import double\n\ndef test_reqs():\n    assert tiny_a.VERSION and double(1) == 2\n");
+    repo.write("legacy/bare/test_bare.py", "def test_bare():\n    assert True\n");
+    repo.append(
+        "_meta/monorepo.toml",
+        "\n[member.\"legacy/reqs\"]\nlayers = [\"extra\"]\n\n[member.\"legacy/bare\"]\nenvironment = { MODE = \"legacy\" }\n",
+    );
+    let graph = repo.expect(&["graph"], 0);
+    assert!(graph.stdout.contains("reqs") && graph.stdout.contains("bare"), "{}", graph.all());
+    let run = repo.expect(&["test-all", "--message-format", "json"], 0);
+    let events: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(counts(&events, "reqs"), (1, 0, 0), "{}", run.all());
+    assert_eq!(counts(&events, "bare"), (1, 0, 0), "{}", run.all());
+    let lock = repo.read("_meta/requirements/reqs.txt");
+    assert!(lock.contains("tiny-a==") && lock.contains("tiny-b=="), "its requirements and its layer\n{lock}");
+    assert!(lock.contains("-e ./projects/core"), "a requirement naming a member's package is that member\n{lock}");
+    assert!(!lock.contains("legacy/reqs\n"), "nothing of its own is installed\n{lock}");
+    // Its requirements file is an input of its lock.
+    repo.expect(&["lock", "--check"], 0);
+    repo.append("legacy/reqs/requirements.txt", "tiny-b>=3\n");
+    let stale = repo.expect(&["lock", "--check"], 1);
+    assert!(stale.all().contains("reqs"), "{}", stale.all());
+}
+
+#[test]
+fn a_member_folder_without_a_pyproject_says_how_to_declare_it() {
+    let repo = Repo::new();
+    repo.write("projects/old/test_old.py", "def test_old():\n    pass\n");
+    let run = repo.expect(&["graph"], 2);
+    assert!(run.stderr.contains("error: member folder projects/old has no pyproject.toml"), "{}", run.all());
+    assert!(run.stderr.contains("declare it as [member.\"projects/old\"] in _meta/monorepo.toml"), "{}", run.all());
+    repo.append("_meta/monorepo.toml", "\n[member.\"projects/old\"]\n");
+    repo.expect(&["test-all"], 0);
+}
