@@ -12,7 +12,7 @@
 //! - a file under one of a member's `pythonpath` folders touches it: its tests import it.
 //!   A folder that is the root or above the member's own is only read for Python files
 //!   outside other members' folders, or every change anywhere would touch it (see
-//!   [`Inputs`]); a member's folder named on the pythonpath counts whole;
+//!   `Inputs`); a member's folder named on the pythonpath counts whole;
 //! - a layer's `.in` or `.txt`, or a file its `.in` includes, touches every env on that
 //!   layer; an env's lock touches its members; the config touches everything.
 //!
@@ -20,7 +20,7 @@
 //! touched project is affected too, since its tests import it. Without a ref, CI's own base
 //! is used: the pull request's base branch, or a push's previous commit (see
 //! [`default_base`]). The result cache (`results.rs`) keys each member on the same files,
-//! through the same [`Inputs`].
+//! through the same `Inputs`.
 
 use std::collections::{HashMap, HashSet};
 

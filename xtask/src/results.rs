@@ -10,7 +10,7 @@
 //!   out (they change on every run: bytecode, pytest's cache). A nested member's files are
 //!   its own and not its parent's: the parent's run ignores the nested folder;
 //! - the files it reads from outside its folder, by the same ids, as `affected` sees them
-//!   ([`Inputs`]): those matching its `[tool.monorepo].inputs` globs (an invalid glob is an
+//!   (`affected::Inputs`): those matching its `[tool.monorepo].inputs` globs (an invalid glob is an
 //!   error naming its pyproject), and those under its `pythonpath` folders; of a folder
 //!   that is the root or above the member's own, only the Python files outside other
 //!   members' folders, or every file of the repository would be in every such key;

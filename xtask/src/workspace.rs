@@ -115,8 +115,8 @@ impl Workspace {
         for dir in dirs {
             let declared = config.declared.get(dir.as_str());
             let path = dir.join("pyproject.toml");
-            if declared.is_some() && !root.join(&path).exists() {
-                found.push(unit_member(root, dir, declared.expect("checked"))?);
+            if let Some(settings) = declared.filter(|_| !root.join(&path).exists()) {
+                found.push(unit_member(root, dir, settings)?);
                 continue;
             }
             let text = std::fs::read_to_string(root.join(&path)).map_err(|err| match err.kind() {
