@@ -36,7 +36,10 @@ struct Run {
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the repository");
+    // The repository is the nearest folder above this package with `_meta/monorepo.toml`: the
+    // harness may live anywhere inside it (`tests/`, or `_meta/harness/` where `tests/` is
+    // the repository's own Python tests).
+    let root = Utf8Path::new(env!("CARGO_MANIFEST_DIR"));
     match trials(root, &args) {
         Ok(trials) => libtest_mimic::run(&args, trials).exit_code(),
         Err(err) => {
@@ -50,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
-    let ws = Arc::new(Workspace::load(root)?);
+    let ws = Arc::new(Workspace::discover(root)?);
     let stale: Vec<String> = lock::plan(&ws)
         .iter()
         .filter(|s| lock::freshness(&ws.root, s) != Freshness::Fresh)
