@@ -199,6 +199,35 @@ pub fn in_the_way(venv: &Utf8Path, python_request: &str) -> Option<String> {
 }
 
 /// Whether this tool made the folder: its marker, or the stamp of a venv made before markers.
+/// Why `path` (a member's `.venv`) is not the xtask's to use, if it is not: a venv or a
+/// folder another tool or script made, a file, a link elsewhere. `None` when nothing is
+/// there, an empty folder, a venv of ours, or a link into the shared venvs.
+pub fn not_ours(root: &Utf8Path, path: &Utf8Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(path).ok()?;
+        let shared = root.join(crate::config::VENVS_DIR);
+        let resolved = path.parent().map(|p| p.as_std_path().join(&target)).unwrap_or_else(|| target.clone());
+        let ours = std::fs::canonicalize(&resolved)
+            .ok()
+            .zip(std::fs::canonicalize(&shared).ok())
+            .is_some_and(|(t, s)| t.starts_with(s))
+            || target.to_string_lossy().contains("_meta/venvs");
+        return (!ours).then(|| format!("is a link to {}", target.display()));
+    }
+    if !meta.is_dir() {
+        return Some("is a file".to_owned());
+    }
+    if is_ours(path) || std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none()) {
+        return None;
+    }
+    Some(if path.join("pyvenv.cfg").is_file() {
+        "is a venv the xtask did not make (an old script's?)".to_owned()
+    } else {
+        "is a folder the xtask did not make".to_owned()
+    })
+}
+
 pub fn is_ours(venv: &Utf8Path) -> bool {
     venv.join(MARKER_FILE).is_file() || venv.join(STAMP_FILE).is_file()
 }

@@ -17,6 +17,7 @@ use crate::graph::{closure, topo_order};
 use crate::layers::{self, Layer};
 use crate::pep440::{self, Version, satisfies};
 use crate::pyproject::{self, Pyproject, normalize, requirement_name};
+use crate::venv;
 
 #[derive(Debug)]
 pub struct Workspace {
@@ -78,6 +79,9 @@ pub struct Env {
     pub links: Vec<Utf8PathBuf>,
     /// The lock file, relative to the root.
     pub lock: Utf8PathBuf,
+    /// Why its venv is not where it would be: a member's `.venv` holds something the xtask
+    /// did not make, which it never touches, so the venv is in `_meta/venvs/` instead.
+    pub displaced: Vec<String>,
 }
 
 impl Workspace {
@@ -160,7 +164,7 @@ impl Workspace {
                 .collect();
         }
         let mut members = order_members(found)?;
-        let envs = build_envs(&mut members, &layers, &config)?;
+        let envs = build_envs(root, &mut members, &layers, &config)?;
         Ok(Workspace { root: root.to_owned(), config, layers, members, envs })
     }
 
@@ -639,7 +643,7 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
 
 /// Groups members into envs by env name and works out each env's layers, editables,
 /// Python and paths. Sets each member's `env`.
-fn build_envs(members: &mut [Member], layers: &[Layer], config: &Config) -> Result<Vec<Env>> {
+fn build_envs(root: &Utf8Path, members: &mut [Member], layers: &[Layer], config: &Config) -> Result<Vec<Env>> {
     let mut envs: Vec<Env> = Vec::new();
     let mut by_name: HashMap<String, usize> = HashMap::new();
     for (ix, member) in members.iter_mut().enumerate() {
@@ -668,6 +672,7 @@ fn build_envs(members: &mut [Member], layers: &[Layer], config: &Config) -> Resu
                 venv: Utf8PathBuf::new(),
                 links: Vec::new(),
                 lock: Utf8PathBuf::new(),
+                displaced: Vec::new(),
             });
             envs.len() - 1
         });
@@ -735,11 +740,32 @@ fn build_envs(members: &mut [Member], layers: &[Layer], config: &Config) -> Resu
         env.editables = editables;
         env.python = pythons[0].0.clone();
         env.lock = Utf8PathBuf::from(format!("{}/{}.txt", config::REQUIREMENTS_DIR, env.name));
+        let shared = Utf8PathBuf::from(format!("{}/{}", config::VENVS_DIR, env.name));
+        // A `.venv` left by the old scripts (or any folder, file or link the xtask did not
+        // make) is never touched: the venv goes to `_meta/venvs/`, and no link is made there.
+        let in_the_way = |m: usize| {
+            let path = members[m].dir.join(".venv");
+            let why = venv::not_ours(root, &root.join(&path))?;
+            Some(format!("{path} {why}: the xtask leaves it alone, so the venv of `{}` is {shared}", env.name))
+        };
         if own {
-            env.venv = members[env.members[0]].dir.join(".venv");
+            match in_the_way(env.members[0]) {
+                Some(why) => {
+                    env.displaced.push(why);
+                    env.venv = shared;
+                }
+                None => env.venv = members[env.members[0]].dir.join(".venv"),
+            }
         } else {
-            env.venv = Utf8PathBuf::from(format!("{}/{}", config::VENVS_DIR, env.name));
-            env.links = env.members.iter().map(|&m| members[m].dir.join(".venv")).collect();
+            let mut links = Vec::new();
+            for &m in &env.members {
+                match in_the_way(m) {
+                    Some(why) => env.displaced.push(why),
+                    None => links.push(members[m].dir.join(".venv")),
+                }
+            }
+            env.venv = shared;
+            env.links = links;
         }
     }
     Ok(envs)

@@ -783,29 +783,34 @@ fn a_read_only_requirements_folder_is_named_and_nothing_changes() {
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
-#[test]
-fn a_dangling_venv_link_is_named_and_left_alone() {
-    let repo = Repo::sample();
-    std::os::unix::fs::symlink("/nonexistent/venvs/core", repo.path("projects/core/.venv")).unwrap();
-    fails(
-        &repo,
-        &["setup-envs", "-p", "core"],
-        &[
-            "error: projects/core/.venv is a link to /nonexistent/venvs/core, which is not a folder",
-            "hint: move projects/core/.venv away (or delete it if you do not need it): the xtask never deletes what it did not create",
-        ],
+/// Something the xtask did not make at a member's `.venv` (an old script's venv, a file, a
+/// link elsewhere) is left as it is: the venv goes to `_meta/venvs/`, and the run says why.
+fn works_around(repo: &Repo, what: &str) {
+    let run = repo.expect(&["setup-envs", "-p", "core"], 0);
+    let note = format!(
+        "Note projects/core/.venv {what}: the xtask leaves it alone, so the venv of `core` is _meta/venvs/core"
     );
+    assert!(run.stderr.contains(&note), "{}", run.all());
+    assert!(repo.path("_meta/venvs/core/.xtask-stamp").is_file(), "{}", run.all());
+    repo.expect(&["test", "core"], 0);
+    let again = repo.expect(&["setup-envs", "-p", "core"], 0);
+    assert!(again.stderr.contains("Fresh"), "the new place is kept: {}", again.all());
 }
 
 #[test]
-fn a_plain_file_at_venv_is_named_and_left_alone() {
+fn a_dangling_venv_link_is_left_alone_and_worked_around() {
+    let repo = Repo::sample();
+    std::os::unix::fs::symlink("/nonexistent/venvs/core", repo.path("projects/core/.venv")).unwrap();
+    works_around(&repo, "is a link to /nonexistent/venvs/core");
+    assert_eq!(std::fs::read_link(repo.path("projects/core/.venv")).unwrap(), Path::new("/nonexistent/venvs/core"));
+}
+
+#[test]
+fn a_plain_file_at_venv_is_left_alone_and_worked_around() {
     let repo = Repo::sample();
     repo.write("projects/core/.venv", "VIRTUAL_ENV=somewhere\n");
-    fails(
-        &repo,
-        &["setup-envs", "-p", "core"],
-        &["error: projects/core/.venv is a file, not a venv", "hint: move projects/core/.venv away"],
-    );
+    works_around(&repo, "is a file");
+    assert_eq!(repo.read("projects/core/.venv"), "VIRTUAL_ENV=somewhere\n");
 }
 
 #[test]
@@ -813,14 +818,23 @@ fn a_folder_of_the_users_at_venv_is_untouched() {
     let repo = Repo::sample();
     repo.write("projects/core/.venv/notes.md", "my notes\n");
     repo.write("projects/core/.venv/bin/tool", "#!/bin/sh\n");
-    for args in [&["setup-envs"][..], &["test", "core"]] {
-        fails(
-            &repo,
-            args,
-            &["error: projects/core/.venv exists but is not a venv", "the xtask never deletes what it did not create"],
-        );
-    }
+    works_around(&repo, "is a folder the xtask did not make");
     assert_eq!(repo.read("projects/core/.venv/notes.md"), "my notes\n");
+}
+
+#[test]
+fn an_old_scripts_venv_is_never_synced_or_removed() {
+    let repo = Repo::sample();
+    let out = std::process::Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(repo.path("projects/core/.venv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    repo.write("projects/core/.venv/lib/marker-of-the-old-script.txt", "kept\n");
+    works_around(&repo, "is a venv the xtask did not make (an old script's?)");
+    assert_eq!(repo.read("projects/core/.venv/lib/marker-of-the-old-script.txt"), "kept\n");
+    assert!(!repo.path("projects/core/.venv/.xtask-venv").exists(), "never marked as ours");
 }
 
 // ---------------------------------------------------------------------------------------------

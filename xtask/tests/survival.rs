@@ -154,12 +154,13 @@ fn half_made_and_damaged_venvs_are_repaired_and_leftovers_swept() {
     assert!(!repo.path("projects/app/.venv/..xtask-stamp.4242.xtask-tmp").exists());
     assert!(!repo.path("projects/app/..venv.4242.xtask-tmp").exists());
 
-    // A folder the tool did not make is never removed, whatever is in it.
+    // A folder the tool did not make is never removed, whatever is in it: the venv goes
+    // elsewhere.
     std::fs::remove_dir_all(&venv).unwrap();
     repo.write("projects/app/.venv/notes.txt", "mine");
-    let err = repo.expect(&["setup-envs"], 2);
-    assert!(err.stderr.contains("projects/app/.venv exists but is not a venv"), "{}", err.all());
-    assert!(err.stderr.contains("never deletes what it did not create"), "{}", err.all());
+    let run = repo.expect(&["setup-envs"], 0);
+    assert!(run.stderr.contains("projects/app/.venv is a folder the xtask did not make"), "{}", run.all());
+    assert!(run.stderr.contains("so the venv of `app` is _meta/venvs/app"), "{}", run.all());
     assert_eq!(repo.read("projects/app/.venv/notes.txt"), "mine");
 }
 

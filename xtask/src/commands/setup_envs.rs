@@ -70,6 +70,9 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
         if let State::Remake(why) = state {
             ui::status("Remaking", &format!("{}: it {why}", env.venv));
         }
+        for why in &env.displaced {
+            ui::status("Note", why);
+        }
         let result = venv::sync(&uv, &venv_dir, &ws.root.join(&env.lock), &env.python, state);
         if result.is_ok() {
             ui::status("Synced", &format!("{} ({}) in {}", env.name, env.venv, ui::elapsed(started.elapsed())));
