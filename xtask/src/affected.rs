@@ -8,7 +8,7 @@
 //! - a pytest config file ([`PYTEST_CONFIG_FILES`]: `pytest.ini`, `conftest.py`...) in a
 //!   folder above a member's, the root included, touches that member: pytest may read it;
 //! - a file matching one of a member's `[tool.monorepo].inputs` globs (relative to the
-//!   root) touches it;
+//!   root; a glob matching a folder takes in everything under it) touches it;
 //! - a file under one of a member's `pythonpath` folders touches it: its tests import it.
 //!   A folder that is the root or above the member's own is only read for Python files
 //!   outside other members' folders, or every change anywhere would touch it (see
@@ -189,8 +189,9 @@ pub(crate) struct Inputs<'a> {
     ws: &'a Workspace,
     /// Member folders, to the member.
     dirs: HashMap<&'a Utf8Path, usize>,
-    /// The managed venvs and the `.venv` links to shared ones: never anyone's input.
-    venvs: HashSet<&'a Utf8Path>,
+    /// The managed venvs, the `.venv` links to shared ones, and every member's `.venv`
+    /// (one the xtask did not make, too: pytest never collects a venv): no one's input.
+    venvs: HashSet<Utf8PathBuf>,
     /// Each `pythonpath` folder, to the members with it and whether it is broad (the root,
     /// or the member's own folder or one above it).
     pythonpath: HashMap<&'a Utf8Path, Vec<(usize, bool)>>,
@@ -203,8 +204,8 @@ pub(crate) struct Inputs<'a> {
 impl<'a> Inputs<'a> {
     pub(crate) fn new(ws: &'a Workspace) -> Inputs<'a> {
         let dirs = ws.members.iter().enumerate().map(|(m, member)| (member.dir.as_path(), m)).collect();
-        let venvs =
-            ws.envs.iter().flat_map(|e| std::iter::once(&e.venv).chain(&e.links)).map(|v| v.as_path()).collect();
+        let managed = ws.envs.iter().flat_map(|e| std::iter::once(&e.venv).chain(&e.links)).cloned();
+        let venvs = managed.chain(ws.members.iter().map(|m| m.dir.join(".venv"))).collect();
         let mut pythonpath: HashMap<&Utf8Path, Vec<(usize, bool)>> = HashMap::new();
         let mut set = GlobSetBuilder::new();
         let mut glob_members = Vec::new();
@@ -245,12 +246,25 @@ impl<'a> Inputs<'a> {
     /// An error naming the member's pyproject for the first `inputs` entry that is not a glob.
     pub(crate) fn check(&self) -> Result<()> {
         let Some(bad) = self.invalid.first() else { return Ok(()) };
-        let pyproject = self.ws.members[bad.member].dir.join("pyproject.toml");
+        let member = &self.ws.members[bad.member];
+        let pyproject = format!("{}/pyproject.toml: [tool.monorepo].inputs", member.dir);
+        // Its settings may be in the config's `[member."DIR"]` table instead (or as well).
+        let declared = format!("{CONFIG_PATH}: [member.\"{}\"].inputs", member.dir);
+        let written = match (member.installable, self.ws.config.declared.contains_key(member.dir.as_str())) {
+            (false, _) => declared,
+            (true, true) => format!("{pyproject} (or {declared})"),
+            (true, false) => pyproject,
+        };
         Err(hinted(
-            format!("{pyproject}: [tool.monorepo].inputs `{}` is not a valid glob: {}", bad.glob, bad.error),
+            format!("{written}: `{}` is not a valid glob: {}", bad.glob, bad.error),
             "list globs relative to the repository root, like \"data/*.csv\" or \"fixtures/**\" \
              (`*` is one folder level, `**` any number)",
         ))
+    }
+
+    /// The venv folders no key holds: see `venvs`.
+    pub(crate) fn venvs(&self) -> impl Iterator<Item = &Utf8Path> {
+        self.venvs.iter().map(Utf8PathBuf::as_path)
     }
 
     /// The member whose folder holds `file`: the deepest, when member folders nest.
@@ -274,8 +288,11 @@ impl<'a> Inputs<'a> {
                 out.push((m, via));
             }
         };
-        for ix in self.globs.matches(file.as_str()) {
-            add(self.glob_members[ix], Via::Glob);
+        // A glob naming a folder takes in what is in it, as in `.gitignore`.
+        for path in file.ancestors().filter(|p| !p.as_str().is_empty()) {
+            for ix in self.globs.matches(path.as_str()) {
+                add(self.glob_members[ix], Via::Glob);
+            }
         }
         let python = file.extension() == Some("py");
         // The owner's folder, when it is inside a broad folder, is another member's code:
@@ -296,7 +313,8 @@ impl<'a> Inputs<'a> {
 }
 
 /// One `[tool.monorepo].inputs` glob, relative to the root (`./` and a trailing `/` dropped;
-/// `*` is one folder level, `**` any number): the reason when it is not one.
+/// `*` is one folder level, `**` any number; one that matches a folder takes in everything
+/// under it): the reason when it is not one.
 fn input_glob(glob: &str) -> Result<globset::Glob, String> {
     let mut pattern = glob.trim();
     while let Some(rest) = pattern.strip_prefix("./") {
@@ -491,6 +509,162 @@ mod tests {
         let none: [&str; 0] = [];
         assert_eq!(affected(&ws, &["README.md", "xtask/src/main.rs", "_meta/docs/x.md", "p/ab/x.py", "p"]), none);
         assert_eq!(affected(&ws, &["_meta/requirements/b.in", "_meta/requirements/nested/base.in"]), none);
+    }
+
+    /// Code and config shared outside the members' folders: `a` and `b` have `shared/` on
+    /// their pythonpath, `b` the root too, `c` has `a`'s folder; `a` reads `data/*.csv`;
+    /// `big` holds the nested member `child`; `d` reads nothing outside.
+    fn legacy(extra_a: &str) -> (tempfile::TempDir, Workspace) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
+        write(
+            &root,
+            CONFIG_PATH,
+            "[monorepo]\nmembers = [\"p/*\", \"p/big/plugins/*\"]\npython = \"3.11\"\nuv = \"0.13.9\"\n",
+        );
+        write(&root, "_meta/requirements/base.in", "pytest\n");
+        write(&root, "shared/util.py", "X = 1\n");
+        for (name, folder, tool) in [
+            (
+                "a",
+                "p/a",
+                format!("pythonpath = [\"../../shared\"]\ninputs = [\"data/*.csv\", \"./testdata/\"{extra_a}]\n"),
+            ),
+            ("b", "p/b", "pythonpath = [\"../../shared\", \"../..\"]\n".to_owned()),
+            ("c", "p/c", "pythonpath = [\"../a\"]\n".to_owned()),
+            ("d", "p/d", String::new()),
+            ("big", "p/big", String::new()),
+            ("child", "p/big/plugins/child", String::new()),
+        ] {
+            write(
+                &root,
+                &format!("{folder}/pyproject.toml"),
+                &format!("[project]\nname = \"{name}\"\n\n[tool.monorepo]\n{tool}"),
+            );
+        }
+        let ws = Workspace::load(&root).unwrap();
+        (dir, ws)
+    }
+
+    #[test]
+    fn pytest_config_above_a_member_affects_it() {
+        let (_dir, ws) = legacy("");
+        let all = |file: &str| -> Vec<String> {
+            ["a", "b", "big", "c", "child", "d"].map(|m| format!("{m}: pytest config {file} applies to it")).into()
+        };
+        let sorted = |files: &[&str]| {
+            let mut out = affected(&ws, files);
+            out.sort();
+            out
+        };
+        for file in ["pytest.ini", "conftest.py", "setup.cfg", "tox.ini", "pyproject.toml"] {
+            assert_eq!(sorted(&[file]), all(file));
+        }
+        assert_eq!(sorted(&["p/conftest.py"]), all("p/conftest.py"));
+        assert_eq!(
+            sorted(&["p/big/conftest.py"]),
+            ["big: p/big/conftest.py changed", "child: pytest config p/big/conftest.py applies to it"]
+        );
+        let none: [&str; 0] = [];
+        assert_eq!(
+            affected(&ws, &["other/pytest.ini", "p/d/sub/conftest.py", "README.md"]),
+            ["d: p/d/sub/conftest.py changed"]
+        );
+        assert_eq!(affected(&ws, &["x/tox.ini", "p/notes.md"]), none);
+    }
+
+    #[test]
+    fn a_members_own_pyproject_is_its_file_and_config_for_the_members_below() {
+        let (_dir, mut ws) = legacy("");
+        let sorted = |ws: &Workspace, files: &[&str]| {
+            let mut out = affected(ws, files);
+            out.sort();
+            out
+        };
+        assert_eq!(
+            sorted(&ws, &["p/big/pyproject.toml"]),
+            ["big: p/big/pyproject.toml changed", "child: pytest config p/big/pyproject.toml applies to it"]
+        );
+        // A member at the root (the workspace finds none there today) owns the root's pyproject.
+        let d = ws.member("d").unwrap();
+        ws.members[d].dir = Utf8PathBuf::new();
+        let others =
+            ["a", "b", "big", "c", "child"].map(|m| format!("{m}: pytest config pyproject.toml applies to it"));
+        let mut wanted: Vec<String> = others.into();
+        wanted.push("d: pyproject.toml changed".to_owned());
+        wanted.sort();
+        assert_eq!(sorted(&ws, &["pyproject.toml"]), wanted);
+    }
+
+    #[test]
+    fn pythonpath_folders_and_input_globs_affect_who_reads_them() {
+        let (_dir, ws) = legacy("");
+        let none: [&str; 0] = [];
+        assert_eq!(
+            affected(&ws, &["shared/util.py"]),
+            [
+                "a: shared/util.py changed: on its pythonpath: shared",
+                "b: shared/util.py changed: on its pythonpath: shared"
+            ]
+        );
+        assert_eq!(affected(&ws, &["shared/data.json"]).len(), 2, "a folder named on the pythonpath counts whole");
+        // The root on b's pythonpath: Python files outside the members' folders only.
+        assert_eq!(affected(&ws, &["tools/x.py"]), ["b: tools/x.py changed: on its pythonpath: the root"]);
+        assert_eq!(affected(&ws, &["tools/x.md", "README.md"]), none);
+        assert_eq!(affected(&ws, &["p/d/src/d.py"]), ["d: p/d/src/d.py changed"], "another member's code");
+        // A member's folder on the pythonpath counts whole, but not its venv.
+        assert_eq!(
+            affected(&ws, &["p/a/x.md"]),
+            ["a: p/a/x.md changed", "c: p/a/x.md changed: on its pythonpath: p/a"]
+        );
+        assert_eq!(affected(&ws, &["p/a/.venv/lib/site.py"]), ["a: p/a/.venv/lib/site.py changed"]);
+        // Globs are relative to the root, `*` one folder level.
+        assert_eq!(affected(&ws, &["data/x.csv"]), ["a: data/x.csv changed: an input of it ([tool.monorepo].inputs)"]);
+        assert_eq!(affected(&ws, &["data/sub/x.csv", "data/x.json", "testdata.txt"]), none);
+        assert_eq!(
+            affected(&ws, &["testdata/deep/x.bin"]),
+            ["a: testdata/deep/x.bin changed: an input of it ([tool.monorepo].inputs)"],
+            "a folder's files"
+        );
+    }
+
+    #[test]
+    fn a_nested_members_files_affect_it_and_not_its_parent() {
+        let (_dir, ws) = legacy("");
+        assert_eq!(affected(&ws, &["p/big/plugins/child/x.py"]), ["child: p/big/plugins/child/x.py changed"]);
+        assert_eq!(affected(&ws, &["p/big/x.py"]), ["big: p/big/x.py changed"]);
+        assert_eq!(affected(&ws, &["p/big/plugins/x.py"]), ["big: p/big/plugins/x.py changed"]);
+    }
+
+    #[test]
+    fn an_invalid_input_glob_is_an_error_naming_the_pyproject() {
+        let (_dir, ws) = legacy("");
+        assert!(check_inputs(&ws).is_ok());
+        for bad in ["data/[x", "../outside/*", "/abs/*", ""] {
+            let path = ws.root.join("p/a/pyproject.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace("\"./testdata/\"]", &format!("\"./testdata/\", \"{bad}\"]"))).unwrap();
+            // Loading checks every glob: no command starts work on a workspace with a bad one.
+            let err = Workspace::load(&ws.root).unwrap_err();
+            assert!(
+                err.to_string().starts_with(&format!("p/a/pyproject.toml: [tool.monorepo].inputs: `{bad}` is not")),
+                "{err}"
+            );
+            assert!(crate::error::hint_of(&err).is_some(), "{err}");
+            std::fs::write(&path, text).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_invalid_input_glob_of_a_member_declared_in_the_config_names_the_config() {
+        let (_dir, ws) = legacy("");
+        let root = ws.root.clone();
+        let config = std::fs::read_to_string(root.join(CONFIG_PATH)).unwrap();
+        write(&root, CONFIG_PATH, &format!("{config}\n[member.\"scripts\"]\ninputs = [\"data/[x\"]\n"));
+        std::fs::create_dir_all(root.join("scripts")).unwrap();
+        // Loading checks every glob: no command starts work on a workspace with a bad one.
+        let err = Workspace::load(&root).unwrap_err();
+        assert!(err.to_string().starts_with("_meta/monorepo.toml: [member.\"scripts\"].inputs: `data/[x`"), "{err}");
     }
 
     #[test]

@@ -375,7 +375,7 @@ mod tests {
         assert_eq!(hint, "did you mean `extends`? the keys allowed in [layers.ml] are: extends");
         let (message, hint) = error(&format!("{HEAD}[layer.ml]\n"));
         assert_eq!(message, "_meta/monorepo.toml: unknown key `layer` (line 5)");
-        assert_eq!(hint, "did you mean `layers`? the keys allowed at the top level are: monorepo, layers");
+        assert_eq!(hint, "did you mean `layers`? the keys allowed at the top level are: monorepo, layers, member");
         let (message, hint) = error("monorepo = { members = [\"p/*\"], colour = \"blue\" }\n");
         assert_eq!(message, "_meta/monorepo.toml: unknown key `monorepo.colour` (line 1)");
         assert!(hint.starts_with("the keys allowed in [monorepo] are: members,"), "nothing close: {hint}");

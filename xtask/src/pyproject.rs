@@ -782,7 +782,7 @@ mod tests {
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.layer` (line 4)");
         assert_eq!(
             hint,
-            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs"
+            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs, requirements"
         );
         let (message, hint) = error("[project]\nname = \"x\"\n[tool.monorepo]\nvenv = \"shared\"\n");
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.venv` (line 4)");

@@ -6,14 +6,15 @@
 //!   architecture: wheels, and so results, differ between them);
 //! - its files as git sees them: tracked files by their blob id and mode from the index
 //!   (no file is read), files changed in the work tree and untracked, non-ignored files by
-//!   their content; deleted files drop out. The venv folders this tool manages are left
-//!   out (they change on every run: bytecode, pytest's cache). A nested member's files are
+//!   their content; deleted files drop out. The venv folders this tool manages, and any
+//!   member's `.venv`, are left out (they change on every run: bytecode, pytest's cache;
+//!   pytest collects no venv). A nested member's files are
 //!   its own and not its parent's: the parent's run ignores the nested folder;
 //! - the files it reads from outside its folder, by the same ids, as `affected` sees them
-//!   (`affected::Inputs`): those matching its `[tool.monorepo].inputs` globs (an invalid glob is an
-//!   error naming its pyproject), and those under its `pythonpath` folders; of a folder
-//!   that is the root or above the member's own, only the Python files outside other
-//!   members' folders, or every file of the repository would be in every such key;
+//!   (`affected::Inputs`): those matching its `[tool.monorepo].inputs` globs (an invalid
+//!   glob is an error naming its pyproject), and those under its `pythonpath` folders; of
+//!   a folder that is the root or above the member's own, only the Python files outside
+//!   other members' folders, or every file of the repository would be in every such key;
 //! - the files pytest reads config from in the member's ancestor folders up to the root
 //!   ([`PYTEST_CONFIG_FILES`]: `pytest.ini`, `pyproject.toml`, `tox.ini`, `setup.cfg`,
 //!   `conftest.py`), read from disk;
@@ -79,10 +80,8 @@ pub fn keys(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result
         Ok(files) => files,
         Err(reason) => return Ok(Keys::Off(reason)),
     };
-    for env in &ws.envs {
-        for managed in std::iter::once(&env.venv).chain(&env.links) {
-            remove_under(&mut files, managed.as_str());
-        }
+    for venv in inputs.venvs() {
+        remove_under(&mut files, venv.as_str());
     }
 
     let mut common = Hasher::default();

@@ -165,7 +165,10 @@ impl Workspace {
         }
         let mut members = order_members(found)?;
         let envs = build_envs(root, &mut members, &layers, &config)?;
-        Ok(Workspace { root: root.to_owned(), config, layers, members, envs })
+        let ws = Workspace { root: root.to_owned(), config, layers, members, envs };
+        // An `inputs` glob that cannot be read fails here, before any work, for every command.
+        crate::affected::check_inputs(&ws)?;
+        Ok(ws)
     }
 
     /// The member named `name`, by folder name or package name.

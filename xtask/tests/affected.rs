@@ -176,3 +176,145 @@ fn a_push_build_in_a_shallow_clone_says_the_base_is_missing_and_how_to_fetch_it(
     assert!(run.stderr.contains(&format!("git fetch origin {before}")), "{}", run.all());
     assert_eq!(run.stdout, "", "{}", run.all());
 }
+
+/// Projects `names` (independent, one test each) in a fresh repo, with `tool` appended to
+/// each one's pyproject as its `[tool.monorepo]` table (when not empty).
+fn projects(names: &[(&str, &str)]) -> Repo {
+    let repo = Repo::new();
+    for &(name, tool) in names {
+        repo.project(name, &[], &[], "def test():\n    pass\n");
+        if !tool.is_empty() {
+            repo.append(&format!("projects/{name}/pyproject.toml"), &format!("\n[tool.monorepo]\n{tool}\n"));
+        }
+    }
+    repo
+}
+
+#[test]
+fn pytest_config_above_the_members_affects_every_member_below_it() {
+    let repo = projects(&[("one", ""), ("two", "")]);
+    // A member outside `projects/`.
+    repo.edit("_meta/monorepo.toml", "members = [\"projects/*\"]", "members = [\"projects/*\", \"tools/*\"]");
+    repo.write("tools/lint/pyproject.toml", "[project]\nname = \"lint\"\nversion = \"0.1.0\"\n");
+    repo.write("pytest.ini", "[pytest]\n");
+    repo.git_init();
+
+    repo.append("pytest.ini", "addopts = -q\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    assert_eq!(run.stdout, "one\ntwo\nlint\n", "{}", run.all());
+    assert!(run.stderr.contains("lint: pytest config pytest.ini applies to it"), "{}", run.all());
+    repo.git(&["checkout", "--quiet", "--", "."]);
+
+    // A conftest.py in `projects/` (untracked) reaches the members under it only.
+    repo.write("projects/conftest.py", "import pytest\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    assert_eq!(run.stdout, "one\ntwo\n", "{}", run.all());
+    assert!(run.stderr.contains("one: pytest config projects/conftest.py applies to it"), "{}", run.all());
+    std::fs::remove_file(repo.path("projects/conftest.py")).unwrap();
+
+    // Other files there are no member's.
+    repo.write("projects/NOTES.md", "notes\n");
+    repo.write("tools/lint.cfg", "[x]\n");
+    assert_eq!(affected(&repo, "HEAD"), Vec::<String>::new());
+}
+
+#[test]
+fn a_file_matching_an_input_glob_affects_the_member_that_reads_it() {
+    let repo = projects(&[("one", "inputs = [\"fixtures/*.json\"]"), ("two", "")]);
+    repo.write("fixtures/cases.json", "[]\n");
+    repo.write("fixtures/deep/other.json", "[]\n");
+    repo.git_init();
+
+    repo.write("fixtures/cases.json", "[1]\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    assert_eq!(run.stdout, "one\n", "{}", run.all());
+    assert!(
+        run.stderr.contains("one: fixtures/cases.json changed: an input of it ([tool.monorepo].inputs)"),
+        "{}",
+        run.all()
+    );
+    repo.git(&["checkout", "--quiet", "--", "."]);
+    repo.write("fixtures/new.json", "{}\n");
+    assert_eq!(affected(&repo, "HEAD"), ["one"], "an untracked input");
+    std::fs::remove_file(repo.path("fixtures/new.json")).unwrap();
+    repo.write("fixtures/deep/other.json", "[2]\n");
+    repo.write("fixtures/cases.yaml", "x: 1\n");
+    assert_eq!(affected(&repo, "HEAD"), Vec::<String>::new(), "`*` is one folder level, and only .json");
+}
+
+#[test]
+fn an_invalid_input_glob_fails_every_command_naming_the_pyproject() {
+    let repo = projects(&[("one", "inputs = [\"fixtures/[x\"]")]);
+    repo.git_init();
+    // Every command stops on it before any work, naming where it is written.
+    let run = repo.expect(&["affected", "--since", "HEAD"], 2);
+    assert!(run.stderr.contains("`fixtures/[x` is not a valid glob"), "{}", run.all());
+    let run = repo.expect(&["test-all"], 2);
+    assert!(
+        run.stderr
+            .contains("error: projects/one/pyproject.toml: [tool.monorepo].inputs: `fixtures/[x` is not a valid glob"),
+        "{}",
+        run.all()
+    );
+    assert!(run.stderr.contains("hint: "), "{}", run.all());
+}
+
+#[test]
+fn a_shared_folder_on_two_pythonpaths_affects_exactly_those_two() {
+    let path = "pythonpath = [\"../../shared\"]";
+    let repo = projects(&[("one", path), ("two", path), ("three", "")]);
+    repo.write("shared/util.py", "def helper():\n    return 1\n");
+    repo.git_init();
+
+    repo.append("shared/util.py", "\n# touched\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    assert_eq!(run.stdout, "one\ntwo\n", "{}", run.all());
+    assert!(run.stderr.contains("one: shared/util.py changed: on its pythonpath: shared"), "{}", run.all());
+    repo.git(&["checkout", "--quiet", "--", "."]);
+    repo.write("shared/data/table.csv", "a,b\n");
+    assert_eq!(affected(&repo, "HEAD"), ["one", "two"], "a folder named on the pythonpath counts whole");
+}
+
+#[test]
+fn the_root_on_a_pythonpath_counts_only_python_files_outside_the_members() {
+    let repo = projects(&[("one", "pythonpath = [\"../..\"]"), ("two", "")]);
+    repo.write("helpers.py", "X = 1\n");
+    repo.git_init();
+
+    repo.append("helpers.py", "Y = 2\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    assert_eq!(run.stdout, "one\n", "{}", run.all());
+    assert!(run.stderr.contains("one: helpers.py changed: on its pythonpath: the root"), "{}", run.all());
+    repo.git(&["checkout", "--quiet", "--", "."]);
+    // Another member's code, and files that are not Python, are not read through the root.
+    repo.append("projects/two/src/e2e_two/__init__.py", "\n# touched\n");
+    repo.write("README.md", "# docs\n");
+    repo.write("scripts/run.sh", "echo\n");
+    assert_eq!(affected(&repo, "HEAD"), ["two"]);
+}
+
+#[test]
+fn a_change_inside_a_nested_member_affects_it_and_not_its_parent() {
+    let repo = projects(&[("big", "")]);
+    repo.edit(
+        "_meta/monorepo.toml",
+        "members = [\"projects/*\"]",
+        "members = [\"projects/*\", \"projects/big/plugins/*\"]",
+    );
+    repo.write("projects/big/plugins/child/pyproject.toml", "[project]\nname = \"child\"\nversion = \"0.1.0\"\n");
+    repo.write("projects/big/plugins/child/tests/test_child.py", "def test():\n    pass\n");
+    repo.git_init();
+
+    repo.append("projects/big/plugins/child/tests/test_child.py", "\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    assert_eq!(run.stdout, "child\n", "{}", run.all());
+    assert!(run.stderr.contains("child: projects/big/plugins/child/tests/test_child.py changed"), "{}", run.all());
+    repo.git(&["checkout", "--quiet", "--", "."]);
+    repo.append("projects/big/tests/test_big.py", "\n");
+    assert_eq!(affected(&repo, "HEAD"), ["big"]);
+    // The parent's pytest config is above the child's folder: it applies to both.
+    repo.write("projects/big/conftest.py", "import pytest\n");
+    let mut both = affected(&repo, "HEAD");
+    both.sort();
+    assert_eq!(both, ["big", "child"]);
+}

@@ -106,9 +106,14 @@ fn a_managed_venv_never_counts_even_when_git_does_not_ignore_it() {
     repo.write(".gitignore", "_meta/.tools\n");
     repo.commit("stop ignoring venvs");
     let before = keys(&repo);
+    // A venv of the xtask's (its marker), and a `.venv` the xtask did not make (an old
+    // script's), which it leaves alone: neither is in a key.
+    repo.write(&format!("projects/solo/.venv/{}", xtask::venv::MARKER_FILE), "");
     repo.write("projects/solo/.venv/lib/site.py", "x = 1\n");
     repo.write("projects/solo/.venv/.pycache/x.pyc", "bytes\n");
+    repo.write("projects/core/.venv/lib/site.py", "x = 1\n");
     assert_eq!(keys(&repo), before);
+    std::fs::remove_dir_all(repo.path("projects/core/.venv")).unwrap();
     // Its interpreter does count.
     repo.write("projects/solo/.venv/pyvenv.cfg", "home = /usr/bin\nversion_info = 3.11.7\n");
     let with_venv = keys(&repo);
@@ -207,4 +212,110 @@ fn keys_come_in_the_order_asked_and_are_those_of_the_whole_run() {
     let (app, solo) = (ws.member("app").unwrap(), ws.member("solo").unwrap());
     let Keys::Known(some) = results::keys(&ws, &[solo, app], &[]).unwrap() else { panic!("no keys") };
     assert_eq!(some, [all["solo"].clone(), all["app"].clone()]);
+}
+
+/// Projects `names` (independent, one test each) in a fresh repo, with `tool` appended to
+/// each one's pyproject as its `[tool.monorepo]` table (when not empty).
+fn projects(names: &[(&str, &str)]) -> Repo {
+    let repo = Repo::new();
+    for &(name, tool) in names {
+        repo.project(name, &[], &[], "def test():\n    pass\n");
+        if !tool.is_empty() {
+            repo.append(&format!("projects/{name}/pyproject.toml"), &format!("\n[tool.monorepo]\n{tool}\n"));
+        }
+    }
+    repo
+}
+
+#[test]
+fn a_shared_folder_on_two_pythonpaths_is_in_exactly_their_keys() {
+    let path = "pythonpath = [\"../../shared\"]";
+    let repo = projects(&[("one", path), ("two", path), ("three", "")]);
+    repo.write("shared/util.py", "def helper():\n    return 1\n");
+    repo.git_init();
+    let before = keys(&repo);
+    repo.append("shared/util.py", "\n# touched\n");
+    let edited = keys(&repo);
+    assert_eq!(changed(&before, &edited), ["one", "two"], "an edit");
+    repo.commit("touch shared");
+    let edited = keys(&repo);
+    assert_eq!(changed(&before, &edited), ["one", "two"], "committed");
+    repo.write("shared/data/table.csv", "a,b\n");
+    assert_eq!(changed(&edited, &keys(&repo)), ["one", "two"], "an untracked file: the folder counts whole");
+    std::fs::remove_file(repo.path("shared/data/table.csv")).unwrap();
+    assert_eq!(keys(&repo), edited, "removed again");
+    repo.write("other/util.py", "\n");
+    assert_eq!(keys(&repo), edited, "a folder on nobody's pythonpath");
+}
+
+#[test]
+fn the_root_on_a_pythonpath_keys_only_python_files_outside_the_members() {
+    let repo = projects(&[("one", "pythonpath = [\"../..\"]"), ("two", "")]);
+    repo.write("helpers.py", "X = 1\n");
+    repo.git_init();
+    let before = keys(&repo);
+    repo.append("helpers.py", "Y = 2\n");
+    assert_eq!(changed(&before, &keys(&repo)), ["one"]);
+    repo.git(&["checkout", "--quiet", "--", "."]);
+    repo.write("README.md", "# docs\n");
+    repo.write("scripts/run.sh", "echo\n");
+    assert_eq!(keys(&repo), before, "not Python");
+    repo.append("projects/two/src/e2e_two/__init__.py", "\n# touched\n");
+    assert_eq!(changed(&before, &keys(&repo)), ["two"], "another member's code is its own");
+}
+
+#[test]
+fn files_matching_an_input_glob_are_in_its_key() {
+    let repo = projects(&[("one", "inputs = [\"fixtures/*.json\"]"), ("two", "")]);
+    repo.write("fixtures/cases.json", "[]\n");
+    repo.write("fixtures/deep/other.json", "[]\n");
+    repo.git_init();
+    let before = keys(&repo);
+    repo.write("fixtures/cases.json", "[1]\n");
+    let edited = keys(&repo);
+    assert_eq!(changed(&before, &edited), ["one"]);
+    repo.write("fixtures/new.json", "{}\n");
+    assert_eq!(changed(&edited, &keys(&repo)), ["one"], "an untracked input");
+    std::fs::remove_file(repo.path("fixtures/new.json")).unwrap();
+    repo.write("fixtures/deep/other.json", "[2]\n");
+    repo.write("fixtures/cases.yaml", "x: 1\n");
+    assert_eq!(keys(&repo), edited, "`*` is one folder level, and only .json");
+}
+
+#[test]
+fn an_invalid_input_glob_is_an_error_naming_the_pyproject() {
+    let repo = projects(&[("one", "inputs = [\"fixtures/[x\"]")]);
+    repo.git_init();
+    // Loading the workspace checks every glob, so no key is ever made with a bad one.
+    let err = Workspace::load(&root_of(&repo)).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("projects/one/pyproject.toml: [tool.monorepo].inputs: `fixtures/[x` is not a valid glob"),
+        "{err:#}"
+    );
+    assert!(xtask::error::hint_of(&err).is_some(), "{err:#}");
+}
+
+#[test]
+fn a_nested_members_files_are_in_its_key_and_not_its_parents() {
+    let repo = projects(&[("big", "")]);
+    repo.edit(
+        "_meta/monorepo.toml",
+        "members = [\"projects/*\"]",
+        "members = [\"projects/*\", \"projects/big/plugins/*\"]",
+    );
+    repo.write("projects/big/plugins/child/pyproject.toml", "[project]\nname = \"child\"\nversion = \"0.1.0\"\n");
+    repo.write("projects/big/plugins/child/tests/test_child.py", "def test():\n    pass\n");
+    repo.git_init();
+    let before = keys(&repo);
+    assert_eq!(before.len(), 2);
+    repo.append("projects/big/plugins/child/tests/test_child.py", "\n");
+    assert_eq!(changed(&before, &keys(&repo)), ["child"]);
+    repo.write("projects/big/plugins/child/tests/test_new.py", "def test():\n    pass\n");
+    assert_eq!(changed(&before, &keys(&repo)), ["child"], "an untracked file");
+    repo.git(&["checkout", "--quiet", "--", "."]);
+    std::fs::remove_file(repo.path("projects/big/plugins/child/tests/test_new.py")).unwrap();
+    assert_eq!(keys(&repo), before);
+    repo.append("projects/big/tests/test_big.py", "\n");
+    assert_eq!(changed(&before, &keys(&repo)), ["big"]);
 }
