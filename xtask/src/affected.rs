@@ -55,6 +55,8 @@ pub enum Reason {
     Config,
     /// It depends on this affected member (an index into the workspace's members).
     Depends(usize),
+    /// It imports this affected member by path (a `pythonpath` folder in it).
+    ImportsByPath(usize),
 }
 
 impl Reason {
@@ -74,6 +76,7 @@ impl Reason {
             Reason::Requirements(file) => format!("{file} changed"),
             Reason::Config => format!("{CONFIG_PATH} changed"),
             Reason::Depends(m) => format!("depends on {}", ws.members[*m].name),
+            Reason::ImportsByPath(m) => format!("imports {} by path (its pythonpath)", ws.members[*m].name),
         }
     }
 }
@@ -132,19 +135,31 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
     for bad in &inputs.invalid {
         mark(&mut reasons, bad.member, Reason::InvalidInputs(bad.glob.clone()));
     }
-    // Members are in dependency order, so one pass carries the mark to every dependant.
-    for m in 0..ws.members.len() {
-        if reasons[m].is_none()
-            && let Some(&dep) = ws.members[m].deps.iter().find(|&&d| reasons[d].is_some())
-        {
-            reasons[m] = Some(Reason::Depends(dep));
+    // Carry the mark to every dependant, and to every member that imports a marked one by
+    // path; path edges follow no order (they may form cycles), so until nothing changes.
+    loop {
+        let mut changed = false;
+        for m in 0..ws.members.len() {
+            if reasons[m].is_some() {
+                continue;
+            }
+            let member = &ws.members[m];
+            if let Some(&dep) = member.deps.iter().find(|&&d| reasons[d].is_some()) {
+                reasons[m] = Some(Reason::Depends(dep));
+                changed = true;
+            } else if let Some(&dep) = member.path_deps.iter().find(|&&d| reasons[d].is_some()) {
+                reasons[m] = Some(Reason::ImportsByPath(dep));
+                changed = true;
+            }
+        }
+        if !changed {
+            return reasons;
         }
     }
-    reasons
 }
 
 /// An error naming the member's pyproject when one of its `[tool.monorepo].inputs` is not
-/// a glob. (The workspace does not check them when it loads; this does.)
+/// a glob; `Workspace::load` calls it.
 pub fn check_inputs(ws: &Workspace) -> Result<()> {
     Inputs::new(ws).check()
 }

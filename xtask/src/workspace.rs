@@ -48,6 +48,10 @@ pub struct Member {
     pub env: usize,
     /// Its `[tool.monorepo].pythonpath`, relative to the root (`""` is the root itself).
     pub pythonpath: Vec<Utf8PathBuf>,
+    /// Members it imports by path: a `pythonpath` folder inside (or at) their folder. An
+    /// edge for `affected` and the graph, never installed, never ordering or skipping its
+    /// suite (a cycle of them is fine).
+    pub path_deps: Vec<usize>,
     /// Members inside its folder, relative to its folder: its pytest run ignores them
     /// (they have runs of their own).
     pub nested: Vec<Utf8PathBuf>,
@@ -149,6 +153,7 @@ impl Workspace {
                 deps: Vec::new(),
                 env: 0,
                 pythonpath,
+                path_deps: Vec::new(),
                 nested: Vec::new(),
                 installable: true,
                 requirements: None,
@@ -164,6 +169,12 @@ impl Workspace {
                 .collect();
         }
         let mut members = order_members(found)?;
+        for m in 0..members.len() {
+            let path_deps: Vec<usize> = (0..members.len())
+                .filter(|&o| o != m && members[m].pythonpath.iter().any(|p| p.starts_with(&members[o].dir)))
+                .collect();
+            members[m].path_deps = path_deps;
+        }
         let envs = build_envs(root, &mut members, &layers, &config)?;
         let ws = Workspace { root: root.to_owned(), config, layers, members, envs };
         // An `inputs` glob that cannot be read fails here, before any work, for every command.
@@ -296,6 +307,7 @@ fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSe
         deps: Vec::new(),
         env: 0,
         pythonpath,
+        path_deps: Vec::new(),
         nested: Vec::new(),
         installable: false,
         requirements,

@@ -318,3 +318,23 @@ fn a_change_inside_a_nested_member_affects_it_and_not_its_parent() {
     both.sort();
     assert_eq!(both, ["big", "child"]);
 }
+
+#[test]
+fn a_member_imported_by_path_carries_its_changes_to_those_that_import_it() {
+    // one imports two's code by path; three imports one's; two and three import each other.
+    let repo = projects(&[
+        ("one", "pythonpath = [\"../two/src\"]"),
+        ("two", "pythonpath = [\"../three\"]"),
+        ("three", "pythonpath = [\"../one\"]"),
+        ("four", ""),
+    ]);
+    repo.git_init();
+    let graph = repo.expect(&["graph"], 0);
+    assert!(graph.stdout.contains("one -> two (by path)"), "{}", graph.all());
+    repo.write("projects/two/NOTES.md", "not on anyone's pythonpath\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    let mut listed: Vec<&str> = run.stdout.lines().collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ["one", "three", "two"], "a cycle of path imports is fine\n{}", run.all());
+    assert!(run.stderr.contains("imports two by path (its pythonpath)"), "{}", run.all());
+}

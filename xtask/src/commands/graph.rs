@@ -14,7 +14,8 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
     match format {
         GraphFormat::Text => {
             for m in &ws.members {
-                let deps: Vec<&str> = m.deps.iter().map(|&d| ws.members[d].name.as_str()).collect();
+                let mut deps: Vec<String> = m.deps.iter().map(|&d| ws.members[d].name.clone()).collect();
+                deps.extend(m.path_deps.iter().map(|&d| format!("{} (by path)", ws.members[d].name)));
                 let layers: Vec<&str> = m.pyproject.layers.iter().map(String::as_str).collect();
                 let _ = write!(out, "{}", m.name);
                 if !deps.is_empty() {
@@ -32,6 +33,9 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
                 let _ = writeln!(out, "    \"{}\";", m.name);
                 for &d in &m.deps {
                     let _ = writeln!(out, "    \"{}\" -> \"{}\";", m.name, ws.members[d].name);
+                }
+                for &d in &m.path_deps {
+                    let _ = writeln!(out, "    \"{}\" -> \"{}\" [style = dashed];", m.name, ws.members[d].name);
                 }
             }
             out.push_str("}\n");
