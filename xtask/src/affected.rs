@@ -619,10 +619,12 @@ mod tests {
             affected(&ws, &["shared/util.py"]),
             [
                 "a: shared/util.py changed: on its pythonpath: shared",
-                "b: shared/util.py changed: on its pythonpath: shared"
-            ]
+                "b: shared/util.py changed: on its pythonpath: shared",
+                "c: imports a by path (its pythonpath)"
+            ],
+            "c has a's folder on its pythonpath: what touches a touches c"
         );
-        assert_eq!(affected(&ws, &["shared/data.json"]).len(), 2, "a folder named on the pythonpath counts whole");
+        assert_eq!(affected(&ws, &["shared/data.json"]).len(), 3, "a folder named on the pythonpath counts whole");
         // The root on b's pythonpath: Python files outside the members' folders only.
         assert_eq!(affected(&ws, &["tools/x.py"]), ["b: tools/x.py changed: on its pythonpath: the root"]);
         assert_eq!(affected(&ws, &["tools/x.md", "README.md"]), none);
@@ -632,13 +634,22 @@ mod tests {
             affected(&ws, &["p/a/x.md"]),
             ["a: p/a/x.md changed", "c: p/a/x.md changed: on its pythonpath: p/a"]
         );
-        assert_eq!(affected(&ws, &["p/a/.venv/lib/site.py"]), ["a: p/a/.venv/lib/site.py changed"]);
+        assert_eq!(
+            affected(&ws, &["p/a/.venv/lib/site.py"]),
+            ["a: p/a/.venv/lib/site.py changed", "c: imports a by path (its pythonpath)"]
+        );
         // Globs are relative to the root, `*` one folder level.
-        assert_eq!(affected(&ws, &["data/x.csv"]), ["a: data/x.csv changed: an input of it ([tool.monorepo].inputs)"]);
+        assert_eq!(
+            affected(&ws, &["data/x.csv"]),
+            ["a: data/x.csv changed: an input of it ([tool.monorepo].inputs)", "c: imports a by path (its pythonpath)"]
+        );
         assert_eq!(affected(&ws, &["data/sub/x.csv", "data/x.json", "testdata.txt"]), none);
         assert_eq!(
             affected(&ws, &["testdata/deep/x.bin"]),
-            ["a: testdata/deep/x.bin changed: an input of it ([tool.monorepo].inputs)"],
+            [
+                "a: testdata/deep/x.bin changed: an input of it ([tool.monorepo].inputs)",
+                "c: imports a by path (its pythonpath)"
+            ],
             "a folder's files"
         );
     }

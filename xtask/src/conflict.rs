@@ -130,6 +130,29 @@ fn asked(ws: &Workspace, id: LockId) -> Vec<Asked> {
     out
 }
 
+/// When uv failed because a member's build backend did: which member, and the way out (as
+/// `(what, hint)`). Found by the member's folder in uv's message.
+pub fn build_failure(ws: &Workspace, output: &str) -> Option<(String, String)> {
+    let lowered = output.to_lowercase();
+    if !(lowered.contains("failed to build") || lowered.contains("build backend")) {
+        return None;
+    }
+    let named = |dir: &str| {
+        [format!("{dir}`"), format!("{dir} "), format!("{dir}\n"), format!("{dir}/pyproject.toml")]
+            .iter()
+            .any(|p| output.contains(p.as_str()))
+    };
+    let member = ws.members.iter().filter(|m| m.installable).find(|m| named(m.dir.as_str()))?;
+    Some((
+        format!("the build backend of {} fails (its complaint is above)", member.dir),
+        format!(
+            "fix {dir}/pyproject.toml's [build-system]; or, if {dir} is not meant to be installed, add `install = false` under its [tool.monorepo] (or [member.\"{dir}\"] in {config}): its requirements are then installed, not itself, and its tests run from its folder",
+            dir = member.dir,
+            config = crate::config::CONFIG_PATH
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

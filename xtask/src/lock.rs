@@ -109,6 +109,11 @@ pub fn plan(ws: &Workspace) -> Plan {
     for member in &ws.members {
         let mut hasher = Hasher::default();
         hasher.part(member.dir.as_str()).part(&member.pyproject_digest);
+        // Whether it is installed changes what its env's lock is given (only said when not,
+        // so the digests of every lock made before `install` existed stand).
+        if !member.installable {
+            hasher.part("not installed");
+        }
         for &dep in &member.deps {
             hasher.part(&closure_digests[dep]); // members are in dependency order
         }
@@ -210,11 +215,25 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
         let _ = writeln!(input, "-e ./{}{extras}", member.dir);
         sources.push(member.dir.join("pyproject.toml"));
     }
-    // A member without a pyproject brings its requirements file.
+    // A member that is not installed brings its requirements: its requirements file, or
+    // (`install = false`) its pyproject's, but for the members among them, which are
+    // installed editable.
+    let local = |req: &str| {
+        requirement_name(req)
+            .is_some_and(|n| ws.members.iter().any(|m| m.installable && m.pyproject.package == normalize(n)))
+    };
     for &m in members {
-        if let Some(file) = &ws.members[m].requirements {
+        let member = &ws.members[m];
+        if let Some(file) = &member.requirements {
             let _ = writeln!(input, "-r ./{file}");
             sources.push(file.clone());
+        } else if !member.installable {
+            for req in
+                member.pyproject.dependencies.iter().chain(&member.pyproject.extra_requirements).filter(|r| !local(r))
+            {
+                let _ = writeln!(input, "{req}");
+            }
+            sources.push(member.dir.join("pyproject.toml"));
         }
     }
     // Group requirements that name a member are installed as that member's editable.
@@ -341,6 +360,10 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
                 tools = crate::config::TOOLS_DIR
             ),
         )));
+    }
+    // A member whose metadata its build backend cannot produce: say which, and the way out.
+    if let Some((what, hint)) = crate::conflict::build_failure(ws, &output) {
+        return Err(err.context(cannot(what, hint)));
     }
     let sources: Vec<&str> = sources.iter().map(|s| s.as_str()).collect();
     Err(err.context(Hinted::new(

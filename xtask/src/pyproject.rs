@@ -49,6 +49,9 @@ pub struct Pyproject {
     pub name: Option<String>,
     /// How its suite runs: `[tool.monorepo]`'s test keys.
     pub tests: TestSettings,
+    /// `install`: whether it is installed (editable) in its env; false for a member without
+    /// a pyproject, or one whose pyproject does not build.
+    pub install: bool,
 }
 
 /// How a member's suite runs, from `[tool.monorepo]`.
@@ -147,6 +150,9 @@ pub struct MemberSettings {
     inputs: Strings,
     /// Only for a member without a pyproject: its requirements file, relative to its folder.
     requirements: Option<NonEmpty>,
+    /// `install = false`: a member whose pyproject does not build (or should not be
+    /// installed): its requirements are installed, not itself; its tests run from its folder.
+    install: Option<bool>,
 }
 
 impl MemberSettings {
@@ -169,7 +175,13 @@ impl MemberSettings {
             runner: if self.runner == TestRunner::default() { f.runner } else { self.runner },
             inputs: strings(self.inputs, f.inputs),
             requirements: self.requirements.or(f.requirements),
+            install: self.install.or(f.install),
         }
+    }
+
+    /// Whether the member is installed in its env (`install`, default true).
+    pub fn install(&self) -> bool {
+        self.install.unwrap_or(true)
     }
 
     /// The requirements file named, relative to the member's folder.
@@ -225,6 +237,7 @@ pub fn unit(settings: &MemberSettings, requirements: Option<(&Utf8Path, &str)>) 
         timeout: settings.timeout.as_ref().map(|t| t.0),
         name: settings.name.clone().map(|n| n.0),
         tests: settings.test_settings(),
+        install: false,
     })
 }
 
@@ -313,6 +326,7 @@ pub fn parse_with(path: &Utf8Path, text: &str, config: Option<&MemberSettings>) 
         None => tool,
     };
     let tests = tool.test_settings();
+    let install = tool.install();
     let (layers, extras, mut groups) = (tool.layers.0, tool.extras.0, tool.groups.0);
     let declared = doc.dependency_groups.as_ref();
     if declared.is_some_and(|d| d.contains_key("test")) && !groups.iter().any(|g| g == "test") {
@@ -370,6 +384,7 @@ pub fn parse_with(path: &Utf8Path, text: &str, config: Option<&MemberSettings>) 
         timeout: tool.timeout.map(|t| t.0),
         name: tool.name.map(|n| n.0),
         tests,
+        install,
     })
 }
 
@@ -782,7 +797,7 @@ mod tests {
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.layer` (line 4)");
         assert_eq!(
             hint,
-            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs, requirements"
+            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs, requirements, install"
         );
         let (message, hint) = error("[project]\nname = \"x\"\n[tool.monorepo]\nvenv = \"shared\"\n");
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.venv` (line 4)");

@@ -145,6 +145,7 @@ impl Workspace {
             })?;
             let pyproject = pyproject::parse_with(&path, &text, declared)?;
             let pythonpath = resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?;
+            let installable = pyproject.install;
             found.push(Member {
                 name: String::new(),
                 dir,
@@ -155,7 +156,7 @@ impl Workspace {
                 pythonpath,
                 path_deps: Vec::new(),
                 nested: Vec::new(),
-                installable: true,
+                installable,
                 requirements: None,
             });
         }

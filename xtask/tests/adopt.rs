@@ -170,3 +170,23 @@ fn a_member_folder_without_a_pyproject_says_how_to_declare_it() {
     repo.append("_meta/monorepo.toml", "\n[member.\"projects/old\"]\n");
     repo.expect(&["test-all"], 0);
 }
+
+#[test]
+fn a_pyproject_that_does_not_build_names_the_backend_and_install_false() {
+    let repo = Repo::new();
+    repo.write(
+        "projects/old/pyproject.toml",
+        "[project]\nname = \"old\"\nversion = \"0.1.0\"\ndependencies = [\"tiny-a>=1.16\"]\n\n\
+         [build-system]\nrequires = []\nbuild-backend = \"no_such_backend\"\n",
+    );
+    repo.write("projects/old/old.py", "import tiny_a\nVERSION = tiny_a.VERSION\n");
+    repo.write("projects/old/tests/test_old.py", "import old\n\ndef test_old():\n    assert old.VERSION\n");
+    let run = repo.expect(&["test-all"], 2);
+    assert!(run.stderr.contains("the build backend of projects/old fails (its complaint is above)"), "{}", run.all());
+    assert!(run.stderr.contains("add `install = false` under its [tool.monorepo]"), "{}", run.all());
+    repo.append("projects/old/pyproject.toml", "\n[tool.monorepo]\ninstall = false\n");
+    let run = repo.expect(&["test-all"], 0);
+    assert!(run.stderr.contains("1 passed"), "{}", run.all());
+    let lock = repo.read("_meta/requirements/old.txt");
+    assert!(lock.contains("tiny-a==") && !lock.contains("-e ./projects/old"), "its requirements, not itself\n{lock}");
+}
