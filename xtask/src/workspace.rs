@@ -593,15 +593,48 @@ fn glob_set(globs: &[String], key: &str, config_text: &str) -> Result<GlobSet> {
 
 /// Checks names, links local dependencies and sorts members into dependency order.
 fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
+    // Two pyprojects may declare the same project (legacy copies do): harmless while each
+    // is tested in its own env, ambiguous as soon as a requirement names it.
     let mut by_package: HashMap<&str, usize> = HashMap::new();
+    let mut twice: HashMap<&str, (usize, usize)> = HashMap::new();
     for (ix, m) in members.iter().enumerate().filter(|(_, m)| m.installable) {
-        if let Some(&other) = by_package.get(m.pyproject.package.as_str()) {
+        match by_package.get(m.pyproject.package.as_str()) {
+            Some(&other) => {
+                twice.insert(&m.pyproject.package, (other, ix));
+            }
+            None => {
+                by_package.insert(&m.pyproject.package, ix);
+            }
+        }
+    }
+    for m in &members {
+        for req in m.pyproject.requirements() {
+            let Some(name) = requirement_name(req).map(normalize) else { continue };
+            if let Some(&(a, b)) = twice.get(name.as_str()) {
+                return Err(hinted(
+                    format!(
+                        "{} requires `{name}`, which both {} and {} declare",
+                        m.dir, members[a].dir, members[b].dir
+                    ),
+                    "give each project its own [project].name, so the requirement names one",
+                ));
+            }
+        }
+    }
+    for (&package, &(a, b)) in &twice {
+        let env = |m: &Member| m.pyproject.env.clone().unwrap_or_default();
+        if members[a].pyproject.env.is_some() && env(&members[a]) == env(&members[b]) {
             return Err(hinted(
-                format!("{} and {} both declare the project `{}`", members[other].dir, m.dir, m.pyproject.package),
-                "give each project its own [project].name",
+                format!(
+                    "{} and {} both declare the project `{package}` and share an env",
+                    members[a].dir, members[b].dir
+                ),
+                "give each project its own [project].name, or its own env",
             ));
         }
-        by_package.insert(&m.pyproject.package, ix);
+    }
+    for package in twice.keys() {
+        by_package.remove(package);
     }
     let deps: Vec<Vec<usize>> = members
         .iter()

@@ -190,3 +190,16 @@ fn a_pyproject_that_does_not_build_names_the_backend_and_install_false() {
     let lock = repo.read("_meta/requirements/old.txt");
     assert!(lock.contains("tiny-a==") && !lock.contains("-e ./projects/old"), "its requirements, not itself\n{lock}");
 }
+
+#[test]
+fn two_copies_of_one_project_are_each_tested_in_their_own_env() {
+    let repo = Repo::new();
+    repo.edit("_meta/monorepo.toml", "members = [\"projects/*\"]", "members = [\"projects/*\", \"old/*\"]");
+    for dir in ["projects/tool", "old/tool"] {
+        unit(&repo, dir, "tool", "", &[("tests/test_tool.py", "def test_tool():\n    pass\n")]);
+    }
+    let run = repo.expect(&["test-all", "--message-format", "json"], 0);
+    let events: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(counts(&events, "projects-tool"), (1, 0, 0), "{}", run.all());
+    assert_eq!(counts(&events, "old-tool"), (1, 0, 0), "{}", run.all());
+}
