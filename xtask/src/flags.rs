@@ -57,6 +57,12 @@ Commands:
                                          GitHub Actions to origin/$GITHUB_BASE_REF for a pull
                                          request, and to the commit before the push for a push.
   graph [--format text|dot]              Print the project graph.
+  init [--force] [--check]               Adopt this repository: find its units (pyprojects,
+                                         requirements files, folders of tests), infer their
+                                         pythonpath from their imports, and write
+                                         _meta/monorepo.toml (--force: over an existing one).
+                                         --check writes nothing: exit 1 if the config no longer
+                                         describes the tree.
   help                                   Print this help.
 
 A PROJECT is a member's folder name, its package name, or its folder's path. -j defaults to
@@ -104,6 +110,11 @@ pub enum Command {
     },
     Graph {
         format: GraphFormat,
+    },
+    /// `force`: overwrite an existing config; `check`: write nothing, compare.
+    Init {
+        force: bool,
+        check: bool,
     },
     Help,
 }
@@ -153,6 +164,7 @@ const COMMANDS: &[&str] = &[
     "export",
     "affected",
     "graph",
+    "init",
     "help",
 ];
 
@@ -198,6 +210,7 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
         ));
     }
     let mut check = false;
+    let mut force = false;
     let mut no_sync = false;
     let mut upgrade = Upgrade::default();
     let mut output = None;
@@ -212,7 +225,8 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
     while let Some(arg) = parser.next()? {
         match (command.as_str(), arg) {
             (_, Short('h') | Long("help")) => return Ok(Command::Help),
-            ("lock", Long("check")) => check = true,
+            ("lock" | "init", Long("check")) => check = true,
+            ("init", Long("force")) => force = true,
             ("lock" | "update-base", Long("upgrade")) => upgrade.all = true,
             ("lock" | "update-base", Long("upgrade-package")) => upgrade.packages.push(parser.value()?.string()?),
             ("update-base", Long("no-sync")) => no_sync = true,
@@ -365,6 +379,13 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
         "affected" => Command::Affected { since: select.since },
         "test" => Command::Test { project: positional.pop(), pytest_args },
         "graph" => Command::Graph { format },
+        "init" if check && force => {
+            return Err(hinted(
+                "`init --check` writes nothing, so it takes no --force",
+                "run `cargo xtask init --check` to compare, or `cargo xtask init --force` to write",
+            ));
+        }
+        "init" => Command::Init { force, check },
         "help" => Command::Help,
         other => unreachable!("`{other}` is in COMMANDS"),
     })
@@ -412,6 +433,19 @@ mod tests {
             parse_strs(&["affected", "--since", "main"]).unwrap(),
             Command::Affected { since: Some("main".into()) }
         );
+    }
+
+    #[test]
+    fn parses_init() {
+        assert_eq!(parse_strs(&["init"]).unwrap(), Command::Init { force: false, check: false });
+        assert_eq!(parse_strs(&["init", "--force"]).unwrap(), Command::Init { force: true, check: false });
+        assert_eq!(parse_strs(&["init", "--check"]).unwrap(), Command::Init { force: false, check: true });
+        let (message, hint) = error(&["init", "--check", "--force"]);
+        assert_eq!(message, "`init --check` writes nothing, so it takes no --force");
+        assert!(hint.contains("`cargo xtask init --force`"), "{hint}");
+        assert_eq!(error(&["init", "-p", "x"]).0, "invalid option '-p' for `init`");
+        assert_eq!(error(&["init", "projects"]).0, "unexpected argument \"projects\" for `init`");
+        assert!(parse_strs(&["graph", "--force"]).is_err(), "--force is init's");
     }
 
     #[test]

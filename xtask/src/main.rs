@@ -47,6 +47,10 @@ fn run(command: Command) -> Result<()> {
         return Ok(());
     }
     let cwd = Utf8PathBuf::try_from(std::env::current_dir()?).context("the current directory is not valid UTF-8")?;
+    // `init` writes the config the others load: it runs without a workspace.
+    if let Command::Init { force, check } = command {
+        return commands::init::run(&cwd, &commands::init::Options { force, check });
+    }
     let ws = Workspace::discover(&cwd)?;
     // One writer at a time: commands that write take the repository lock exclusive; those
     // that sync take it shared and upgrade only when they find work (`ensure`).
@@ -113,6 +117,6 @@ fn run(command: Command) -> Result<()> {
             commands::graph::run(&ws, format);
             Ok(())
         }
-        Command::Help => unreachable!("handled above"),
+        Command::Help | Command::Init { .. } => unreachable!("handled above"),
     }
 }

@@ -5,6 +5,7 @@ pub mod check;
 pub mod ci_matrix;
 pub mod export;
 pub mod graph;
+pub mod init;
 pub mod lock;
 pub mod setup_envs;
 pub mod test;
