@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod conflict;
 pub mod digest;
+pub mod discover;
 pub mod error;
 pub mod exec;
 pub mod flags;
