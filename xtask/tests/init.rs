@@ -313,3 +313,30 @@ fn the_config_init_writes_runs_every_suite() {
         ["a-Review", "app", "b-Review", "core", "plugin", "reports"].iter().map(|n| ((*n).to_owned(), 1)).collect();
     assert_eq!(passed, expected, "each suite ran its one test\n{}", run.all());
 }
+
+#[test]
+fn init_force_keeps_what_the_tree_cannot_say_and_a_result_that_does_not_load_is_put_back() {
+    let (repo, find_links) = legacy_and_wheelhouse();
+    // A config of the user's, with settings and a layer no folder tells.
+    repo.write("_meta/requirements/extra.in", "tiny-b>=3\n");
+    let theirs = format!(
+        "[monorepo]\nmembers = [\"projects/*\"]\npython = \"3.11\"\nuv = \"0.13.9\"\nno-index = true\n{find_links}\nexclude-newer = \"2026-11-01\"\n\n[layers.extra]\n"
+    );
+    repo.write("_meta/monorepo.toml", &theirs);
+    repo.expect(&["init", "--force"], 0);
+    let written = repo.read("_meta/monorepo.toml");
+    for kept in ["uv = \"0.13.9\"", "no-index = true", &find_links, "exclude-newer = \"2026-11-01\"", "[layers.extra]"]
+    {
+        assert!(written.contains(kept), "`{kept}` is kept\n{written}");
+    }
+    // A project that asks for a layer nobody declares: the config init would write does
+    // not load, so every file it wrote is put back.
+    repo.append("projects/app/pyproject.toml", "\n[tool.monorepo]\nlayers = [\"nope\"]\n");
+    let before = (repo.read("_meta/monorepo.toml"), repo.read(".gitignore"));
+    std::fs::write(repo.path(".gitignore"), "").unwrap();
+    let run = repo.expect(&["init", "--force"], 2);
+    assert!(run.stderr.contains("as init would write it, does not load"), "{}", run.all());
+    assert!(run.stderr.contains("unknown layer `nope`"), "{}", run.all());
+    assert_eq!(repo.read("_meta/monorepo.toml"), before.0, "the config is as it was");
+    assert_eq!(repo.read(".gitignore"), "", ".gitignore is as it was");
+}

@@ -100,13 +100,18 @@ pub fn run(cwd: &Utf8Path, options: &Options) -> Result<()> {
     }
     std::fs::create_dir_all(root.join(REQUIREMENTS_DIR))
         .with_context(|| format!("cannot create {}", root.join(REQUIREMENTS_DIR)))?;
-    let config = render_config(&plan);
+    let kept = Kept::read(&root, &config_path);
+    let config = render_config(&plan, &kept);
     let packages = plan.units.iter().filter(|u| matches!(u.kind, Kind::Package { .. })).count();
     let shape =
         format!("{}, {}", ui::count(packages, "package"), ui::count(plan.units.len() - packages, "declared unit"));
+    // What this run writes, with what was there before, to put back if the result does not load.
+    let mut written: Vec<(Utf8PathBuf, Option<String>)> = Vec::new();
+    let before = |path: &Utf8Path| std::fs::read_to_string(path).ok();
     if fsutil::read(&config_path).is_ok_and(|old| old == config) {
         ui::status("Unchanged", &format!("{CONFIG_PATH} ({shape})"));
     } else {
+        written.push((config_path.clone(), before(&config_path)));
         fsutil::write_atomic(&config_path, &config)?;
         ui::status("Wrote", &format!("{CONFIG_PATH} ({shape})"));
     }
@@ -115,6 +120,7 @@ pub fn run(cwd: &Utf8Path, options: &Options) -> Result<()> {
         ui::status("Kept", &format!("{BASE_IN}: it exists"));
     } else {
         let (text, shared) = render_base(&plan);
+        written.push((base.clone(), None));
         fsutil::write_atomic(&base, &text)?;
         ui::status(
             "Wrote",
@@ -125,10 +131,24 @@ pub fn run(cwd: &Utf8Path, options: &Options) -> Result<()> {
     let existing = if gitignore.exists() { fsutil::read(&gitignore)? } else { String::new() };
     let missing = gitignore_missing(&existing);
     if !missing.is_empty() {
+        written.push((gitignore.clone(), before(&gitignore)));
         fsutil::write_atomic(&gitignore, &gitignore_with(&existing, &missing))?;
         ui::status("Updated", &format!(".gitignore: added {}", missing.join(", ")));
     }
-    let ws = crate::Workspace::load(&root).context(format!("{CONFIG_PATH}, as written, does not load"))?;
+    let ws = match crate::Workspace::load(&root) {
+        Ok(ws) => ws,
+        Err(err) => {
+            // All or nothing: put back what this run changed.
+            for (path, before) in &written {
+                let _ = match before {
+                    Some(text) => fsutil::write_atomic(path, text),
+                    None => std::fs::remove_file(path).map_err(Into::into),
+                };
+            }
+            ui::status("Restored", "the files this run wrote, as they were");
+            return Err(err.context(format!("{CONFIG_PATH}, as init would write it, does not load")));
+        }
+    };
     ui::status("Loaded", &format!("{} from {CONFIG_PATH}", ui::count(ws.members.len(), "member")));
     ui::status("Next", "run `cargo xtask lock`, then `cargo xtask test-all`");
     Ok(())
@@ -212,7 +232,82 @@ fn is_globby(dir: &Utf8Path) -> bool {
     dir.as_str().contains(['*', '?', '[', ']', '{', '}', '\\', ','])
 }
 
-fn render_config(plan: &Plan) -> String {
+/// What the config init writes keeps of the one it replaces (`--force`), or finds beside
+/// it: settings the tree cannot tell (the uv pin, the package indexes, a resolution
+/// cut-off) and the layers, each `_meta/requirements/<name>.in` a layer.
+#[derive(Debug, Default)]
+struct Kept {
+    /// `uv = ...`, as written.
+    uv: Option<String>,
+    /// Other `[monorepo]` keys init does not derive, rendered as TOML values.
+    settings: Vec<(String, String)>,
+    /// Layer name and what it extends.
+    layers: BTreeMap<String, Vec<String>>,
+}
+
+impl Kept {
+    fn read(root: &Utf8Path, config_path: &Utf8Path) -> Kept {
+        let mut kept = Kept::default();
+        if let Some(table) = std::fs::read_to_string(config_path).ok().and_then(|t| t.parse::<toml::Table>().ok()) {
+            if let Some(toml::Value::Table(monorepo)) = table.get("monorepo") {
+                for (key, value) in monorepo {
+                    let Some(text) = toml_value(value) else { continue };
+                    match key.as_str() {
+                        "uv" => kept.uv = Some(text),
+                        "members" | "exclude" | "python" => {}
+                        _ => kept.settings.push((key.clone(), text)),
+                    }
+                }
+            }
+            if let Some(toml::Value::Table(layers)) = table.get("layers") {
+                for (name, layer) in layers {
+                    let extends = layer
+                        .get("extends")
+                        .and_then(toml::Value::as_array)
+                        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                        .unwrap_or_default();
+                    kept.layers.insert(name.clone(), extends);
+                }
+            }
+        }
+        // Every `.in` beside base.in is a layer's input (projects opt into it by name).
+        if let Ok(entries) = std::fs::read_dir(root.join(REQUIREMENTS_DIR)) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(layer) = name.strip_suffix(".in").filter(|l| *l != "base" && !l.starts_with('.')) {
+                    kept.layers.entry(layer.to_owned()).or_default();
+                }
+            }
+        }
+        kept
+    }
+}
+
+/// A TOML value as written in a config (strings, booleans, numbers, dates, arrays of them).
+fn toml_value(value: &toml::Value) -> Option<String> {
+    Some(match value {
+        toml::Value::String(s) => toml_string(s),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::Array(items) => {
+            format!("[{}]", items.iter().map(toml_value).collect::<Option<Vec<_>>>()?.join(", "))
+        }
+        toml::Value::Table(_) => return None,
+    })
+}
+
+/// A table key: bare when it can be.
+fn toml_key(key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        key.to_owned()
+    } else {
+        toml_string(key)
+    }
+}
+
+fn render_config(plan: &Plan, kept: &Kept) -> String {
     let mut out = String::new();
     out += "# Written by `cargo xtask init` from the folders it found in this repository; edit it\n\
             # freely. `cargo xtask init --check` says whether it still describes the tree, and\n\
@@ -250,7 +345,28 @@ fn render_config(plan: &Plan) -> String {
         }
     }
     out += "# The uv the xtask runs (bootstrapped into _meta/.tools/ when PATH has none at this version).\n";
-    let _ = writeln!(out, "uv = {}", toml_string(crate::uv::DEFAULT_VERSION));
+    let _ = writeln!(
+        out,
+        "uv = {}",
+        kept.uv.as_deref().map_or_else(|| toml_string(crate::uv::DEFAULT_VERSION), str::to_owned)
+    );
+    if !kept.settings.is_empty() {
+        out += "# Kept from the config this one replaced: nothing in the tree says them.\n";
+        for (key, value) in &kept.settings {
+            let _ = writeln!(out, "{key} = {value}");
+        }
+    }
+    for (name, extends) in &kept.layers {
+        let _ = writeln!(
+            out,
+            "\n# A layer: _meta/requirements/{name}.in, locked on top of base.\n[layers.{}]",
+            toml_key(name)
+        );
+        if !extends.is_empty() {
+            let list: Vec<String> = extends.iter().map(|e| toml_string(e)).collect();
+            let _ = writeln!(out, "extends = [{}]", list.join(", "));
+        }
+    }
     for (unit, paths) in plan.units.iter().zip(&plan.pythonpath) {
         let globby = is_globby(&unit.dir);
         let what = match &unit.kind {
