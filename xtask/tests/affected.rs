@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::Repo;
+use support::{Repo, projects};
 
 /// The projects `affected --since <base>` prints, checking it succeeds.
 fn affected(repo: &Repo, base: &str) -> Vec<String> {
@@ -175,19 +175,6 @@ fn a_push_build_in_a_shallow_clone_says_the_base_is_missing_and_how_to_fetch_it(
     assert!(run.stderr.contains("fetch-depth: 0"), "{}", run.all());
     assert!(run.stderr.contains(&format!("git fetch origin {before}")), "{}", run.all());
     assert_eq!(run.stdout, "", "{}", run.all());
-}
-
-/// Projects `names` (independent, one test each) in a fresh repo, with `tool` appended to
-/// each one's pyproject as its `[tool.monorepo]` table (when not empty).
-fn projects(names: &[(&str, &str)]) -> Repo {
-    let repo = Repo::new();
-    for &(name, tool) in names {
-        repo.project(name, &[], &[], "def test():\n    pass\n");
-        if !tool.is_empty() {
-            repo.append(&format!("projects/{name}/pyproject.toml"), &format!("\n[tool.monorepo]\n{tool}\n"));
-        }
-    }
-    repo
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use support::Repo;
+use support::{Repo, projects};
 use xtask::Workspace;
 use xtask::results::{self, Keys};
 
@@ -212,19 +212,6 @@ fn keys_come_in_the_order_asked_and_are_those_of_the_whole_run() {
     let (app, solo) = (ws.member("app").unwrap(), ws.member("solo").unwrap());
     let Keys::Known(some) = results::keys(&ws, &[solo, app], &[]).unwrap() else { panic!("no keys") };
     assert_eq!(some, [all["solo"].clone(), all["app"].clone()]);
-}
-
-/// Projects `names` (independent, one test each) in a fresh repo, with `tool` appended to
-/// each one's pyproject as its `[tool.monorepo]` table (when not empty).
-fn projects(names: &[(&str, &str)]) -> Repo {
-    let repo = Repo::new();
-    for &(name, tool) in names {
-        repo.project(name, &[], &[], "def test():\n    pass\n");
-        if !tool.is_empty() {
-            repo.append(&format!("projects/{name}/pyproject.toml"), &format!("\n[tool.monorepo]\n{tool}\n"));
-        }
-    }
-    repo
 }
 
 #[test]

@@ -456,6 +456,19 @@ impl Repo {
 }
 
 /// The pin of `package` in a requirements file's `text`, as `name==version`.
+/// Projects `names` (independent, one test each) in a fresh repo, with `tool` appended to
+/// each one's pyproject as its `[tool.monorepo]` table (when not empty).
+pub fn projects(names: &[(&str, &str)]) -> Repo {
+    let repo = Repo::new();
+    for &(name, tool) in names {
+        repo.project(name, &[], &[], "def test():\n    pass\n");
+        if !tool.is_empty() {
+            repo.append(&format!("projects/{name}/pyproject.toml"), &format!("\n[tool.monorepo]\n{tool}\n"));
+        }
+    }
+    repo
+}
+
 /// Runs a command to the end and keeps what it printed.
 pub fn output(cmd: &mut Command) -> Run {
     let out = cmd.output().unwrap();
