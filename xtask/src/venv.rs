@@ -218,7 +218,11 @@ pub fn not_ours(root: &Utf8Path, path: &Utf8Path) -> Option<String> {
     if !meta.is_dir() {
         return Some("is a file".to_owned());
     }
-    if is_ours(path) || std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none()) {
+    // Empty, or holding only the temp files of a run of ours writing its marker right now
+    // (this is read before the repository lock is taken): ours, or free.
+    let in_progress = std::fs::read_dir(path)
+        .is_ok_and(|entries| entries.flatten().all(|e| e.file_name().to_string_lossy().ends_with(".xtask-tmp")));
+    if is_ours(path) || in_progress {
         return None;
     }
     Some(if path.join("pyvenv.cfg").is_file() {
@@ -659,5 +663,21 @@ mod tests {
         assert_eq!(installed.len(), 2);
         assert_eq!(installed["typing-extensions"], "4.12.2");
         assert_eq!(installed["ideas-model"], "0.1.0");
+    }
+
+    #[test]
+    fn a_members_venv_is_ours_when_empty_marked_or_being_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let venv = root.join("p/.venv");
+        assert_eq!(not_ours(root, &venv), None, "nothing there");
+        std::fs::create_dir_all(&venv).unwrap();
+        assert_eq!(not_ours(root, &venv), None, "an empty folder");
+        std::fs::write(venv.join("..xtask-venv.4242.xtask-tmp"), "").unwrap();
+        assert_eq!(not_ours(root, &venv), None, "a run of ours writing its marker now");
+        std::fs::write(venv.join("notes.md"), "mine").unwrap();
+        assert_eq!(not_ours(root, &venv).as_deref(), Some("is a folder the xtask did not make"));
+        std::fs::write(venv.join(MARKER_FILE), MARKER_TEXT).unwrap();
+        assert_eq!(not_ours(root, &venv), None, "marked");
     }
 }
