@@ -47,6 +47,9 @@ pub struct Config {
     /// `/`). A folder declared here is a member even without a pyproject.toml or a match
     /// in `members`: a folder of tests, maybe with a requirements file.
     pub declared: BTreeMap<String, MemberSettings>,
+    /// `default-groups`: the dependency groups every member's env installs (beside `test`)
+    /// when its pyproject's `[tool.uv].default-groups` says none; `None`: uv's, `dev`.
+    pub default_groups: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +89,7 @@ struct MonorepoTable {
     #[serde(default)]
     no_index: bool,
     exclude_newer: Option<toml::Spanned<Cutoff>>,
+    default_groups: Option<Strings>,
 }
 
 /// `exclude-newer` as text: a string, or a TOML date or offset date-time written bare
@@ -114,8 +118,18 @@ struct LayerTable {
 }
 
 /// The keys of `[monorepo]`, to tell a missing `[monorepo]` line from a misspelt key.
-const MONOREPO_KEYS: &[&str] =
-    &["members", "exclude", "python", "uv", "index-url", "extra-index-url", "find-links", "no-index", "exclude-newer"];
+const MONOREPO_KEYS: &[&str] = &[
+    "members",
+    "exclude",
+    "python",
+    "uv",
+    "index-url",
+    "extra-index-url",
+    "find-links",
+    "no-index",
+    "exclude-newer",
+    "default-groups",
+];
 
 pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
     // `[monorepo]`'s keys at the top level: its header line is missing (or misspelt), and
@@ -189,6 +203,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
         no_index: monorepo.no_index,
         exclude_newer: monorepo.exclude_newer.map(|cutoff| cutoff.into_inner().0),
         declared,
+        default_groups: monorepo.default_groups.map(|g| g.0),
     })
 }
 
@@ -368,7 +383,7 @@ mod tests {
         assert_eq!(
             hint,
             "did you mean `members`? the keys allowed in [monorepo] are: members, exclude, python, uv, index-url, \
-             extra-index-url, find-links, no-index, exclude-newer"
+             extra-index-url, find-links, no-index, exclude-newer, default-groups"
         );
         let (message, hint) = error(&format!("{HEAD}[layers.ml]\nextend = [\"http\"]\n"));
         assert_eq!(message, "_meta/monorepo.toml: unknown key `layers.ml.extend` (line 6)");

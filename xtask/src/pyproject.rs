@@ -119,6 +119,15 @@ struct ProjectTable {
 #[derive(Deserialize)]
 struct ToolTable {
     monorepo: Option<TableOf<MemberSettings>>,
+    uv: Option<TableOf<UvTable>>,
+}
+
+/// The part of `[tool.uv]` that says what an env installs: `default-groups` (a list, or
+/// `"all"`). Its other keys are uv's business.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct UvTable {
+    default_groups: Option<toml::Value>,
 }
 
 /// `[tool.monorepo]` in a pyproject, or `[member."DIR"]` in the config: a member's own
@@ -275,6 +284,17 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Pyproject> {
 
 /// [`parse`], with the config's `[member."DIR"]` settings where `[tool.monorepo]` sets none.
 pub fn parse_with(path: &Utf8Path, text: &str, config: Option<&MemberSettings>) -> Result<Pyproject> {
+    parse_in(path, text, config, None)
+}
+
+/// [`parse_with`], with the config's `default-groups` for the members whose pyproject does
+/// not say its own (`[tool.uv].default-groups`); `None`: uv's default, `dev`.
+pub fn parse_in(
+    path: &Utf8Path,
+    text: &str,
+    config: Option<&MemberSettings>,
+    default_groups: Option<&[String]>,
+) -> Result<Pyproject> {
     let doc: PyprojectFile = from_toml(path, text)?;
     let TableOf(project) = doc.project.ok_or_else(|| {
         hinted(
@@ -305,7 +325,12 @@ pub fn parse_with(path: &Utf8Path, text: &str, config: Option<&MemberSettings>) 
             format!("fix `requires-python` in {path}: its bounds contradict each other (e.g. `>=3.11,<3.14`)"),
         ));
     }
-    let tool = doc.tool.and_then(|tool| tool.0.monorepo).map(|monorepo| monorepo.0).unwrap_or_default();
+    let (tool, uv) = match doc.tool {
+        Some(TableOf(tool)) => {
+            (tool.monorepo.map(|m| m.0).unwrap_or_default(), tool.uv.map(|u| u.0).unwrap_or_default())
+        }
+        None => (MemberSettings::default(), UvTable::default()),
+    };
     if tool.requirements.is_some() {
         return Err(hinted(
             format!("{path}: tool.monorepo.requirements is for a member without a pyproject"),
@@ -329,9 +354,28 @@ pub fn parse_with(path: &Utf8Path, text: &str, config: Option<&MemberSettings>) 
     let install = tool.install();
     let (layers, extras, mut groups) = (tool.layers.0, tool.extras.0, tool.groups.0);
     let declared = doc.dependency_groups.as_ref();
-    if declared.is_some_and(|d| d.contains_key("test")) && !groups.iter().any(|g| g == "test") {
-        groups.insert(0, "test".to_owned());
+    // What uv installs by default (its `default-groups`: `dev` unless told), and `test`,
+    // which the suites need; declared ones only. Then what [tool.monorepo].groups adds.
+    let defaults: Vec<String> = match &uv.default_groups {
+        Some(toml::Value::String(all)) if all == "all" => {
+            declared.map(|d| d.keys().cloned().collect()).unwrap_or_default()
+        }
+        Some(toml::Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(_) => {
+            return Err(hinted(
+                format!("{path}: tool.uv.default-groups is neither a list of groups nor \"all\""),
+                "write default-groups = [\"dev\", ...] or default-groups = \"all\"",
+            ));
+        }
+        None => default_groups.map(<[String]>::to_vec).unwrap_or_else(|| vec!["dev".to_owned()]),
+    };
+    let mut implied: Vec<String> = Vec::new();
+    for group in std::iter::once("test".to_owned()).chain(defaults) {
+        if declared.is_some_and(|d| d.contains_key(&group)) && !implied.contains(&group) && !groups.contains(&group) {
+            implied.push(group);
+        }
     }
+    groups.splice(0..0, implied);
     let mut group_requirements = Vec::new();
     for group in &groups {
         match declared {
@@ -804,6 +848,26 @@ mod tests {
         assert!(hint.starts_with("did you mean `env`?"), "{hint}");
         let (message, _) = error("[project]\nname = \"x\"\n[tool]\nmonorepo.envs = \"a\"\n");
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.envs` (line 4)", "a dotted key");
+    }
+
+    #[test]
+    fn installs_test_and_uvs_default_groups_as_uv_does() {
+        let groups = |tool: &str, config: Option<&[String]>| {
+            let text = format!(
+                "[project]\nname = \"x\"\n[dependency-groups]\ntest = [\"t\"]\ndev = [\"d\"]\nlint = [\"l\"]\n{tool}"
+            );
+            parse_in(Utf8Path::new("p/pyproject.toml"), &text, None, config).unwrap().group_requirements
+        };
+        assert_eq!(groups("", None), ["t", "d"], "test, and uv's default: dev");
+        assert_eq!(groups("[tool.uv]\ndefault-groups = [\"lint\"]\n", None), ["t", "l"], "uv's own setting");
+        assert_eq!(groups("[tool.uv]\ndefault-groups = \"all\"\n", None), ["t", "d", "l"]);
+        let for_all = ["lint".to_owned()];
+        assert_eq!(groups("", Some(&for_all)), ["t", "l"], "the config's, for every member");
+        assert_eq!(groups("[tool.monorepo]\ngroups = [\"lint\"]\n", None), ["t", "d", "l"], "and what it adds");
+        let text = "[project]\nname = \"x\"\n[tool.uv]\ndefault-groups = 3\n";
+        assert!(parse(Utf8Path::new("p/pyproject.toml"), text).is_err());
+        let none = "[project]\nname = \"x\"\n";
+        assert!(parse(Utf8Path::new("p/pyproject.toml"), none).unwrap().group_requirements.is_empty());
     }
 
     #[test]

@@ -143,7 +143,7 @@ impl Workspace {
                 ),
                 _ => hinted(format!("cannot read {path}: {err}"), format!("make {path} readable")),
             })?;
-            let pyproject = pyproject::parse_with(&path, &text, declared)?;
+            let pyproject = pyproject::parse_in(&path, &text, declared, config.default_groups.as_deref())?;
             let pythonpath = resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?;
             let installable = pyproject.install;
             found.push(Member {
