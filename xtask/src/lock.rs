@@ -15,6 +15,7 @@ use crate::fsutil;
 use crate::lockfile::{self, Freshness, IndexOptions};
 use crate::pyproject::{normalize, requirement_name};
 use crate::uv::Uv;
+use crate::venv;
 use crate::workspace::Workspace;
 
 /// Bump when the way locks are compiled changes, so every lock becomes stale.
@@ -153,12 +154,13 @@ pub fn plan(ws: &Workspace) -> Plan {
         own.push(ix);
         let index = index_of(&own);
         // A layer is constrained by what it extends only: `own` minus itself.
-        let digest = digest(&layers[..ix], &ws.config.python, &own, &[], &index);
+        let python = venv::version_of_request(&ws.config.python);
+        let digest = digest(&layers[..ix], &python, &own, &[], &index);
         layers.push(LockSpec {
             id: LockId::Layer(ix),
             name: layer.name.clone(),
             lock: layer.lock(),
-            python: ws.config.python.clone(),
+            python,
             after: layer.extends.clone(),
             index,
             digest,
@@ -174,9 +176,9 @@ pub fn plan(ws: &Workspace) -> Plan {
                 id: LockId::Env(ix),
                 name: env.name.clone(),
                 lock: env.lock.clone(),
-                python: env.python.clone(),
+                python: venv::version_of_request(&env.python),
                 after: env.layers.clone(),
-                digest: digest(&layers, &env.python, &env.layers, &env.members, &index),
+                digest: digest(&layers, &venv::version_of_request(&env.python), &env.layers, &env.members, &index),
                 index,
             }
         })
@@ -280,6 +282,17 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
     let lock_dir = spec.lock.parent().unwrap_or(Utf8Path::new(""));
     let cannot =
         |what: String, hint: String| Hinted::new(format!("cannot lock `{}` ({}): {what}", spec.name, spec.lock), hint);
+    if !spec.python.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        // A path or name that did not answer with its version (see `venv::version_of_request`).
+        return Err(cannot(
+            format!("the interpreter `{}` does not run, so its Python version is unknown", spec.python),
+            format!(
+                "fix `python` ({} or the project's [tool.monorepo].python): a version (`3.11`), the path of an interpreter, or a name on PATH",
+                crate::config::CONFIG_PATH
+            ),
+        )
+        .into());
+    }
     if lock.is_dir() {
         return Err(cannot(
             format!("{} is a folder, not a lock file", spec.lock),

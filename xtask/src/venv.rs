@@ -424,6 +424,33 @@ fn hash_mismatch(output: &str) -> Option<String> {
     Some(rest[..rest.find('`')?].to_owned())
 }
 
+/// The `major.minor` an interpreter request stands for: the request itself when it is a
+/// version (`3.11`); else, for a path or a name on PATH (`/usr/bin/python3.11`,
+/// `python3.11`), what that interpreter says it is, asked once per run; else the request
+/// as written (its locks then read stale, and making its venv says what is missing).
+pub fn version_of_request(request: &str) -> String {
+    static SEEN: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    if request.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return request.to_owned();
+    }
+    let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, version)) = seen.iter().find(|(r, _)| r == request) {
+        return version.clone();
+    }
+    let asked = std::process::Command::new(request)
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    let version = asked.unwrap_or_else(|| request.to_owned());
+    seen.push((request.to_owned(), version.clone()));
+    version
+}
+
 /// An interpreter for a version request: pyenv's newest matching install when there is one
 /// (uv would stop at pyenv's shims, which fail for versions other than the global one),
 /// else the request itself for uv to look up.

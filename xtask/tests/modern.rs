@@ -25,3 +25,28 @@ fn the_dev_group_is_installed_by_default_and_the_config_can_choose_others() {
     let run = repo.expect(&["test-all"], 1);
     assert!(run.stdout.contains("No module named 'tiny_a'"), "without dev, the suite misses it\n{}", run.all());
 }
+
+/// The real interpreter behind `python3` (not a shim), as a path.
+fn python3_path() -> String {
+    let out = std::process::Command::new("python3").args(["-c", "import sys; print(sys.executable)"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn an_interpreter_given_by_path_keeps_the_locks_of_its_version() {
+    let repo = Repo::new();
+    repo.project("solo", &[], &[], "import sys\n\ndef test_where():\n    assert sys.version_info[:2] == (3, 11)\n");
+    repo.expect(&["lock"], 0);
+    let path = python3_path();
+    repo.edit("_meta/monorepo.toml", "python = \"3.11\"", &format!("python = {path:?}"));
+    // The same Python by its path: every lock stays fresh, no version moves.
+    repo.expect(&["lock", "--check"], 0);
+    repo.expect(&["test-all"], 0);
+    let cfg = repo.read("projects/solo/.venv/pyvenv.cfg");
+    let home = std::path::Path::new(&path).parent().unwrap().to_str().unwrap().to_owned();
+    assert!(cfg.contains(&format!("home = {home}")), "the venv runs that interpreter\n{cfg}");
+    // One that does not run is named, with what to write instead.
+    repo.edit("_meta/monorepo.toml", &format!("python = {path:?}"), "python = \"/nowhere/python3\"");
+    let run = repo.expect(&["lock"], 2);
+    assert!(run.stderr.contains("the interpreter `/nowhere/python3` does not run"), "{}", run.all());
+}
