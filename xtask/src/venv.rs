@@ -437,14 +437,11 @@ pub fn version_of_request(request: &str) -> String {
     if let Some((_, version)) = seen.iter().find(|(r, _)| r == request) {
         return version.clone();
     }
-    let asked = std::process::Command::new(request)
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
+    let ask = crate::exec::Cmd::new(request, ".").args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]);
+    let asked = crate::exec::capture(&ask)
         .ok()
-        .filter(|out| out.status.success())
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .filter(|done| done.success)
+        .map(|done| done.output.trim().to_owned())
         .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
     let version = asked.unwrap_or_else(|| request.to_owned());
     seen.push((request.to_owned(), version.clone()));
