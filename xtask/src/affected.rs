@@ -135,8 +135,9 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
     for bad in &inputs.invalid {
         mark(&mut reasons, bad.member, Reason::InvalidInputs(bad.glob.clone()));
     }
-    // Carry the mark to every dependant, and to every member that imports a marked one by
-    // path; path edges follow no order (they may form cycles), so until nothing changes.
+    // Carry the mark to every dependant (through runtime and group edges), and to every
+    // member that imports a marked one by path; group and path edges follow no order (they
+    // may form cycles), so until nothing changes.
     loop {
         let mut changed = false;
         for m in 0..ws.members.len() {
@@ -145,6 +146,9 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
             }
             let member = &ws.members[m];
             if let Some(&dep) = member.deps.iter().find(|&&d| reasons[d].is_some()) {
+                reasons[m] = Some(Reason::Depends(dep));
+                changed = true;
+            } else if let Some(&dep) = member.group_deps.iter().find(|&&d| reasons[d].is_some()) {
                 reasons[m] = Some(Reason::Depends(dep));
                 changed = true;
             } else if let Some(&dep) = member.path_deps.iter().find(|&&d| reasons[d].is_some()) {

@@ -143,6 +143,11 @@ pub fn plan(ws: &Workspace) -> Plan {
         for &m in members {
             let member = &ws.members[m];
             hasher.part(&closure_digests[m]);
+            // What its groups name is installed too (said only when there is some, so
+            // earlier locks' digests stand).
+            for &g in &member.group_deps {
+                hasher.part("group").part(&closure_digests[g]);
+            }
             hasher.part(&member.pyproject.extras.join(","));
             hasher.part(&member.pyproject.group_requirements.join("\n"));
         }

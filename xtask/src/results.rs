@@ -99,6 +99,10 @@ pub fn keys(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result
     let mut needed = vec![false; ws.members.len()];
     for &m in members {
         needed[m] = true;
+        // What its groups name is installed in its env too (see the end).
+        for &g in &ws.members[m].group_deps {
+            needed[g] = true;
+        }
     }
     for m in (0..ws.members.len()).rev() {
         if needed[m] {
@@ -162,7 +166,21 @@ pub fn keys(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result
         }
         computed[m] = Some(h.finish());
     }
-    Ok(Keys::Known(members.iter().map(|&m| computed[m].clone().expect("computed above")).collect()))
+    // A member's groups may name a member that depends on it (a test-group cycle): each
+    // key above follows runtime edges only; the members its groups name add theirs here.
+    let key = |m: usize| {
+        let own = computed[m].clone().expect("computed above");
+        if ws.members[m].group_deps.is_empty() {
+            return own;
+        }
+        let mut h = Hasher::default();
+        h.part(&own).part("groups");
+        for &g in &ws.members[m].group_deps {
+            h.part(computed[g].as_deref().expect("marked as needed"));
+        }
+        h.finish()
+    };
+    Ok(Keys::Known(members.iter().map(|&m| key(m)).collect()))
 }
 
 /// Where a file's content is known from.

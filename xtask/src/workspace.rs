@@ -48,6 +48,10 @@ pub struct Member {
     pub env: usize,
     /// Its `[tool.monorepo].pythonpath`, relative to the root (`""` is the root itself).
     pub pythonpath: Vec<Utf8PathBuf>,
+    /// Members its dependency groups (test, dev...) name: installed editable in its env
+    /// with their runtime dependencies, followed by `affected`; they order nothing, so they
+    /// may close a cycle.
+    pub group_deps: Vec<usize>,
     /// Members it imports by path: a `pythonpath` folder inside (or at) their folder. An
     /// edge for `affected` and the graph, never installed, never ordering or skipping its
     /// suite (a cycle of them is fine).
@@ -155,6 +159,7 @@ impl Workspace {
                 env: 0,
                 pythonpath,
                 path_deps: Vec::new(),
+                group_deps: Vec::new(),
                 nested: Vec::new(),
                 installable,
                 requirements: None,
@@ -309,6 +314,7 @@ fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSe
         env: 0,
         pythonpath,
         path_deps: Vec::new(),
+        group_deps: Vec::new(),
         nested: Vec::new(),
         installable: false,
         requirements,
@@ -636,24 +642,37 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     for package in twice.keys() {
         by_package.remove(package);
     }
+    let local = |reqs: &mut dyn Iterator<Item = &String>| -> Vec<usize> {
+        let mut deps: Vec<usize> =
+            reqs.filter_map(|req| by_package.get(normalize(requirement_name(req)?).as_str()).copied()).collect();
+        deps.sort_unstable();
+        deps.dedup();
+        deps
+    };
+    // Runtime edges (dependencies, extras) order the graph; a cycle among them is an error.
     let deps: Vec<Vec<usize>> = members
         .iter()
-        .map(|m| {
-            let mut deps: Vec<usize> = m
-                .pyproject
-                .requirements()
-                .filter_map(|req| by_package.get(normalize(requirement_name(req)?).as_str()).copied())
-                .collect();
-            deps.sort_unstable();
-            deps.dedup();
-            deps
+        .map(|m| local(&mut m.pyproject.dependencies.iter().chain(&m.pyproject.extra_requirements)))
+        .collect();
+    // Edges through dependency groups (test, dev...) may close a cycle: a package's tests
+    // may need the package that needs it. Both ends are installed; they order nothing.
+    let group_deps: Vec<Vec<usize>> = members
+        .iter()
+        .enumerate()
+        .map(|(ix, m)| {
+            local(&mut m.pyproject.group_requirements.iter())
+                .into_iter()
+                .filter(|d| *d != ix && !deps[ix].contains(d))
+                .collect()
         })
         .collect();
     if let Some((ix, _)) = deps.iter().enumerate().find(|(ix, d)| d.contains(ix)) {
         let m = &members[ix];
         let req = m
             .pyproject
-            .requirements()
+            .dependencies
+            .iter()
+            .chain(&m.pyproject.extra_requirements)
             .find(|r| requirement_name(r).map(normalize).as_deref() == Some(&m.pyproject.package));
         return Err(hinted(
             format!(
@@ -685,6 +704,8 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     for (ix, m) in members.iter_mut().enumerate() {
         m.deps = deps[ix].iter().map(|&d| position[d]).collect();
         m.deps.sort_unstable();
+        m.group_deps = group_deps[ix].iter().map(|&d| position[d]).collect();
+        m.group_deps.sort_unstable();
     }
     let mut slots: Vec<Option<Member>> = members.into_iter().map(Some).collect();
     Ok(order.iter().map(|&ix| slots[ix].take().expect("a topological order visits each node once")).collect())
@@ -756,6 +777,12 @@ fn build_envs(root: &Utf8Path, members: &mut [Member], layers: &[Layer], config:
             let member = &members[m];
             editables.extend(closure(&deps, m));
             editables.push(m);
+            // What its groups name comes too, with its runtime dependencies (groups are not
+            // transitive, as in uv).
+            for &g in &member.group_deps {
+                editables.extend(closure(&deps, g));
+                editables.push(g);
+            }
             pythons.push((python_for(member, &config.python)?, member));
         }
         // The layers of local dependencies apply too: their code runs in this env, on the

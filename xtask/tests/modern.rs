@@ -50,3 +50,31 @@ fn an_interpreter_given_by_path_keeps_the_locks_of_its_version() {
     let run = repo.expect(&["lock"], 2);
     assert!(run.stderr.contains("the interpreter `/nowhere/python3` does not run"), "{}", run.all());
 }
+
+#[test]
+fn a_test_group_may_close_a_cycle_and_both_ends_are_installed() {
+    let repo = Repo::new();
+    // b needs a at run time; a's tests need b: a cycle only through a's test group.
+    repo.project(
+        "a",
+        &[],
+        &[],
+        "from e2e_b import double as b_double\n\ndef test_a_with_b():\n    assert b_double(2) == 4\n",
+    );
+    repo.append("projects/a/pyproject.toml", "\n[dependency-groups]\ntest = [\"e2e-b\"]\n");
+    repo.project("b", &["e2e-a"], &[], "from e2e_a import double\n\ndef test_b():\n    assert double(3) == 6\n");
+    repo.git_init();
+    let graph = repo.expect(&["graph"], 0);
+    assert!(graph.stdout.contains("a -> b (group)") && graph.stdout.contains("b -> a"), "{}", graph.all());
+    repo.expect(&["test-all"], 0);
+    assert!(repo.read("_meta/requirements/a.txt").contains("-e ./projects/b"), "a's env installs b");
+    repo.write("projects/b/src/e2e_b/extra.py", "X = 1\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    let mut listed: Vec<&str> = run.stdout.lines().collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ["a", "b"], "affected follows the group edge\n{}", run.all());
+    // A cycle of runtime edges stays an error.
+    repo.edit("projects/a/pyproject.toml", "dependencies = []", "dependencies = [\"e2e-b\"]");
+    let cycle = repo.expect(&["graph"], 2);
+    assert!(cycle.stderr.contains("cycle"), "{}", cycle.all());
+}

@@ -15,6 +15,7 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
         GraphFormat::Text => {
             for m in &ws.members {
                 let mut deps: Vec<String> = m.deps.iter().map(|&d| ws.members[d].name.clone()).collect();
+                deps.extend(m.group_deps.iter().map(|&d| format!("{} (group)", ws.members[d].name)));
                 deps.extend(m.path_deps.iter().map(|&d| format!("{} (by path)", ws.members[d].name)));
                 let layers: Vec<&str> = m.pyproject.layers.iter().map(String::as_str).collect();
                 let _ = write!(out, "{}", m.name);
@@ -33,6 +34,9 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
                 let _ = writeln!(out, "    \"{}\";", m.name);
                 for &d in &m.deps {
                     let _ = writeln!(out, "    \"{}\" -> \"{}\";", m.name, ws.members[d].name);
+                }
+                for &d in &m.group_deps {
+                    let _ = writeln!(out, "    \"{}\" -> \"{}\" [style = dotted];", m.name, ws.members[d].name);
                 }
                 for &d in &m.path_deps {
                     let _ = writeln!(out, "    \"{}\" -> \"{}\" [style = dashed];", m.name, ws.members[d].name);
