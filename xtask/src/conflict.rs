@@ -134,7 +134,8 @@ fn asked(ws: &Workspace, id: LockId) -> Vec<Asked> {
 /// `(what, hint)`). Found by the member's folder in uv's message.
 pub fn build_failure(ws: &Workspace, output: &str) -> Option<(String, String)> {
     let lowered = output.to_lowercase();
-    if !(lowered.contains("failed to build") || lowered.contains("build backend")) {
+    // The backend's own failure, not uv's reading of the pyproject before it.
+    if !lowered.contains("build backend") {
         return None;
     }
     let named = |dir: &str| {

@@ -110,6 +110,12 @@ pub fn plan(ws: &Workspace) -> Plan {
     for member in &ws.members {
         let mut hasher = Hasher::default();
         hasher.part(member.dir.as_str()).part(&member.pyproject_digest);
+        // A folder its sources name is installed from there: its pyproject is an input.
+        for source in &member.path_sources {
+            let text = std::fs::read_to_string(ws.root.join(&source.dir).join("pyproject.toml")).unwrap_or_default();
+            hasher.part("source").part(source.dir.as_str()).part(if source.editable { "editable" } else { "plain" });
+            hasher.part(&digest::text(&text));
+        }
         // Whether it is installed changes what its env's lock is given (only said when not,
         // so the digests of every lock made before `install` existed stand).
         if !member.installable {
@@ -222,6 +228,13 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
         let _ = writeln!(input, "-e ./{}{extras}", member.dir);
         sources.push(member.dir.join("pyproject.toml"));
     }
+    // Folders its projects' `[tool.uv.sources]` name, relative to the root.
+    for &m in editables {
+        for source in &ws.members[m].path_sources {
+            let _ = writeln!(input, "{}./{}", if source.editable { "-e " } else { "" }, source.dir);
+            sources.push(source.dir.join("pyproject.toml"));
+        }
+    }
     // A member that is not installed brings its requirements: its requirements file, or
     // (`install = false`) its pyproject's, but for the members among them, which are
     // installed editable.
@@ -255,6 +268,15 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
     let mut seen = std::collections::HashSet::new();
     sources.retain(|s| seen.insert(s.clone()));
     (input, sources)
+}
+
+/// Whether the env's projects name folders in `[tool.uv.sources]` (and nothing else there,
+/// which only uv can read): then the input names those folders, and uv's sources are off.
+fn uses_path_sources(ws: &Workspace, spec: &LockSpec) -> bool {
+    let LockId::Env(e) = spec.id else { return false };
+    let sources: Vec<&crate::pyproject::Source> =
+        ws.envs[e].editables.iter().flat_map(|&m| ws.members[m].pyproject.sources.iter().map(|(_, s)| s)).collect();
+    !sources.is_empty() && !sources.iter().any(|s| matches!(s, crate::pyproject::Source::Other))
 }
 
 /// What to let move in a compile; by default nothing moves that the inputs do not ask to.
@@ -321,6 +343,11 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
         )));
     }
     let mut cmd = uv.pip_compile(&spec.python, &out, input).args(["--no-header", "--generate-hashes"]);
+    if uses_path_sources(ws, spec) {
+        // The sources are given above, relative to the root; uv's own reading would write
+        // them relative to each project's folder.
+        cmd = cmd.arg("--no-sources");
+    }
     cmd = cmd.args(crate::uv::index_args(&spec.index));
     if let Some(cutoff) = &ws.config.exclude_newer {
         cmd = cmd.args(["--exclude-newer", cutoff]);

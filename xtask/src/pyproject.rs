@@ -52,6 +52,8 @@ pub struct Pyproject {
     /// `install`: whether it is installed (editable) in its env; false for a member without
     /// a pyproject, or one whose pyproject does not build.
     pub install: bool,
+    /// `[tool.uv.sources]`, by normalised package name.
+    pub sources: Vec<(String, Source)>,
 }
 
 /// How a member's suite runs, from `[tool.monorepo]`.
@@ -128,6 +130,19 @@ struct ToolTable {
 #[serde(rename_all = "kebab-case")]
 struct UvTable {
     default_groups: Option<toml::Value>,
+    sources: Option<Table>,
+}
+
+/// Where `[tool.uv.sources]` says a requirement comes from, for the kinds that name a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `{ path = "../prebuilt" }`: a folder, relative to the member's; `editable` as asked
+    /// (uv's default for a folder source is editable here: it is the repository's code).
+    Path { path: String, editable: bool },
+    /// `{ workspace = true }`: another member.
+    Workspace,
+    /// Any other kind (git, url, index): left to uv.
+    Other,
 }
 
 /// `[tool.monorepo]` in a pyproject, or `[member."DIR"]` in the config: a member's own
@@ -247,6 +262,7 @@ pub fn unit(settings: &MemberSettings, requirements: Option<(&Utf8Path, &str)>) 
         name: settings.name.clone().map(|n| n.0),
         tests: settings.test_settings(),
         install: false,
+        sources: Vec::new(),
     })
 }
 
@@ -369,6 +385,21 @@ pub fn parse_in(
         }
         None => default_groups.map(<[String]>::to_vec).unwrap_or_else(|| vec!["dev".to_owned()]),
     };
+    let mut sources = Vec::new();
+    for (name, value) in uv.sources.iter().flatten() {
+        let source = match value {
+            Value::Table(t) if t.get("workspace").and_then(Value::as_bool) == Some(true) => Source::Workspace,
+            Value::Table(t) => match t.get("path").and_then(Value::as_str) {
+                Some(path) => Source::Path {
+                    path: path.to_owned(),
+                    editable: t.get("editable").and_then(Value::as_bool).unwrap_or(true),
+                },
+                None => Source::Other,
+            },
+            _ => Source::Other,
+        };
+        sources.push((normalize(name), source));
+    }
     let mut implied: Vec<String> = Vec::new();
     for group in std::iter::once("test".to_owned()).chain(defaults) {
         if declared.is_some_and(|d| d.contains_key(&group)) && !implied.contains(&group) && !groups.contains(&group) {
@@ -429,6 +460,7 @@ pub fn parse_in(
         name: tool.name.map(|n| n.0),
         tests,
         install,
+        sources,
     })
 }
 

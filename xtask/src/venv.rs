@@ -308,7 +308,9 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
     }
     // A lock pins exact versions, so a warm cache needs no index: try offline first, which
     // spares a revalidation round trip per package, and go online only for what it lacks.
-    let sync = uv.cmd(&["pip", "sync", "--python"]).arg(python(venv).as_str()).arg(lock.as_str());
+    // `--no-sources`: the lock says where everything comes from; a project's
+    // `[tool.uv.sources]` would only get in the way of building its editable.
+    let sync = uv.cmd(&["pip", "sync", "--no-sources", "--python"]).arg(python(venv).as_str()).arg(lock.as_str());
     let offline = crate::exec::capture(&sync.clone().arg("--offline"))?;
     steps.push(if offline.success {
         offline

@@ -48,6 +48,10 @@ pub struct Member {
     pub env: usize,
     /// Its `[tool.monorepo].pythonpath`, relative to the root (`""` is the root itself).
     pub pythonpath: Vec<Utf8PathBuf>,
+    /// Folders outside the members that its `[tool.uv.sources]` name by path (relative to
+    /// the root), with whether editable: installed in its env, written into its lock
+    /// relative to the root.
+    pub path_sources: Vec<PathSource>,
     /// Members its dependency groups (test, dev...) name: installed editable in its env
     /// with their runtime dependencies, followed by `affected`; they order nothing, so they
     /// may close a cycle.
@@ -64,6 +68,16 @@ pub struct Member {
     pub installable: bool,
     /// A member without a pyproject: its requirements file, relative to the root.
     pub requirements: Option<Utf8PathBuf>,
+}
+
+/// A folder outside the members that a member's `[tool.uv.sources]` names by path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathSource {
+    /// The package it provides (the source's key), normalised.
+    pub package: String,
+    /// Relative to the root.
+    pub dir: Utf8PathBuf,
+    pub editable: bool,
 }
 
 /// One venv and its lock.
@@ -90,6 +104,16 @@ pub struct Env {
     /// Why its venv is not where it would be: a member's `.venv` holds something the xtask
     /// did not make, which it never touches, so the venv is in `_meta/venvs/` instead.
     pub displaced: Vec<String>,
+}
+
+impl Env {
+    /// The local packages its venv holds besides what the lock pins by version: its
+    /// editables and the folders their sources name.
+    pub fn locals<'a>(&self, members: &'a [Member]) -> Vec<&'a str> {
+        let mut out: Vec<&str> = self.editables.iter().map(|&m| members[m].pyproject.package.as_str()).collect();
+        out.extend(self.editables.iter().flat_map(|&m| members[m].path_sources.iter().map(|s| s.package.as_str())));
+        out
+    }
 }
 
 impl Workspace {
@@ -159,6 +183,7 @@ impl Workspace {
                 env: 0,
                 pythonpath,
                 path_deps: Vec::new(),
+                path_sources: Vec::new(),
                 group_deps: Vec::new(),
                 nested: Vec::new(),
                 installable,
@@ -314,6 +339,7 @@ fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSe
         env: 0,
         pythonpath,
         path_deps: Vec::new(),
+        path_sources: Vec::new(),
         group_deps: Vec::new(),
         nested: Vec::new(),
         installable: false,
@@ -642,9 +668,66 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     for package in twice.keys() {
         by_package.remove(package);
     }
-    let local = |reqs: &mut dyn Iterator<Item = &String>| -> Vec<usize> {
-        let mut deps: Vec<usize> =
-            reqs.filter_map(|req| by_package.get(normalize(requirement_name(req)?).as_str()).copied()).collect();
+    // `[tool.uv.sources]`: a path source to a member's folder names that member, whatever
+    // its package is called; one to another folder is installed from there; a workspace
+    // source must name a member.
+    let by_dir: HashMap<&Utf8Path, usize> = members.iter().enumerate().map(|(ix, m)| (m.dir.as_path(), ix)).collect();
+    let mut sourced: Vec<HashMap<String, Option<usize>>> = vec![HashMap::new(); members.len()];
+    let mut external: Vec<Vec<PathSource>> = vec![Vec::new(); members.len()];
+    for (ix, m) in members.iter().enumerate() {
+        for (package, source) in &m.pyproject.sources {
+            match source {
+                pyproject::Source::Path { path, editable } => {
+                    let dir = lexical(&m.dir.join(path.replace('\\', "/")));
+                    if dir.as_str().is_empty() || path.starts_with('/') {
+                        return Err(hinted(
+                            format!(
+                                "{}/pyproject.toml: [tool.uv.sources] {package} points outside the repository ({path})",
+                                m.dir
+                            ),
+                            "point it at a folder inside the repository, relative to the project's folder",
+                        ));
+                    }
+                    match by_dir.get(dir.as_path()) {
+                        Some(&member) => {
+                            sourced[ix].insert(package.clone(), Some(member));
+                        }
+                        None => {
+                            sourced[ix].insert(package.clone(), None);
+                            external[ix].push(PathSource { package: package.clone(), dir, editable: *editable });
+                        }
+                    }
+                }
+                pyproject::Source::Workspace => match by_package.get(package.as_str()) {
+                    Some(&member) => {
+                        sourced[ix].insert(package.clone(), Some(member));
+                    }
+                    None => {
+                        return Err(hinted(
+                            format!(
+                                "{}/pyproject.toml: [tool.uv.sources] {package} = {{ workspace = true }}, but no member is the project `{package}`",
+                                m.dir
+                            ),
+                            format!(
+                                "add the folder of `{package}` to `members` in {CONFIG_PATH}, or remove the source"
+                            ),
+                        ));
+                    }
+                },
+                pyproject::Source::Other => {}
+            }
+        }
+    }
+    let local_of = |ix: usize, reqs: &mut dyn Iterator<Item = &String>| -> Vec<usize> {
+        let mut deps: Vec<usize> = reqs
+            .filter_map(|req| {
+                let name = normalize(requirement_name(req)?);
+                match sourced[ix].get(&name) {
+                    Some(member) => *member,
+                    None => by_package.get(name.as_str()).copied(),
+                }
+            })
+            .collect();
         deps.sort_unstable();
         deps.dedup();
         deps
@@ -652,7 +735,8 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     // Runtime edges (dependencies, extras) order the graph; a cycle among them is an error.
     let deps: Vec<Vec<usize>> = members
         .iter()
-        .map(|m| local(&mut m.pyproject.dependencies.iter().chain(&m.pyproject.extra_requirements)))
+        .enumerate()
+        .map(|(ix, m)| local_of(ix, &mut m.pyproject.dependencies.iter().chain(&m.pyproject.extra_requirements)))
         .collect();
     // Edges through dependency groups (test, dev...) may close a cycle: a package's tests
     // may need the package that needs it. Both ends are installed; they order nothing.
@@ -660,7 +744,7 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
         .iter()
         .enumerate()
         .map(|(ix, m)| {
-            local(&mut m.pyproject.group_requirements.iter())
+            local_of(ix, &mut m.pyproject.group_requirements.iter())
                 .into_iter()
                 .filter(|d| *d != ix && !deps[ix].contains(d))
                 .collect()
@@ -706,6 +790,7 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
         m.deps.sort_unstable();
         m.group_deps = group_deps[ix].iter().map(|&d| position[d]).collect();
         m.group_deps.sort_unstable();
+        m.path_sources = std::mem::take(&mut external[ix]);
     }
     let mut slots: Vec<Option<Member>> = members.into_iter().map(Some).collect();
     Ok(order.iter().map(|&ix| slots[ix].take().expect("a topological order visits each node once")).collect())

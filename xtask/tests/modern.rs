@@ -78,3 +78,36 @@ fn a_test_group_may_close_a_cycle_and_both_ends_are_installed() {
     let cycle = repo.expect(&["graph"], 2);
     assert!(cycle.stderr.contains("cycle"), "{}", cycle.all());
 }
+
+#[test]
+fn uv_sources_by_path_and_workspace_name_local_dependencies_with_root_relative_paths() {
+    let repo = Repo::new();
+    repo.project("core", &[], &[], "def test_core():\n    pass\n");
+    // A package the repository keeps outside its members, and one that app names by path.
+    repo.write(
+        "vendor/prebuilt/pyproject.toml",
+        "[project]\nname = \"prebuilt\"\nversion = \"1.0.0\"\n\n[build-system]\nrequires = [\"uv_build>=0.9,<0.14\"]\nbuild-backend = \"uv_build\"\n",
+    );
+    repo.write("vendor/prebuilt/src/prebuilt/__init__.py", "VALUE = 7\n");
+    repo.project(
+        "app",
+        &["prebuilt", "e2e-core"],
+        &[],
+        "import prebuilt\nfrom e2e_core import double\n\ndef test_app():\n    assert double(prebuilt.VALUE) == 14\n",
+    );
+    repo.append(
+        "projects/app/pyproject.toml",
+        "\n[tool.uv.sources]\nprebuilt = { path = \"../../vendor/prebuilt\" }\ne2e-core = { workspace = true }\n",
+    );
+    let graph = repo.expect(&["graph"], 0);
+    assert!(graph.stdout.contains("app -> core"), "a workspace source is a local dependency\n{}", graph.all());
+    repo.expect(&["lock"], 0);
+    repo.expect(&["test-all"], 0);
+    let lock = repo.read("_meta/requirements/app.txt");
+    assert!(lock.contains("-e ./vendor/prebuilt"), "the path is relative to the root\n{lock}");
+    assert!(!lock.contains("../"), "{lock}");
+    repo.expect(&["check"], 0);
+    // The folder's pyproject is an input of the lock.
+    repo.edit("vendor/prebuilt/pyproject.toml", "version = \"1.0.0\"", "version = \"1.0.1\"");
+    assert_eq!(repo.xtask(&["lock", "--check"]).code, 1);
+}

@@ -157,7 +157,7 @@ fn misaligned(lock: &Lock, layer: &Lock, python: &str) -> Vec<(String, Option<St
 /// in someone else's way, not synced, or changed by hand. `None` when there is no venv yet.
 fn venv_findings(ws: &Workspace, e: usize, text: &str, lock: &Lock) -> Option<Vec<Finding>> {
     let env = &ws.envs[e];
-    let locals: Vec<&str> = env.editables.iter().map(|&m| ws.members[m].pyproject.package.as_str()).collect();
+    let locals = env.locals(&ws.members);
     let fix = format!("run `cargo xtask setup-envs -p {}`", ws.members[env.members[0]].name);
     let state = venv::state(&ws.root.join(&env.venv), text, lock, &locals, &env.python);
     let finding = |what: String, hint: String| Finding { what: format!("{} {what}", env.venv), hint };

@@ -112,8 +112,7 @@ fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(&'w Env, State)>
                 let lock = lockfile::parse(&text).map_err(|err| {
                     hinted(format!("{} cannot be read: {err}", env.lock), "run `cargo xtask lock` to compile it again")
                 })?;
-                let locals: Vec<&str> =
-                    env.editables.iter().map(|&m| ws.members[m].pyproject.package.as_str()).collect();
+                let locals = env.locals(&ws.members);
                 venv::state(&ws.root.join(&env.venv), &text, &lock, &locals, &env.python)
             }
             Err(_) => State::Unsynced,
