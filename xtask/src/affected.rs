@@ -47,8 +47,6 @@ pub enum Reason {
     Input(Utf8PathBuf),
     /// A file under one of its `pythonpath` folders changed.
     Pythonpath { file: Utf8PathBuf, folder: Utf8PathBuf },
-    /// One of its `[tool.monorepo].inputs` is not a glob, so no change can be ruled out.
-    InvalidInputs(String),
     /// A requirement file under its env changed: a layer's input or lock, or its env's lock.
     Requirements(Utf8PathBuf),
     /// `_meta/monorepo.toml` changed.
@@ -70,9 +68,6 @@ impl Reason {
                 let folder = if folder.as_str().is_empty() { "the root" } else { folder.as_str() };
                 format!("{file} changed: on its pythonpath: {folder}")
             }
-            Reason::InvalidInputs(glob) => {
-                format!("its [tool.monorepo].inputs `{glob}` is not a valid glob, so any change may touch it")
-            }
             Reason::Requirements(file) => format!("{file} changed"),
             Reason::Config => format!("{CONFIG_PATH} changed"),
             Reason::Depends(m) => format!("depends on {}", ws.members[*m].name),
@@ -82,8 +77,8 @@ impl Reason {
 }
 
 /// Per member (in the workspace's order), why the changed `files` affect it, or `None`.
-/// `files` are relative to the workspace root. A member with an invalid `inputs` glob is
-/// touched whatever changed ([`check_inputs`] is the error for it).
+/// `files` are relative to the workspace root. (Every `inputs` glob is valid: the workspace
+/// checks them when it loads, with [`check_inputs`].)
 pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
     let mut reasons: Vec<Option<Reason>> = vec![None; ws.members.len()];
     let mark = |reasons: &mut Vec<Option<Reason>>, m: usize, reason: Reason| match (&mut reasons[m], reason) {
@@ -131,9 +126,6 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
             };
             mark(&mut reasons, m, reason);
         }
-    }
-    for bad in &inputs.invalid {
-        mark(&mut reasons, bad.member, Reason::InvalidInputs(bad.glob.clone()));
     }
     // Carry the mark to every dependant (through runtime and group edges), and to every
     // member that imports a marked one by path; group and path edges follow no order (they

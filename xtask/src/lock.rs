@@ -309,7 +309,7 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
     let lock_dir = spec.lock.parent().unwrap_or(Utf8Path::new(""));
     let cannot =
         |what: String, hint: String| Hinted::new(format!("cannot lock `{}` ({}): {what}", spec.name, spec.lock), hint);
-    if !spec.python.chars().all(|c| c.is_ascii_digit() || c == '.') {
+    if !venv::is_version(&spec.python) {
         // A path or name that did not answer with its version (see `venv::version_of_request`).
         return Err(cannot(
             format!("the interpreter `{}` does not run, so its Python version is unknown", spec.python),

@@ -1,5 +1,5 @@
 //! Output: data on stdout, messages on stderr; one status line per step, cargo-style, with
-//! no colour (readable in any log); GitHub Actions gets collapsible groups.
+//! no colour (readable in any log). Test runs have their own reporters (`report/`).
 //!
 //! Every write goes through here and ignores a closed pipe (`cargo xtask check | head -1`):
 //! the reader has seen what it wanted, and the command still finishes what it started
@@ -32,22 +32,6 @@ pub fn count(n: usize, noun: &str) -> String {
 
 pub fn elapsed(d: Duration) -> String {
     if d < Duration::from_secs(1) { format!("{}ms", d.as_millis()) } else { format!("{:.2}s", d.as_secs_f64()) }
-}
-
-fn in_github_actions() -> bool {
-    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
-}
-
-/// Prints a titled block of captured output to stdout in one write, so blocks from parallel
-/// jobs never interleave.
-pub fn block(title: &str, body: &str) {
-    let body = body.trim_end();
-    let text = if in_github_actions() {
-        format!("::group::{title}\n{body}\n::endgroup::\n")
-    } else {
-        format!("\n──── {title} ────\n{body}\n")
-    };
-    out(&text);
 }
 
 /// A plain-text table: numeric columns right-aligned, the others left-aligned.

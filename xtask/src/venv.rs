@@ -212,7 +212,7 @@ pub fn not_ours(root: &Utf8Path, path: &Utf8Path) -> Option<String> {
             .ok()
             .zip(std::fs::canonicalize(&shared).ok())
             .is_some_and(|(t, s)| t.starts_with(s))
-            || target.to_string_lossy().contains("_meta/venvs");
+            || target.to_string_lossy().replace('\\', "/").contains(crate::config::VENVS_DIR);
         return (!ours).then(|| format!("is a link to {}", target.display()));
     }
     if !meta.is_dir() {
@@ -269,10 +269,16 @@ fn location(venv: &Utf8Path) -> String {
     std::fs::canonicalize(venv).map(|p| p.display().to_string()).unwrap_or_else(|_| venv.to_string())
 }
 
+/// Whether an interpreter request (or what an interpreter printed) is a version, `3.11`,
+/// rather than a path or a name.
+pub fn is_version(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
 /// Whether interpreter `version` (`3.11.7`) is what `request` asks for (`3.11`). A request
 /// that is not a version (a name) is taken at its word.
 fn version_matches(request: &str, version: &str) -> bool {
-    if !request.chars().all(|c| c.is_ascii_digit() || c == '.') {
+    if !is_version(request) {
         return true;
     }
     version == request || version.starts_with(&format!("{request}."))
@@ -432,7 +438,7 @@ fn hash_mismatch(output: &str) -> Option<String> {
 /// as written (its locks then read stale, and making its venv says what is missing).
 pub fn version_of_request(request: &str) -> String {
     static SEEN: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
-    if request.chars().all(|c| c.is_ascii_digit() || c == '.') {
+    if is_version(request) {
         return request.to_owned();
     }
     let mut seen = SEEN.lock().unwrap_or_else(|p| p.into_inner());
@@ -444,7 +450,7 @@ pub fn version_of_request(request: &str) -> String {
         .ok()
         .filter(|done| done.success)
         .map(|done| done.output.trim().to_owned())
-        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+        .filter(|v| is_version(v));
     let version = asked.unwrap_or_else(|| request.to_owned());
     seen.push((request.to_owned(), version.clone()));
     version
@@ -454,7 +460,7 @@ pub fn version_of_request(request: &str) -> String {
 /// (uv would stop at pyenv's shims, which fail for versions other than the global one),
 /// else the request itself for uv to look up.
 pub fn interpreter(request: &str) -> String {
-    if !request.chars().all(|c| c.is_ascii_digit() || c == '.') {
+    if !is_version(request) {
         return request.to_owned();
     }
     let root = std::env::var_os("PYENV_ROOT")

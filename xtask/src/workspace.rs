@@ -172,23 +172,7 @@ impl Workspace {
                 _ => hinted(format!("cannot read {path}: {err}"), format!("make {path} readable")),
             })?;
             let pyproject = pyproject::parse_in(&path, &text, declared, config.default_groups.as_deref())?;
-            let pythonpath = resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?;
-            let installable = pyproject.install;
-            found.push(Member {
-                name: String::new(),
-                dir,
-                pyproject,
-                pyproject_digest: crate::digest::text(&text),
-                deps: Vec::new(),
-                env: 0,
-                pythonpath,
-                path_deps: Vec::new(),
-                path_sources: Vec::new(),
-                group_deps: Vec::new(),
-                nested: Vec::new(),
-                installable,
-                requirements: None,
-            });
+            found.push(Member::new(root, dir, pyproject, crate::digest::text(&text), None)?);
         }
         name_members(&mut found)?;
         for m in 0..found.len() {
@@ -327,24 +311,37 @@ fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSe
         None => String::new(),
     };
     let pyproject = pyproject::unit(settings, requirements.as_deref().map(|p| (p, text.as_str())))?;
-    let pythonpath = resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?;
     // What its lock depends on: its settings and its requirements file.
     let digest = crate::digest::text(&format!("{settings:?}\n{text}"));
-    Ok(Member {
-        name: String::new(),
-        dir,
-        pyproject,
-        pyproject_digest: digest,
-        deps: Vec::new(),
-        env: 0,
-        pythonpath,
-        path_deps: Vec::new(),
-        path_sources: Vec::new(),
-        group_deps: Vec::new(),
-        nested: Vec::new(),
-        installable: false,
-        requirements,
-    })
+    Member::new(root, dir, pyproject, digest, requirements)
+}
+
+impl Member {
+    /// A member as read from its files; its name, edges and env are worked out once every
+    /// member is read.
+    fn new(
+        root: &Utf8Path,
+        dir: Utf8PathBuf,
+        pyproject: Pyproject,
+        pyproject_digest: String,
+        requirements: Option<Utf8PathBuf>,
+    ) -> Result<Member> {
+        Ok(Member {
+            name: String::new(),
+            pythonpath: resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?,
+            installable: pyproject.install,
+            dir,
+            pyproject,
+            pyproject_digest,
+            deps: Vec::new(),
+            env: 0,
+            path_deps: Vec::new(),
+            path_sources: Vec::new(),
+            group_deps: Vec::new(),
+            nested: Vec::new(),
+            requirements,
+        })
+    }
 }
 
 /// A member's `pythonpath` folders, relative to the root; each must exist inside it.

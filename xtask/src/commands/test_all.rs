@@ -123,12 +123,12 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         (result, ok)
     };
     let mut settled: Vec<Option<SuiteResult>> = vec![None; members.len()];
-    let statuses = sched::run_with(&deps, schedule, work, |k, status| {
+    // Every status is reported (and kept) as it settles; the returned list adds nothing.
+    sched::run_with(&deps, schedule, work, |k, status| {
         let result = settle(ws, members, &deps, &settled, k, status);
         reporters.emit(&Event::SuiteFinished { suite: &suites[k], result: &result });
         settled[k] = Some(result);
     });
-    drop(statuses);
 
     let results: Vec<SuiteResult> = settled.into_iter().map(|r| r.expect("every job settles")).collect();
     let interrupted = crate::interrupt::received();
