@@ -186,6 +186,9 @@ pub(crate) struct Unit {
     pub(crate) requires: Vec<String>,
     /// Its pyproject's `[tool.monorepo]` sets a `pythonpath`, which wins over the config's.
     pub(crate) own_pythonpath: bool,
+    /// Its dependencies are dynamic: `requires` is what it declares statically, and only its
+    /// build backend knows which of the repository's packages it installs.
+    pub(crate) dynamic: bool,
 }
 
 impl Unit {
@@ -308,6 +311,7 @@ pub(crate) fn find_units(
                         kind: Kind::Package { package: pyproject.package.clone() },
                         requires,
                         own_pythonpath: !pyproject.tests.pythonpath.is_empty(),
+                        dynamic: crate::metadata::is_dynamic(&pyproject),
                     });
                 }
                 Err(err) => {
@@ -354,6 +358,7 @@ pub(crate) fn find_units(
                 why,
                 requires,
                 own_pythonpath: false,
+                dynamic: false,
             });
         }
     }
@@ -393,6 +398,7 @@ pub(crate) fn find_units(
             why: format!("{files}; no pyproject or requirements file"),
             requires: Vec::new(),
             own_pythonpath: false,
+            dynamic: false,
         });
     }
     units.sort_by(|a, b| a.dir.cmp(&b.dir));
@@ -604,6 +610,9 @@ pub(crate) fn infer_pythonpath(
             let Some(folders) = regular.or(namespace) else { continue }; // third-party, or nowhere
             if folders.iter().any(|f| package_at.get(f).is_some_and(|p| installed[ix].contains(p))) {
                 continue; // a local dependency's module: installed in its env
+            }
+            if unit.dynamic && folders.iter().any(|f| package_at.contains_key(f)) {
+                continue; // a package's module, which its backend's metadata may well install
             }
             if folders.len() == 1 {
                 let folder = folders.first().expect("one folder").clone();

@@ -328,7 +328,15 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
         .into());
     }
     let out = fsutil::temp_path(&lock);
-    let seed = std::fs::read_to_string(&lock).ok().filter(|t| lockfile::parse(t).is_ok_and(|l| l.can_seed()));
+    let mut seed = std::fs::read_to_string(&lock).ok().filter(|t| lockfile::parse(t).is_ok_and(|l| l.can_seed()));
+    // A first lock starts from the pins the repository already has, unless told to move.
+    if !lock.exists()
+        && !upgrade.all
+        && let Some((pins, from)) = crate::seed::adopted(ws, spec)
+    {
+        crate::ui::status("Seeding", &format!("{} from the pins of {}", spec.name, crate::seed::describe(&from)));
+        seed = Some(pins);
+    }
     // uv writes its output beside the lock: a folder that cannot be written is found here,
     // before uv runs, and named as such.
     let writable = match &seed {
@@ -347,6 +355,13 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
         // The sources are given above, relative to the root; uv's own reading would write
         // them relative to each project's folder.
         cmd = cmd.arg("--no-sources");
+    }
+    // uv caches a local project's metadata until its pyproject, setup.py or setup.cfg
+    // changes; a backend reading other files (a requirements.txt) needs it built anew.
+    if let LockId::Env(e) = spec.id {
+        for &m in ws.envs[e].editables.iter().filter(|&&m| crate::metadata::is_dynamic(&ws.members[m].pyproject)) {
+            cmd = cmd.args(["--refresh-package", &ws.members[m].pyproject.package]);
+        }
     }
     cmd = cmd.args(crate::uv::index_args(&spec.index));
     if let Some(cutoff) = &ws.config.exclude_newer {

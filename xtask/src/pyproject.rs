@@ -54,6 +54,9 @@ pub struct Pyproject {
     pub install: bool,
     /// `[tool.uv.sources]`, by normalised package name.
     pub sources: Vec<(String, Source)>,
+    /// `[project].dynamic`: what its build backend computes. Dynamic `dependencies` and
+    /// `optional-dependencies` are filled in from the backend by [`crate::metadata`].
+    pub dynamic: Vec<String>,
 }
 
 /// How a member's suite runs, from `[tool.monorepo]`.
@@ -263,6 +266,7 @@ pub fn unit(settings: &MemberSettings, requirements: Option<(&Utf8Path, &str)>) 
         tests: settings.test_settings(),
         install: false,
         sources: Vec::new(),
+        dynamic: Vec::new(),
     })
 }
 
@@ -325,12 +329,6 @@ pub fn parse_in(
         return Err(hinted(
             format!("{path}: `{name}` is not a valid project name"),
             "use letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit",
-        ));
-    }
-    if project.dynamic.0.iter().any(|d| d == "dependencies") {
-        return Err(hinted(
-            format!("{path} declares its dependencies as dynamic"),
-            "list them in [project].dependencies: locks are computed from static metadata",
         ));
     }
     let dependencies = project.dependencies.0;
@@ -425,6 +423,8 @@ pub fn parse_in(
     for extra in &extras {
         match project.optional_dependencies.0.get(extra) {
             Some(reqs) => extra_requirements.extend(reqs.0.iter().cloned()),
+            // Its backend says which extras there are (`crate::metadata`).
+            None if project.dynamic.0.iter().any(|d| d == "optional-dependencies") => {}
             None => {
                 return Err(hinted(
                     format!(
@@ -461,6 +461,7 @@ pub fn parse_in(
         tests,
         install,
         sources,
+        dynamic: project.dynamic.0,
     })
 }
 
@@ -807,10 +808,10 @@ mod tests {
     }
 
     #[test]
-    fn rejects_missing_name_dynamic_deps_and_bad_requirements() {
+    fn rejects_missing_name_and_bad_requirements_and_records_what_is_dynamic() {
         assert!(format!("{:#}", parse_str("[project]\nversion = \"1\"\n").unwrap_err()).contains("no [project].name"));
-        let dynamic = parse_str("[project]\nname = \"x\"\ndynamic = [\"dependencies\"]\n").unwrap_err();
-        assert!(dynamic.to_string().contains("dynamic"));
+        let dynamic = parse_str("[project]\nname = \"x\"\ndynamic = [\"dependencies\", \"version\"]\n").unwrap();
+        assert!(crate::metadata::is_dynamic(&dynamic) && dynamic.dependencies.is_empty(), "{dynamic:?}");
         let bad = parse_str("[project]\nname = \"x\"\ndependencies = [\">=1\"]\n").unwrap_err();
         assert!(bad.to_string().contains("not a valid requirement"));
         let spaced =

@@ -171,8 +171,14 @@ impl Workspace {
                 ),
                 _ => hinted(format!("cannot read {path}: {err}"), format!("make {path} readable")),
             })?;
-            let pyproject = pyproject::parse_in(&path, &text, declared, config.default_groups.as_deref())?;
-            found.push(Member::new(root, dir, pyproject, crate::digest::text(&text), None)?);
+            let mut pyproject = pyproject::parse_in(&path, &text, declared, config.default_groups.as_deref())?;
+            // Requirements its build backend computes stand for what it would have written.
+            let digest = if crate::metadata::is_dynamic(&pyproject) {
+                crate::metadata::resolve(root, &config, &dir, &mut pyproject, &text)?
+            } else {
+                crate::digest::text(&text)
+            };
+            found.push(Member::new(root, dir, pyproject, digest, None)?);
         }
         name_members(&mut found)?;
         for m in 0..found.len() {
@@ -375,7 +381,7 @@ fn looks_like_path(name: &str) -> bool {
 
 /// `path` with `.` and `..` resolved by text (the folder may be a link: the user meant the
 /// path as typed).
-fn lexical(path: &Utf8Path) -> Utf8PathBuf {
+pub(crate) fn lexical(path: &Utf8Path) -> Utf8PathBuf {
     let mut out = Utf8PathBuf::new();
     for part in path.components() {
         match part {

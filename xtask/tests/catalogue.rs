@@ -468,14 +468,17 @@ fn pyproject_requires_python_with_no_lower_bound_hints_at_requires_python() {
 }
 
 #[test]
-fn pyproject_dynamic_dependencies() {
+fn pyproject_dynamic_dependencies_with_a_backend_that_cannot_compute_them() {
     let repo = Repo::sample();
+    // uv_build reads static metadata only: the backend says so, and the way out is named.
     repo.edit(CORE, "dependencies = []", "dynamic = [\"dependencies\"]");
-    bad_workspace(
+    fails(
         &repo,
+        &["graph"],
         &[
-            "error: projects/core/pyproject.toml declares its dependencies as dynamic",
-            "hint: list them in [project].dependencies",
+            "error: cannot read the metadata of projects/core: its build backend `uv_build` failed",
+            "Dynamic metadata is not supported",
+            "hint: its output is above; fix projects/core's build configuration, or list its dependencies statically",
         ],
     );
 }

@@ -18,9 +18,10 @@ pub const PYTEST_8: &str = "8.3.5";
 /// Every real wheel in the wheelhouse, at exact versions: the only network use of the tests
 /// (a warm-up, once per target dir). Both pytests, what a universal resolution of either
 /// from Python 3.11 up needs (`uv pip compile --universal --python-version 3.11`), the test
-/// projects' build backend (uv builds their editables with it, from here), and uv itself
-/// (for the bootstrap, through pip). uv_build 0.13.6 is the newest uv_build published, and
-/// within the projects' `uv_build>=0.9,<0.14`. The last two are wheels for this platform.
+/// projects' build backend (uv builds their editables with it, from here), setuptools (the
+/// usual backend of dynamic metadata) and uv itself (for the bootstrap, through pip).
+/// uv_build 0.13.6 is the newest uv_build published, and within the projects'
+/// `uv_build>=0.9,<0.14`. The last two are wheels for this platform.
 pub const PINNED: &[(&str, &str)] = &[
     ("pytest", PYTEST_8),
     ("pytest", PYTEST_9),
@@ -28,7 +29,8 @@ pub const PINNED: &[(&str, &str)] = &[
     ("iniconfig", "2.3.1"),
     ("packaging", "26.4"),
     ("pluggy", "1.7.0"),
-    ("pygments", "2.21.0"), // pytest 9 only
+    ("pygments", "2.21.0"),   // pytest 9 only
+    ("setuptools", "80.9.0"), // the backend of a project with dynamic dependencies
     ("uv_build", "0.13.6"),
     ("uv", "0.13.9"),
 ];
