@@ -1,122 +1,220 @@
-//! The command line: `cargo xtask <command> [options]`, parsed into a [`Command`].
+//! The command line, described once: clap derives the parser, every command's `--help`
+//! (with its example), `help <command>`, `--version`, the "did you mean" for commands and
+//! flags, and the shell completions from these types. Values are checked here, so a bad
+//! one is named with its flag (`invalid value 'abc' for '--jobs <N>'`).
 
-use anyhow::Result;
-use lexopt::prelude::*;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::export::Format as ExportFormat;
-use crate::error::hinted;
 use crate::lock::Upgrade;
 use crate::report::{Color, Verbosity};
 
-pub const USAGE: &str = "\
-Build orchestrator for the Python projects of this monorepo.
+#[derive(Debug, Parser)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    version,
+    about = "Build orchestrator for the Python projects of this monorepo: locks, venvs, tests.",
+    after_help = "A PROJECT is a member's folder name, its package name, or its folder's path. \
+                  -j defaults to the number of CPUs. `cargo xtask help <command>` shows a command's \
+                  options and an example.",
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
 
-Usage: cargo xtask <command> [options]
-
-Commands:
-  lock [--upgrade] [--upgrade-package PKG]... [-p NAME]... [-j N]
-                                         Compile every stale lock: base, then layers, then one per
-                                         env. Existing pins are kept unless an upgrade asks. -p limits
-                                         it to projects or layers (and what they need).
-  lock --check, check                    Offline: every lock fresh, layer pins aligned in every lock,
-                                         every venv matching its lock. Exit 1 on any finding.
-  update-base [--upgrade] [--upgrade-package PKG]... [--no-sync] [-j N]
-                                         After editing base.in: re-lock base and everything on it,
-                                         print what moved, resync every venv.
-  setup-envs [-p PROJECT]... [-j N]      Create or sync each env's venv exactly to its lock
-                                         (locking first where needed); skip fresh ones.
-  test-all [PROJECT]... [options] [-- PYTEST_ARGS]
-                                         Set up, then run every project's pytest suite (or those
-                                         named) in its own venv, dependencies first, independent
-                                         ones in parallel. A suite whose inputs are unchanged since
-                                         it passed is shown `cached` and not run.
-      -p, --project NAME                 Select a project (also by its folder: projects/web).
-      --affected, --since REF            Only the projects `affected` lists.
-      --shard K/N                        Only shard K of N (as `ci-matrix` splits them).
-      --keep-going                       Run every suite, dependants of failures included.
-      --timeout SECONDS                  Stop a suite that runs longer (a project's
-                                         [tool.monorepo].timeout wins for it).
-      --no-cache                         Run every suite, even unchanged ones.
-      --no-speculate                     Start a suite only once its dependencies passed.
-      --junit FILE                       Write one merged JUnit XML, a <testsuite> per project.
-      --message-format human|json        json: one JSON object per event on stdout.
-      --color auto|always|never          Colour (auto: on a terminal, unless NO_COLOR is set).
-      -v, --verbose / -q, --quiet        Every suite's output / only failures and the summary.
-      -j N                               Suites at once.
-  test [PROJECT] [-- PYTEST_ARGS]        Set up, then run one project's suite with the terminal
-                                         attached (--pdb, -s work); its exit code is pytest's.
-                                         No PROJECT: the one whose folder you are in.
-  ci-matrix --shards N [PROJECT]... [-p NAME]... [--affected] [--since REF]
-                                         Print a GitHub Actions matrix (JSON) splitting the
-                                         projects into N shards balanced by recorded durations.
-  export PROJECT [--format requirements|pylock] [-o FILE]
-                                         Write a project's env resolution for use outside the repo.
-  affected [--since REF]                 List the projects touched by the changes since the
-                                         merge base of REF and HEAD (uncommitted ones included),
-                                         and their dependants. REF defaults to origin/HEAD; in
-                                         GitHub Actions to origin/$GITHUB_BASE_REF for a pull
-                                         request, and to the commit before the push for a push.
-  graph [--format text|dot]              Print the project graph.
-  init [--force] [--check]               Adopt this repository: find its units (pyprojects,
-                                         requirements files, folders of tests), infer their
-                                         pythonpath from their imports, and write
-                                         _meta/monorepo.toml (--force: over an existing one).
-                                         --check writes nothing: exit 1 if the config no longer
-                                         describes the tree.
-  help                                   Print this help.
-
-A PROJECT is a member's folder name, its package name, or its folder's path. -j defaults to
-the number of CPUs. Options for pytest go after `--`.
-";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Subcommand)]
 pub enum Command {
-    Lock {
-        check: bool,
-        upgrade: Upgrade,
-        names: Vec<String>,
-        jobs: Option<usize>,
-    },
+    /// Compile every stale lock
+    ///
+    /// Base, then layers, then one per env. Existing pins are kept unless an upgrade asks;
+    /// -p limits it to projects or layers (and what they need).
+    #[command(after_help = "Examples:\n  cargo xtask lock\n  cargo xtask lock --upgrade-package numpy -p scoring\n  \
+                            cargo xtask lock --check")]
+    Lock(LockArgs),
+    /// Check locks and venvs, offline
+    ///
+    /// Every lock fresh, layer pins aligned in every lock, every venv matching its lock.
+    /// Exit 1 on any finding.
+    #[command(after_help = "Example:\n  cargo xtask check")]
     Check,
-    UpdateBase {
-        upgrade: Upgrade,
-        no_sync: bool,
-        jobs: Option<usize>,
-    },
-    SetupEnvs {
-        projects: Vec<String>,
-        jobs: Option<usize>,
-    },
-    TestAll {
-        select: Selection,
-        flags: TestFlags,
-    },
-    /// `project`: none means the one whose folder holds the current directory.
-    Test {
-        project: Option<String>,
-        pytest_args: Vec<String>,
-    },
-    CiMatrix {
-        select: Selection,
-        shards: usize,
-    },
-    Export {
-        project: String,
-        format: ExportFormat,
-        output: Option<String>,
-    },
-    Affected {
-        since: Option<String>,
-    },
-    Graph {
-        format: GraphFormat,
-    },
-    /// `force`: overwrite an existing config; `check`: write nothing, compare.
-    Init {
-        force: bool,
-        check: bool,
-    },
-    Help,
+    /// Re-lock base and everything on it, then resync
+    ///
+    /// After editing base.in: prints what moved, then syncs every venv.
+    #[command(after_help = "Examples:\n  cargo xtask update-base\n  cargo xtask update-base --upgrade-package pytest")]
+    UpdateBase(UpdateBaseArgs),
+    /// Create or sync every venv exactly to its lock
+    ///
+    /// Locks first where needed; skips fresh ones.
+    #[command(after_help = "Examples:\n  cargo xtask setup-envs\n  cargo xtask setup-envs -p web -j 2")]
+    SetupEnvs(SetupEnvsArgs),
+    /// Run every project's suite in its own venv
+    ///
+    /// Sets up first, then runs every suite (or those named), dependencies first,
+    /// independent ones in parallel.
+    #[command(after_help = "A suite whose inputs are unchanged since it passed is shown `cached` and not run.\n\n\
+                            Examples:\n  cargo xtask test-all\n  cargo xtask test-all --affected --junit report.xml\n  \
+                            cargo xtask test-all web model -- -k slow")]
+    TestAll(TestAllArgs),
+    /// Run one project's suite, the terminal attached
+    ///
+    /// Sets it up first; --pdb and -s work; the exit code is pytest's.
+    #[command(after_help = "Examples:\n  cargo xtask test model -- -x --pdb\n  cd projects/model && cargo xtask test")]
+    Test(TestArgs),
+    /// Run a command in a project's venv
+    ///
+    /// Sets the env up first, then runs CMD with the venv's scripts first on PATH,
+    /// VIRTUAL_ENV set, the project's folder as working directory and its .env loaded. The
+    /// exit code is the command's.
+    #[command(after_help = "Examples:\n  cargo xtask run model -- python -c \"import ideas_model\"\n  \
+                            cargo xtask run web -- ruff check .")]
+    Run(crate::commands::run::Options),
+    /// Add requirements to a project or a layer
+    ///
+    /// Edits the project's pyproject.toml (or the layer's .in), keeping everything else
+    /// byte for byte, then re-locks and syncs what the edit touches. On a resolver failure
+    /// the file is put back as it was.
+    #[command(
+        after_help = "Examples:\n  cargo xtask add web 'httpx>=0.27'\n  cargo xtask add web pytest-mock --group test\n  \
+                            cargo xtask add --layer base ruff"
+    )]
+    Add(crate::commands::add::AddOptions),
+    /// Remove requirements from a project or a layer
+    ///
+    /// By package name, from the project's pyproject.toml (or the layer's .in); then
+    /// re-locks and syncs what the edit touches.
+    #[command(
+        after_help = "Examples:\n  cargo xtask remove web httpx\n  cargo xtask remove web pytest-mock --group test"
+    )]
+    Remove(crate::commands::add::RemoveOptions),
+    /// Create a project
+    ///
+    /// A pyproject, a src/ package and a first passing test, part of the graph at once.
+    #[command(after_help = "Example:\n  cargo xtask new billing --depends-on model --layer http")]
+    New(crate::commands::new::Options),
+    /// Show the state of every env
+    ///
+    /// Per env: is its lock fresh, is its venv in sync; its Python, package count and
+    /// size on disk.
+    #[command(after_help = "Examples:\n  cargo xtask status\n  cargo xtask status --format json")]
+    Status(crate::commands::status::Options),
+    /// Check what this machine and repository need
+    ///
+    /// A line per check: ok, or the command that fixes it. Exit 1 if any fails.
+    #[command(after_help = "Example:\n  cargo xtask doctor")]
+    Doctor(crate::commands::doctor::Options),
+    /// Write direnv and editor files for every project
+    ///
+    /// A direnv .envrc in each project (activates its venv, loads its .env, watches its
+    /// lock) and a VS Code workspace with each folder and its interpreter. Never
+    /// overwrites a file it did not write.
+    #[command(after_help = "Examples:\n  cargo xtask envrc\n  cargo xtask envrc --check")]
+    Envrc(crate::commands::envrc::Options),
+    /// Remove venvs the xtask made
+    ///
+    /// Those of the named projects, or all; with --stale only those of envs that no longer
+    /// exist, and leftovers of interrupted runs. Refuses anything without its marker.
+    #[command(after_help = "Examples:\n  cargo xtask clean --stale\n  cargo xtask clean web")]
+    Clean(crate::commands::clean::Options),
+    /// Print a GitHub Actions matrix of N shards
+    ///
+    /// JSON, splitting the projects into N shards balanced by recorded durations.
+    #[command(after_help = "Example:\n  cargo xtask ci-matrix --shards 3 --affected")]
+    CiMatrix(CiMatrixArgs),
+    /// Write a project's resolution for use outside the repository
+    #[command(after_help = "Example:\n  cargo xtask export web --format pylock -o pylock.toml")]
+    Export(ExportArgs),
+    /// List the projects a change touches
+    ///
+    /// Those touched by the changes since the merge base of REF and HEAD (uncommitted ones
+    /// included), and their dependants.
+    #[command(after_help = "REF defaults to origin/HEAD; in GitHub Actions to origin/$GITHUB_BASE_REF for a pull \
+                            request, and to the commit before the push for a push.\n\n\
+                            Example:\n  cargo xtask affected --since origin/main")]
+    Affected(AffectedArgs),
+    /// Print the project graph
+    #[command(after_help = "Examples:\n  cargo xtask graph\n  cargo xtask graph --format mermaid")]
+    Graph(GraphArgs),
+    /// Adopt this repository: write _meta/monorepo.toml
+    ///
+    /// Finds its units (pyprojects, requirements files, folders of tests), infers their
+    /// pythonpath from their imports, and writes the config.
+    #[command(after_help = "Examples:\n  cargo xtask init\n  cargo xtask init --check")]
+    Init(InitArgs),
+    /// Print a shell completion script
+    ///
+    /// For the command `xtask`: add `alias xtask='cargo xtask'` to the shell's startup
+    /// file, and load the script there.
+    #[command(
+        after_help = "Example:\n  cargo xtask completions bash > ~/.local/share/bash-completion/completions/xtask"
+    )]
+    Completions(CompletionsArgs),
+}
+
+/// `-j N`: how many jobs at once.
+#[derive(Debug, Clone, Default, Args, PartialEq, Eq)]
+pub struct Jobs {
+    /// Jobs at once (default: the number of CPUs)
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = at_least_one)]
+    pub jobs: Option<usize>,
+}
+
+impl Jobs {
+    pub fn get(&self) -> usize {
+        self.jobs.unwrap_or_else(crate::commands::default_jobs)
+    }
+}
+
+#[derive(Debug, Clone, Default, Args, PartialEq, Eq)]
+pub struct UpgradeArgs {
+    /// Every package to its latest allowed version
+    #[arg(long)]
+    pub upgrade: bool,
+    /// This package to its latest allowed version (repeatable)
+    #[arg(long = "upgrade-package", value_name = "PKG")]
+    pub upgrade_package: Vec<String>,
+}
+
+impl UpgradeArgs {
+    pub fn get(&self) -> Upgrade {
+        Upgrade { all: self.upgrade, packages: self.upgrade_package.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// Write nothing: exit 1 if any lock is stale (what `check` does, with the venvs)
+    #[arg(long, conflicts_with_all = ["upgrade", "upgrade_package", "projects"])]
+    pub check: bool,
+    #[command(flatten)]
+    pub upgrade: UpgradeArgs,
+    /// Only these projects or layers (and what they need)
+    #[arg(short = 'p', long = "project", value_name = "NAME")]
+    pub projects: Vec<String>,
+    #[command(flatten)]
+    pub jobs: Jobs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpdateBaseArgs {
+    #[command(flatten)]
+    pub upgrade: UpgradeArgs,
+    /// Re-lock only: leave the venvs as they are
+    #[arg(long)]
+    pub no_sync: bool,
+    #[command(flatten)]
+    pub jobs: Jobs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SetupEnvsArgs {
+    /// Only the envs of these projects
+    #[arg(short = 'p', long = "project", value_name = "PROJECT")]
+    pub projects: Vec<String>,
+    #[command(flatten)]
+    pub jobs: Jobs,
 }
 
 /// Which projects a test run takes.
@@ -131,263 +229,206 @@ pub struct Selection {
     pub shard: Option<(usize, usize)>,
 }
 
-/// `test-all`'s options.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TestFlags {
-    pub jobs: Option<usize>,
+/// The projects of `test-all` and `ci-matrix`: named, or the affected ones.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Projects to run (default: all)
+    #[arg(value_name = "PROJECT", conflicts_with_all = ["affected", "since"])]
+    pub names: Vec<String>,
+    /// Select a project (also by its folder: projects/web)
+    #[arg(short = 'p', long = "project", value_name = "NAME", conflicts_with_all = ["affected", "since"])]
+    pub projects: Vec<String>,
+    /// Only the projects `affected` lists
+    #[arg(long)]
+    pub affected: bool,
+    /// Affected since REF (implies --affected)
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+}
+
+impl SelectArgs {
+    pub fn selection(&self, shard: Option<(usize, usize)>) -> Selection {
+        Selection {
+            projects: self.names.iter().chain(&self.projects).cloned().collect(),
+            // --since alone means --affected: there is nothing else to compare for.
+            affected: self.affected || self.since.is_some(),
+            since: self.since.clone(),
+            shard,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    #[default]
+    Human,
+    /// One JSON object per event on stdout
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TestAllArgs {
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Only shard K of N (as `ci-matrix` splits them)
+    #[arg(long, value_name = "K/N", value_parser = shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Run every suite, dependants of failures included
+    #[arg(long)]
     pub keep_going: bool,
-    pub no_cache: bool,
-    pub no_speculate: bool,
+    /// Stop a suite that runs longer (a project's [tool.monorepo].timeout wins for it)
+    #[arg(long, value_name = "SECONDS", value_parser = seconds)]
     pub timeout: Option<u64>,
+    /// Run every suite, even unchanged ones
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Start a suite only once its dependencies passed
+    #[arg(long)]
+    pub no_speculate: bool,
+    /// Write one merged JUnit XML, a <testsuite> per project
+    #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,
-    pub json: bool,
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+    /// Colour (auto: on a terminal, unless NO_COLOR is set)
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    pub verbosity: Verbosity,
+    /// Every suite's output
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Only failures and the summary
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub jobs: Jobs,
+    /// Options for pytest, after `--`
+    #[arg(last = true, value_name = "PYTEST_ARGS")]
     pub pytest_args: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GraphFormat {
-    Text,
-    Dot,
-}
-
-/// The commands, as typed.
-const COMMANDS: &[&str] = &[
-    "lock",
-    "check",
-    "update-base",
-    "setup-envs",
-    "test-all",
-    "test",
-    "ci-matrix",
-    "export",
-    "affected",
-    "graph",
-    "init",
-    "help",
-];
-
-/// Parses the command line. Every error has a hint: ours say what to type; lexopt's (a
-/// missing value, a value that is not UTF-8) point to the help.
-pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command> {
-    parse_args(args).map_err(|err| {
-        if crate::error::hint_of(&err).is_some() {
-            err
+impl TestAllArgs {
+    pub fn verbosity(&self) -> Verbosity {
+        if self.verbose {
+            Verbosity::Verbose
+        } else if self.quiet {
+            Verbosity::Quiet
         } else {
-            hinted(err.to_string(), "see `cargo xtask help` for the commands and their options")
+            Verbosity::Normal
         }
-    })
+    }
 }
 
-fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Command> {
-    // Everything after the first `--` goes to pytest untouched.
-    let mut ours: Vec<std::ffi::OsString> = args.into_iter().collect();
-    let pytest_args: Vec<String> = match ours.iter().position(|a| a == "--") {
-        Some(dashes) => ours.split_off(dashes).into_iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect(),
-        None => Vec::new(),
-    };
-    let mut parser = lexopt::Parser::from_iter(std::iter::once("xtask".into()).chain(ours));
-    let Some(first) = parser.next()? else {
-        return Ok(Command::Help);
-    };
-    let command = match first {
-        Short('h') | Long("help") => return Ok(Command::Help),
-        Value(v) => v.string()?,
-        other => return Err(other.unexpected().into()),
-    };
-    if !COMMANDS.contains(&command.as_str()) {
-        let hint = match crate::suggest::closest(&command, COMMANDS.iter().copied()) {
-            Some(close) => format!("did you mean `{close}`? `cargo xtask help` lists the commands"),
-            None => "see `cargo xtask help` for the commands".to_owned(),
-        };
-        return Err(hinted(format!("unknown command `{command}`"), hint));
+#[derive(Debug, Clone, Args)]
+pub struct TestArgs {
+    /// The project (default: the one whose folder you are in)
+    pub project: Option<String>,
+    /// Options for pytest, after `--`
+    #[arg(last = true, value_name = "PYTEST_ARGS")]
+    pub pytest_args: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiMatrixArgs {
+    /// How many shards
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
+    pub shards: usize,
+    #[command(flatten)]
+    pub select: SelectArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    pub project: String,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Requirements)]
+    pub format: ExportFormat,
+    /// Write here instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AffectedArgs {
+    /// Compare with the merge base of REF and HEAD
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    #[default]
+    Text,
+    /// Graphviz
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown)
+    Mermaid,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GraphArgs {
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    pub format: GraphFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Write over an existing _meta/monorepo.toml
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
+    /// Write nothing: exit 1 if the config no longer describes the tree
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses the command line (without the program name). Help and version are errors of the
+/// kind `DisplayHelp` / `DisplayVersion`, which `main` prints and exits 0 for.
+pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("xtask".into()).chain(args))
+}
+
+/// The help of the whole command line, as `cargo xtask help` prints it.
+pub fn help() -> String {
+    use clap::CommandFactory;
+    Cli::command().render_help().to_string() + "\n"
+}
+
+/// The names of the commands, as typed.
+pub fn command_names() -> Vec<String> {
+    use clap::CommandFactory;
+    Cli::command().get_subcommands().map(|c| c.get_name().to_owned()).collect()
+}
+
+/// Writes the completion script for `shell` to stdout, for the command `xtask`.
+pub fn completions(shell: clap_complete::Shell) {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "xtask", &mut out);
+    crate::ui::out(&String::from_utf8_lossy(&out));
+}
+
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("a whole number (at least 1) is expected".to_owned()),
     }
-    if !pytest_args.is_empty() && !matches!(command.as_str(), "test-all" | "test") {
-        return Err(hinted(
-            format!("`{command}` takes no arguments after `--`"),
-            "only `test-all` and `test` pass arguments on, to pytest",
-        ));
-    }
-    let mut check = false;
-    let mut force = false;
-    let mut no_sync = false;
-    let mut upgrade = Upgrade::default();
-    let mut output = None;
-    let mut export_format = ExportFormat::Requirements;
-    let mut select = Selection::default();
-    let mut test = TestFlags::default();
-    let mut shards = None;
-    let mut jobs = None;
-    let mut projects = Vec::new();
-    let mut positional = Vec::new();
-    let mut format = GraphFormat::Text;
-    while let Some(arg) = parser.next()? {
-        match (command.as_str(), arg) {
-            (_, Short('h') | Long("help")) => return Ok(Command::Help),
-            ("lock" | "init", Long("check")) => check = true,
-            ("init", Long("force")) => force = true,
-            ("lock" | "update-base", Long("upgrade")) => upgrade.all = true,
-            ("lock" | "update-base", Long("upgrade-package")) => upgrade.packages.push(parser.value()?.string()?),
-            ("update-base", Long("no-sync")) => no_sync = true,
-            ("lock", Short('p') | Long("project")) => projects.push(parser.value()?.string()?),
-            ("export", Long("format")) => {
-                export_format = match parser.value()?.string()?.as_str() {
-                    "requirements" => ExportFormat::Requirements,
-                    "pylock" => ExportFormat::Pylock,
-                    other => {
-                        return Err(hinted(
-                            format!("unknown export format `{other}`"),
-                            "use --format requirements or --format pylock",
-                        ));
-                    }
-                }
-            }
-            ("export", Short('o') | Long("output")) => output = Some(parser.value()?.string()?),
-            ("lock" | "update-base" | "setup-envs" | "test-all" | "ci-matrix", Short('j') | Long("jobs")) => {
-                let value = parser.value()?.string()?;
-                let n: usize = value.parse().map_err(|_| {
-                    hinted(
-                        format!("-j takes a number of jobs, not `{value}`"),
-                        "pass -j N with N at least 1 (the default is the number of CPUs)",
-                    )
-                })?;
-                if n == 0 {
-                    return Err(hinted("-j must be at least 1", "pass -j 1 to run one job at a time"));
-                }
-                jobs = Some(n);
-            }
-            ("setup-envs" | "test-all" | "ci-matrix", Short('p') | Long("project")) => {
-                projects.push(parser.value()?.string()?)
-            }
-            ("test-all" | "ci-matrix", Value(v)) => projects.push(v.string()?),
-            ("test-all", Long("keep-going")) => test.keep_going = true,
-            ("test-all", Long("no-cache")) => test.no_cache = true,
-            ("test-all", Long("no-speculate")) => test.no_speculate = true,
-            ("test-all", Short('v') | Long("verbose")) => test.verbosity = Verbosity::Verbose,
-            ("test-all", Short('q') | Long("quiet")) => test.verbosity = Verbosity::Quiet,
-            ("test-all", Long("junit")) => test.junit = Some(parser.value()?.string()?),
-            ("test-all", Long("timeout")) => {
-                let value = parser.value()?.string()?;
-                test.timeout = Some(value.parse().ok().filter(|&s: &u64| s > 0).ok_or_else(|| {
-                    hinted(
-                        format!("--timeout takes whole seconds, not `{value}`"),
-                        "pass --timeout 600 for ten minutes per suite",
-                    )
-                })?);
-            }
-            ("test-all", Long("message-format")) => {
-                test.json = match parser.value()?.string()?.as_str() {
-                    "human" => false,
-                    "json" => true,
-                    other => {
-                        return Err(hinted(
-                            format!("unknown message format `{other}`"),
-                            "use --message-format human or --message-format json",
-                        ));
-                    }
-                }
-            }
-            ("test-all", Long("color")) => {
-                test.color = match parser.value()?.string()?.as_str() {
-                    "auto" => Color::Auto,
-                    "always" => Color::Always,
-                    "never" => Color::Never,
-                    other => {
-                        return Err(hinted(
-                            format!("unknown colour choice `{other}`"),
-                            "use --color auto, --color always or --color never",
-                        ));
-                    }
-                }
-            }
-            ("test-all", Long("shard")) => select.shard = Some(crate::shard::parse_shard(&parser.value()?.string()?)?),
-            ("ci-matrix", Long("shards")) => {
-                let value = parser.value()?.string()?;
-                shards = Some(value.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
-                    hinted(format!("--shards takes a number of shards, not `{value}`"), "pass --shards 3, say")
-                })?);
-            }
-            ("test-all" | "ci-matrix", Long("affected")) => select.affected = true,
-            ("test-all" | "affected" | "ci-matrix", Long("since")) => select.since = Some(parser.value()?.string()?),
-            ("graph", Long("format")) => {
-                format = match parser.value()?.string()?.as_str() {
-                    "text" => GraphFormat::Text,
-                    "dot" => GraphFormat::Dot,
-                    other => {
-                        return Err(hinted(
-                            format!("unknown graph format `{other}`"),
-                            "use --format text or --format dot",
-                        ));
-                    }
-                }
-            }
-            ("test" | "export", Value(v)) if positional.is_empty() => positional.push(v.string()?),
-            ("test" | "test-all", arg @ (Short(_) | Long(_))) => {
-                // Most likely meant for pytest: say where pytest's options go.
-                let shown = match &arg {
-                    Short(c) => format!("-{c}"),
-                    Long(l) => format!("--{l}"),
-                    Value(_) => unreachable!("matched an option"),
-                };
-                return Err(hinted(
-                    format!("{} for `{command}`", arg.unexpected()),
-                    format!(
-                        "options for pytest go after `--`: `cargo xtask {command} {}-- {shown}`; see `cargo xtask help` for {command}'s own",
-                        if command == "test" { "PROJECT " } else { "" }
-                    ),
-                ));
-            }
-            (_, arg) => {
-                return Err(hinted(format!("{} for `{command}`", arg.unexpected()), "see `cargo xtask help`"));
-            }
-        }
-    }
-    Ok(match command.as_str() {
-        "lock" if check && (upgrade.any() || !projects.is_empty()) => {
-            return Err(hinted("`lock --check` takes no upgrade or -p", "run `cargo xtask lock --check` alone"));
-        }
-        "lock" => Command::Lock { check, upgrade, names: projects, jobs },
-        "check" => Command::Check,
-        "update-base" => Command::UpdateBase { upgrade, no_sync, jobs },
-        "export" => match positional.pop() {
-            Some(project) => Command::Export { project, format: export_format, output },
-            None => return Err(hinted("`export` needs a project", "run `cargo xtask export PROJECT`")),
-        },
-        "setup-envs" => Command::SetupEnvs { projects, jobs },
-        "test-all" | "ci-matrix" => {
-            // --since alone means --affected: there is nothing else to compare for.
-            select.affected |= select.since.is_some();
-            select.projects = projects;
-            if select.affected && !select.projects.is_empty() {
-                return Err(hinted(
-                    "name projects or ask for the affected ones, not both",
-                    format!("run `cargo xtask {command} --affected` alone, or name the projects"),
-                ));
-            }
-            if command == "ci-matrix" {
-                let Some(shards) = shards else {
-                    return Err(hinted("`ci-matrix` needs --shards N", "run `cargo xtask ci-matrix --shards 3`"));
-                };
-                Command::CiMatrix { select, shards }
-            } else {
-                test.jobs = jobs;
-                test.pytest_args = pytest_args;
-                Command::TestAll { select, flags: test }
-            }
-        }
-        "affected" => Command::Affected { since: select.since },
-        "test" => Command::Test { project: positional.pop(), pytest_args },
-        "graph" => Command::Graph { format },
-        "init" if check && force => {
-            return Err(hinted(
-                "`init --check` writes nothing, so it takes no --force",
-                "run `cargo xtask init --check` to compare, or `cargo xtask init --force` to write",
-            ));
-        }
-        "init" => Command::Init { force, check },
-        "help" => Command::Help,
-        other => unreachable!("`{other}` is in COMMANDS"),
+}
+
+fn seconds(value: &str) -> Result<u64, String> {
+    value.parse::<u64>().ok().filter(|&s| s > 0).ok_or_else(|| "whole seconds (at least 1) are expected".to_owned())
+}
+
+fn shard(value: &str) -> Result<(usize, usize), String> {
+    crate::shard::parse_shard(value).map_err(|err| {
+        let hint = crate::error::hint_of(&err).map(|h| format!("; {h}")).unwrap_or_default();
+        format!("{err}{hint}")
     })
 }
 
@@ -395,83 +436,52 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comm
 mod tests {
     use super::*;
 
-    fn parse_strs(args: &[&str]) -> Result<Command> {
-        parse(args.iter().map(Into::into))
+    fn parse_strs(args: &[&str]) -> Result<Command, clap::Error> {
+        parse(args.iter().map(Into::into)).map(|cli| cli.command.expect("a command"))
+    }
+
+    fn error(args: &[&str]) -> String {
+        parse_strs(args).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_description_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 
     #[test]
     fn parses_each_command() {
-        assert_eq!(parse_strs(&[]).unwrap(), Command::Help);
-        assert_eq!(
-            parse_strs(&["lock", "--check"]).unwrap(),
-            Command::Lock { check: true, upgrade: Upgrade::default(), names: vec![], jobs: None }
-        );
-        assert_eq!(
-            parse_strs(&["lock", "--upgrade-package", "numpy", "-p", "web"]).unwrap(),
-            Command::Lock {
-                check: false,
-                upgrade: Upgrade { all: false, packages: vec!["numpy".into()] },
-                names: vec!["web".into()],
-                jobs: None
-            }
-        );
-        assert_eq!(
-            parse_strs(&["update-base", "--upgrade", "--no-sync"]).unwrap(),
-            Command::UpdateBase { upgrade: Upgrade { all: true, packages: vec![] }, no_sync: true, jobs: None }
-        );
-        assert_eq!(
-            parse_strs(&["export", "web", "--format", "pylock", "-o", "x.toml"]).unwrap(),
-            Command::Export { project: "web".into(), format: ExportFormat::Pylock, output: Some("x.toml".into()) }
-        );
-        assert_eq!(
-            parse_strs(&["setup-envs", "-p", "web", "--project", "model", "-j", "3"]).unwrap(),
-            Command::SetupEnvs { projects: vec!["web".into(), "model".into()], jobs: Some(3) }
-        );
-        assert_eq!(parse_strs(&["graph", "--format", "dot"]).unwrap(), Command::Graph { format: GraphFormat::Dot });
-        assert_eq!(parse_strs(&["affected"]).unwrap(), Command::Affected { since: None });
-        assert_eq!(
-            parse_strs(&["affected", "--since", "main"]).unwrap(),
-            Command::Affected { since: Some("main".into()) }
-        );
-    }
-
-    #[test]
-    fn parses_init() {
-        assert_eq!(parse_strs(&["init"]).unwrap(), Command::Init { force: false, check: false });
-        assert_eq!(parse_strs(&["init", "--force"]).unwrap(), Command::Init { force: true, check: false });
-        assert_eq!(parse_strs(&["init", "--check"]).unwrap(), Command::Init { force: false, check: true });
-        let (message, hint) = error(&["init", "--check", "--force"]);
-        assert_eq!(message, "`init --check` writes nothing, so it takes no --force");
-        assert!(hint.contains("`cargo xtask init --force`"), "{hint}");
-        assert_eq!(error(&["init", "-p", "x"]).0, "invalid option '-p' for `init`");
-        assert_eq!(error(&["init", "projects"]).0, "unexpected argument \"projects\" for `init`");
-        assert!(parse_strs(&["graph", "--force"]).is_err(), "--force is init's");
-    }
-
-    #[test]
-    fn test_all_takes_affected_and_since_implies_it() {
-        let test_all = |affected, since: Option<&str>| Command::TestAll {
-            select: Selection { affected, since: since.map(Into::into), ..Selection::default() },
-            flags: TestFlags::default(),
+        assert!(parse(Vec::new()).unwrap().command.is_none(), "no command: the help");
+        let Command::Lock(lock) = parse_strs(&["lock", "--upgrade-package", "numpy", "-p", "web"]).unwrap() else {
+            panic!()
         };
-        assert_eq!(parse_strs(&["test-all"]).unwrap(), test_all(false, None));
-        assert_eq!(parse_strs(&["test-all", "--affected"]).unwrap(), test_all(true, None));
-        assert_eq!(parse_strs(&["test-all", "--since", "v1"]).unwrap(), test_all(true, Some("v1")));
-        assert!(parse_strs(&["affected", "--affected"]).is_err());
-        assert!(parse_strs(&["test-all", "--affected", "web"]).is_err(), "a selection, not two");
+        assert_eq!(lock.upgrade.get(), Upgrade { all: false, packages: vec!["numpy".into()] });
+        assert_eq!(lock.projects, ["web"]);
+        let Command::SetupEnvs(setup) =
+            parse_strs(&["setup-envs", "-p", "web", "--project", "model", "-j", "3"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((setup.projects, setup.jobs.jobs), (vec!["web".to_owned(), "model".to_owned()], Some(3)));
+        let Command::Export(export) = parse_strs(&["export", "web", "--format", "pylock", "-o", "x.toml"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((export.format, export.output.as_deref()), (ExportFormat::Pylock, Some("x.toml")));
+        let Command::Graph(graph) = parse_strs(&["graph", "--format", "mermaid"]).unwrap() else { panic!() };
+        assert_eq!(graph.format, GraphFormat::Mermaid);
     }
 
     #[test]
-    fn test_all_takes_projects_shards_and_reporters() {
-        let Command::TestAll { select, flags } = parse_strs(&[
+    fn test_all_takes_projects_shards_reporters_and_pytest_args() {
+        let Command::TestAll(args) = parse_strs(&[
             "test-all",
             "web",
             "-p",
             "model",
             "--shard",
             "2/3",
-            "--junit",
-            "out.xml",
             "--message-format",
             "json",
             "--color",
@@ -479,104 +489,53 @@ mod tests {
             "-q",
             "--timeout",
             "60",
-            "--no-cache",
-            "--no-speculate",
             "--keep-going",
             "-j",
             "2",
+            "--",
+            "-k",
+            "slow",
+            "--",
+            "-x",
         ])
         .unwrap() else {
             panic!("not test-all")
         };
-        assert_eq!(select.projects, ["web", "model"]);
-        assert_eq!(select.shard, Some((2, 3)));
-        let expected = TestFlags {
-            jobs: Some(2),
-            keep_going: true,
-            no_cache: true,
-            no_speculate: true,
-            timeout: Some(60),
-            junit: Some("out.xml".into()),
-            json: true,
-            color: Color::Never,
-            verbosity: Verbosity::Quiet,
-            pytest_args: vec![],
-        };
-        assert_eq!(flags, expected);
+        assert_eq!(args.select.selection(args.shard).projects, ["web", "model"]);
+        assert_eq!(args.shard, Some((2, 3)));
         assert_eq!(
-            parse_strs(&["ci-matrix", "--shards", "3", "--affected"]).unwrap(),
-            Command::CiMatrix { select: Selection { affected: true, ..Selection::default() }, shards: 3 }
+            (args.message_format, args.color, args.verbosity()),
+            (MessageFormat::Json, Color::Never, Verbosity::Quiet)
         );
-        assert!(parse_strs(&["ci-matrix"]).unwrap_err().to_string().contains("needs --shards"));
-        assert!(parse_strs(&["test-all", "--timeout", "0"]).is_err());
-        assert!(parse_strs(&["test-all", "--shard", "4/3"]).is_err());
+        assert_eq!((args.timeout, args.keep_going, args.jobs.jobs), (Some(60), true, Some(2)));
+        assert_eq!(args.pytest_args, ["-k", "slow", "--", "-x"]);
+        let Command::TestAll(since) = parse_strs(&["test-all", "--since", "v1"]).unwrap() else { panic!() };
+        assert!(since.select.selection(None).affected, "--since implies --affected");
     }
 
     #[test]
-    fn passes_everything_after_dashes_to_pytest() {
-        let Command::TestAll { flags, .. } =
-            parse_strs(&["test-all", "--keep-going", "--", "-k", "slow", "--", "-x"]).unwrap()
-        else {
-            panic!("not test-all")
-        };
-        assert!(flags.keep_going);
-        assert_eq!(flags.pytest_args, ["-k", "slow", "--", "-x"]);
-        assert_eq!(
-            parse_strs(&["test", "model", "--", "-x"]).unwrap(),
-            Command::Test { project: Some("model".into()), pytest_args: vec!["-x".into()] }
-        );
-        assert_eq!(parse_strs(&["test"]).unwrap(), Command::Test { project: None, pytest_args: vec![] });
-    }
-
-    #[test]
-    fn says_pytest_options_go_after_the_dashes() {
-        let (message, hint) = error(&["test", "web", "-k", "slow"]);
-        assert_eq!(message, "invalid option '-k' for `test`");
-        assert!(hint.starts_with("options for pytest go after `--`: `cargo xtask test PROJECT -- -k`"), "{hint}");
-        let (_, hint) = error(&["test-all", "--lf"]);
-        assert!(hint.contains("`cargo xtask test-all -- --lf`"), "{hint}");
-    }
-
-    /// The message and the hint of a command line that must fail.
-    fn error(args: &[&str]) -> (String, String) {
-        let err = parse_strs(args).unwrap_err();
-        (err.to_string(), crate::error::hint_of(&err).unwrap_or_default().to_owned())
-    }
-
-    #[test]
-    fn every_usage_error_has_a_hint() {
-        assert_eq!(
-            error(&["chek", "--x"]),
-            ("unknown command `chek`".into(), "did you mean `check`? `cargo xtask help` lists the commands".into()),
-            "the command is checked before its options"
-        );
-        assert_eq!(error(&["frobnicate"]).1, "see `cargo xtask help` for the commands");
-        assert_eq!(
-            error(&["lock", "-j", "abc"]),
-            (
-                "-j takes a number of jobs, not `abc`".into(),
-                "pass -j N with N at least 1 (the default is the number of CPUs)".into()
-            )
-        );
-        assert_eq!(
-            error(&["setup-envs", "-j"]),
-            (
-                "missing argument for option '-j'".into(),
-                "see `cargo xtask help` for the commands and their options".into()
-            )
-        );
-        assert_eq!(error(&["test-all", "--fast"]).0, "invalid option '--fast' for `test-all`");
-        assert_eq!(error(&["test-all", "--message-format", "xml"]).0, "unknown message format `xml`");
-    }
-
-    #[test]
-    fn rejects_bad_usage() {
-        assert!(parse_strs(&["frobnicate"]).unwrap_err().to_string().contains("unknown command"));
-        assert!(parse_strs(&["lock", "--keep-going"]).is_err());
-        assert!(parse_strs(&["lock", "--check", "--upgrade"]).is_err());
+    fn bad_usage_is_named_with_its_flag_or_a_suggestion() {
+        assert!(error(&["tset-all"]).contains("'test-all'"), "{}", error(&["tset-all"]));
+        assert!(error(&["test-all", "--kep-going"]).contains("--keep-going"));
+        let jobs = error(&["lock", "-j", "abc"]);
+        assert!(jobs.contains("invalid value 'abc' for '--jobs <N>'"), "{jobs}");
+        assert!(error(&["setup-envs", "-j", "0"]).contains("must be at least 1"));
+        assert!(error(&["lock", "--check", "--upgrade"]).contains("cannot be used with"));
+        assert!(error(&["init", "--check", "--force"]).contains("cannot be used with"));
+        assert!(error(&["test-all", "--affected", "web"]).contains("cannot be used with"));
+        assert!(error(&["ci-matrix"]).contains("--shards <N>"));
+        assert!(error(&["test-all", "--shard", "4/3"]).contains("--shard"));
+        assert!(error(&["graph", "--format", "svg"]).contains("mermaid"), "the values are listed");
+        assert!(parse_strs(&["lock", "--", "-x"]).is_err(), "only test and test-all take pytest arguments");
         assert!(parse_strs(&["export"]).is_err());
-        assert!(parse_strs(&["lock", "--", "-x"]).is_err());
-        assert!(parse_strs(&["test-all", "-j", "0"]).is_err());
-        assert!(parse_strs(&["graph", "--format", "svg"]).is_err());
+    }
+
+    #[test]
+    fn every_command_has_help_with_an_example() {
+        use clap::CommandFactory;
+        for sub in Cli::command().get_subcommands_mut() {
+            let help = sub.render_long_help().to_string();
+            assert!(help.contains("Example"), "`{}` has no example:\n{help}", sub.get_name());
+        }
     }
 }

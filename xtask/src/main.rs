@@ -13,7 +13,15 @@ use xtask::{Workspace, interrupt, ui};
 
 fn main() -> ExitCode {
     interrupt::install();
-    match flags::parse(std::env::args_os().skip(1)).and_then(run) {
+    let cli = match flags::parse(std::env::args_os().skip(1)) {
+        Ok(cli) => cli,
+        // clap's own words: the help, the version, or a usage error naming the flag (exit 2).
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
+    match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<Failed>() => ExitCode::from(1),
         // A child with the terminal attached said how it went; its code is ours.
@@ -41,68 +49,92 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<()> {
-    if command == Command::Help {
-        ui::out(flags::USAGE);
+fn run(command: Option<Command>) -> Result<()> {
+    let Some(command) = command else {
+        ui::out(&flags::help());
         return Ok(());
-    }
+    };
     let cwd = Utf8PathBuf::try_from(std::env::current_dir()?).context("the current directory is not valid UTF-8")?;
-    // `init` writes the config the others load: it runs without a workspace.
-    if let Command::Init { force, check } = command {
-        return commands::init::run(&cwd, &commands::init::Options { force, check });
+    // These run without a workspace: `init` writes the config the others load; `doctor`
+    // reports on a repository whose config may not load; completions need none.
+    match &command {
+        Command::Init(args) => {
+            return commands::init::run(&cwd, &commands::init::Options { force: args.force, check: args.check });
+        }
+        Command::Doctor(options) => return commands::doctor::run(&cwd, options),
+        Command::Completions(args) => {
+            flags::completions(args.shell);
+            return Ok(());
+        }
+        _ => {}
     }
     let ws = Workspace::discover(&cwd)?;
     // One writer at a time: commands that write take the repository lock exclusive; those
     // that sync take it shared and upgrade only when they find work (`ensure`).
     let mode = match &command {
-        Command::Lock { check: false, .. } | Command::UpdateBase { .. } => Some(Mode::Exclusive),
-        Command::Graph { .. } | Command::Affected { .. } | Command::CiMatrix { .. } => None,
+        Command::Lock(args) if !args.check => Some(Mode::Exclusive),
+        Command::UpdateBase(_) | Command::Add(_) | Command::Remove(_) | Command::New(_) | Command::Clean(_) => {
+            Some(Mode::Exclusive)
+        }
+        Command::Graph(_) | Command::Affected(_) | Command::CiMatrix(_) | Command::Status(_) | Command::Envrc(_) => {
+            None
+        }
         _ => Some(Mode::Shared),
     };
     if let Some(mode) = mode {
         repo_lock::acquire(&ws, mode)?;
     }
-    let jobs = |j: Option<usize>| j.unwrap_or_else(commands::default_jobs);
     match command {
-        Command::Lock { check, upgrade, names, jobs: j } => {
-            commands::lock::run(&ws, &commands::lock::Options { check, upgrade, names, jobs: jobs(j) })
-        }
+        Command::Lock(args) => commands::lock::run(
+            &ws,
+            &commands::lock::Options {
+                check: args.check,
+                upgrade: args.upgrade.get(),
+                names: args.projects,
+                jobs: args.jobs.get(),
+            },
+        ),
         Command::Check => commands::check::run(&ws),
-        Command::UpdateBase { upgrade, no_sync, jobs: j } => {
-            commands::update_base::run(&ws, &commands::update_base::Options { upgrade, no_sync, jobs: jobs(j) })
+        Command::UpdateBase(args) => commands::update_base::run(
+            &ws,
+            &commands::update_base::Options {
+                upgrade: args.upgrade.get(),
+                no_sync: args.no_sync,
+                jobs: args.jobs.get(),
+            },
+        ),
+        Command::Export(args) => {
+            let output = args.output.map(|o| cwd.join(o));
+            commands::export::run(&ws, &args.project, args.format, output.as_deref(), commands::default_jobs())
         }
-        Command::Export { project, format, output } => {
-            let output = output.map(|o| cwd.join(o));
-            commands::export::run(&ws, &project, format, output.as_deref(), commands::default_jobs())
-        }
-        Command::SetupEnvs { projects, jobs: j } => commands::setup_envs::run(&ws, &projects, jobs(j)),
-        Command::TestAll { select, flags } => {
-            let members = commands::selected(&ws, &cwd, &select)?;
+        Command::SetupEnvs(args) => commands::setup_envs::run(&ws, &args.projects, args.jobs.get()),
+        Command::TestAll(args) => {
+            let members = commands::selected(&ws, &cwd, &args.select.selection(args.shard))?;
             let options = test_all::Options {
-                jobs: jobs(flags.jobs),
-                keep_going: flags.keep_going,
-                speculate: !flags.no_speculate,
-                cache: !flags.no_cache,
-                timeout: flags.timeout.map(std::time::Duration::from_secs),
-                pytest_args: flags.pytest_args,
+                jobs: args.jobs.get(),
+                keep_going: args.keep_going,
+                speculate: !args.no_speculate,
+                cache: !args.no_cache,
+                timeout: args.timeout.map(std::time::Duration::from_secs),
                 report: xtask::report::Options {
-                    verbosity: flags.verbosity,
-                    color: flags.color,
-                    json: flags.json,
-                    junit: flags.junit.map(|path| cwd.join(path)),
+                    verbosity: args.verbosity(),
+                    color: args.color,
+                    json: args.message_format == flags::MessageFormat::Json,
+                    junit: args.junit.map(|path| cwd.join(path)),
                 },
+                pytest_args: args.pytest_args,
             };
             test_all::run(&ws, &members, &options)
         }
-        Command::CiMatrix { select, shards } => {
-            let members = commands::selected(&ws, &cwd, &select)?;
-            commands::ci_matrix::run(&ws, &members, shards)
+        Command::CiMatrix(args) => {
+            let members = commands::selected(&ws, &cwd, &args.select.selection(None))?;
+            commands::ci_matrix::run(&ws, &members, args.shards)
         }
-        Command::Affected { since } => {
-            commands::affected::run(&ws, &since.unwrap_or_else(xtask::affected::default_base))
+        Command::Affected(args) => {
+            commands::affected::run(&ws, &args.since.unwrap_or_else(xtask::affected::default_base))
         }
-        Command::Test { project, pytest_args } => {
-            let member = match project {
+        Command::Test(args) => {
+            let member = match args.project {
                 Some(name) => ws.member_named(&cwd, &name)?,
                 None => ws.member_at(&cwd).ok_or_else(|| {
                     xtask::error::hinted(
@@ -111,12 +143,19 @@ fn run(command: Command) -> Result<()> {
                     )
                 })?,
             };
-            commands::test::run(&ws, member, &pytest_args)
+            commands::test::run(&ws, member, &args.pytest_args)
         }
-        Command::Graph { format } => {
-            commands::graph::run(&ws, format);
+        Command::Run(options) => commands::run::run(&ws, &cwd, &options),
+        Command::Add(options) => commands::add::add(&ws, &cwd, &options),
+        Command::Remove(options) => commands::add::remove(&ws, &cwd, &options),
+        Command::New(options) => commands::new::run(&ws, &options),
+        Command::Status(options) => commands::status::run(&ws, &options),
+        Command::Envrc(options) => commands::envrc::run(&ws, &options),
+        Command::Clean(options) => commands::clean::run(&ws, &options),
+        Command::Graph(args) => {
+            commands::graph::run(&ws, args.format);
             Ok(())
         }
-        Command::Help | Command::Init { .. } => unreachable!("handled above"),
+        Command::Init(_) | Command::Doctor(_) | Command::Completions(_) => unreachable!("handled above"),
     }
 }

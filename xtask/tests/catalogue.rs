@@ -925,64 +925,71 @@ fn an_unreachable_index_is_a_network_error_not_a_requirements_one() {
 // ---------------------------------------------------------------------------------------------
 // The command line.
 
+/// A usage error: clap's words (`error:`, then a `tip:` where it has one, and the usage),
+/// exit 2, nothing written.
+fn usage_fails(repo: &Repo, args: &[&str], needles: &[&str]) -> Run {
+    let run = unchanged(repo, || repo.expect(args, 2));
+    assert!(run.stderr.starts_with("error: "), "{}", run.all());
+    assert!(run.stderr.contains("Usage: cargo xtask") || run.stderr.contains("--help"), "{}", run.all());
+    assert_has(&run, &run.stderr, needles);
+    run
+}
+
 #[test]
 fn flags_an_unknown_command_names_the_closest() {
     let repo = Repo::sample();
-    fails(
+    usage_fails(
         &repo,
         &["setup-env"],
-        &[
-            "error: unknown command `setup-env`",
-            "hint: did you mean `setup-envs`? `cargo xtask help` lists the commands",
-        ],
+        &["error: unrecognized subcommand 'setup-env'", "tip: a similar subcommand exists: 'setup-envs'"],
     );
+    usage_fails(&repo, &["tset-all"], &["'test-all'"]);
 }
 
 /// cargo suggests `test` for `cargo tset`: two swapped letters are one typo.
 #[test]
 fn flags_a_command_with_two_letters_swapped_names_the_closest() {
     let repo = Repo::sample();
-    fails(&repo, &["tset", "core"], &["error: unknown command `tset`", "hint: did you mean `test`?"]);
+    usage_fails(&repo, &["tset", "core"], &["error: unrecognized subcommand 'tset'", "'test'"]);
 }
 
 #[test]
 fn flags_an_unknown_option_of_a_command() {
     let repo = Repo::sample();
-    fails(
+    usage_fails(
         &repo,
-        &["test-all", "--fast"],
-        &[
-            "error: invalid option '--fast' for `test-all`",
-            "hint: options for pytest go after `--`: `cargo xtask test-all -- --fast`",
-        ],
+        &["test-all", "--kep-going"],
+        &["error: unexpected argument '--kep-going' found", "tip: a similar argument exists: '--keep-going'"],
     );
+    // One meant for pytest: where it goes is said.
+    usage_fails(&repo, &["test-all", "--lf"], &["tip: to pass '--lf' as a value, use '-- --lf'"]);
 }
 
 #[test]
 fn flags_jobs_that_is_no_number() {
     let repo = Repo::sample();
-    fails(
+    usage_fails(
         &repo,
         &["lock", "-j", "abc"],
-        &["error: -j takes a number of jobs, not `abc`", "hint: pass -j N with N at least 1"],
+        &["error: invalid value 'abc' for '--jobs <N>': a whole number (at least 1) is expected"],
     );
 }
 
 #[test]
 fn flags_zero_jobs() {
     let repo = Repo::sample();
-    fails(&repo, &["setup-envs", "-j", "0"], &["error: -j must be at least 1", "hint: pass -j 1"]);
+    usage_fails(&repo, &["setup-envs", "-j", "0"], &["error: invalid value '0' for '--jobs <N>': must be at least 1"]);
 }
 
 #[test]
 fn flags_a_missing_value() {
     let repo = Repo::sample();
-    fails(
+    usage_fails(
         &repo,
         &["export", "core", "--format"],
         &[
-            "error: missing argument for option '--format'",
-            "hint: see `cargo xtask help` for the commands and their options",
+            "error: a value is required for '--format <FORMAT>' but none was supplied",
+            "[possible values: requirements, pylock]",
         ],
     );
 }
@@ -996,21 +1003,17 @@ fn flags_test_without_a_project() {
 #[test]
 fn flags_export_with_an_unknown_format() {
     let repo = Repo::sample();
-    fails(
+    usage_fails(
         &repo,
         &["export", "core", "--format", "poetry"],
-        &["error: unknown export format `poetry`", "hint: use --format requirements or --format pylock"],
+        &["error: invalid value 'poetry' for '--format <FORMAT>'", "[possible values: requirements, pylock]"],
     );
 }
 
 #[test]
 fn flags_arguments_after_double_dash_for_a_command_that_passes_none() {
     let repo = Repo::sample();
-    fails(
-        &repo,
-        &["lock", "--", "-x"],
-        &["error: `lock` takes no arguments after `--`", "hint: only `test-all` and `test` pass arguments on"],
-    );
+    usage_fails(&repo, &["lock", "--", "-x"], &["error: unexpected argument '-x' found"]);
 }
 
 #[test]

@@ -31,16 +31,8 @@ fn every_module_says_what_it_is_for() {
 #[test]
 fn every_command_is_in_the_readme() {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let commands: Vec<&str> = xtask::flags::USAGE
-        .lines()
-        .skip_while(|l| !l.starts_with("Commands:"))
-        .skip(1)
-        .filter_map(|l| {
-            l.strip_prefix("  ").filter(|rest| !rest.starts_with(' ')).and_then(|l| l.split_whitespace().next())
-        })
-        .filter(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-') && *c != "help")
-        .collect();
-    assert!(commands.len() >= 8, "parsed too few commands from USAGE: {commands:?}");
+    let commands = xtask::flags::command_names();
+    assert!(commands.len() >= 8, "too few commands: {commands:?}");
     for command in commands {
         assert!(
             readme.contains(&format!("cargo xtask {command}")),

@@ -1,4 +1,5 @@
-//! `cargo xtask graph [--format text|dot]`: the project graph, dependencies first.
+//! `cargo xtask graph [--format text|dot|mermaid|json]`: the project graph, dependencies first.
+//! Edges by kind: runtime (`deps`, ordering the graph), through a dependency group, by path.
 
 use std::fmt::Write as _;
 
@@ -43,6 +44,45 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
                 }
             }
             out.push_str("}\n");
+        }
+        GraphFormat::Mermaid => {
+            // Ids are indices: a name may hold characters Mermaid reads as syntax.
+            out.push_str("flowchart BT\n");
+            for (ix, m) in ws.members.iter().enumerate() {
+                let _ = writeln!(out, "    p{ix}[\"{}\"]", m.name.replace('"', "#quot;"));
+            }
+            for (ix, m) in ws.members.iter().enumerate() {
+                for &d in &m.deps {
+                    let _ = writeln!(out, "    p{ix} --> p{d}");
+                }
+                for &d in &m.group_deps {
+                    let _ = writeln!(out, "    p{ix} -.->|group| p{d}");
+                }
+                for &d in &m.path_deps {
+                    let _ = writeln!(out, "    p{ix} -.->|by path| p{d}");
+                }
+            }
+        }
+        GraphFormat::Json => {
+            let names = |ix: &[usize]| ix.iter().map(|&d| ws.members[d].name.clone()).collect::<Vec<_>>();
+            let projects: Vec<serde_json::Value> = ws
+                .members
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "name": m.name,
+                        "dir": m.dir,
+                        "package": m.pyproject.package,
+                        "env": ws.envs[m.env].name,
+                        "layers": m.pyproject.layers,
+                        "deps": names(&m.deps),
+                        "group_deps": names(&m.group_deps),
+                        "path_deps": names(&m.path_deps),
+                    })
+                })
+                .collect();
+            out = serde_json::to_string_pretty(&serde_json::json!({ "projects": projects })).expect("plain values");
+            out.push('\n');
         }
     }
     out

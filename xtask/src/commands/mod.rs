@@ -1,13 +1,20 @@
 //! One file per subcommand. Each borrows the loaded [`Workspace`](crate::Workspace).
 
+pub mod add;
 pub mod affected;
 pub mod check;
 pub mod ci_matrix;
+pub mod clean;
+pub mod doctor;
+pub mod envrc;
 pub mod export;
 pub mod graph;
 pub mod init;
 pub mod lock;
+pub mod new;
+pub mod run;
 pub mod setup_envs;
+pub mod status;
 pub mod test;
 pub mod test_all;
 pub mod update_base;

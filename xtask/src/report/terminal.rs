@@ -23,7 +23,7 @@ pub enum Verbosity {
 }
 
 /// `--color`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Color {
     #[default]
     Auto,
