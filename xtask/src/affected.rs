@@ -387,7 +387,7 @@ fn push_base(event: &[u8]) -> Option<String> {
 /// so both folders are touched.
 pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
     let git = |args: &[&str]| Cmd::new("git", root).args(args);
-    let inside = exec::capture(&git(&["rev-parse", "--is-inside-work-tree"]))?;
+    let inside = exec::read(&git(&["rev-parse", "--is-inside-work-tree"]))?;
     if !inside.success {
         return Err(hinted(
             format!("{root} is not in a git repository, so there are no changes to compare"),
@@ -395,7 +395,7 @@ pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
         ));
     }
     let commit = format!("{base}^{{commit}}");
-    if !exec::capture(&git(&["rev-parse", "--verify", "--quiet", &commit]))?.success {
+    if !exec::read(&git(&["rev-parse", "--verify", "--quiet", &commit]))?.success {
         let message = format!("git knows no commit `{base}` to compare against");
         return Err(if is_shallow(root)? {
             hinted(
@@ -413,7 +413,7 @@ pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
             )
         });
     }
-    let merge_base = exec::capture(&git(&["merge-base", &commit, "HEAD"]))?;
+    let merge_base = exec::read(&git(&["merge-base", &commit, "HEAD"]))?;
     if !merge_base.success {
         let shallow = if is_shallow(root)? { " (this clone is shallow)" } else { "" };
         return Err(hinted(
@@ -421,13 +421,13 @@ pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
             "in a shallow clone, fetch more history (`git fetch --unshallow`, or actions/checkout with fetch-depth: 0)",
         ));
     }
-    let merge_base = merge_base.output.trim();
-    let diff = exec::run_ok(&git(&["diff", "--name-only", "--no-renames", "--relative", "-z", merge_base]))
+    let merge_base = merge_base.stdout.trim();
+    let diff = exec::read_ok(&git(&["diff", "--name-only", "--no-renames", "--relative", "-z", merge_base]))
         .context("cannot list the changed files")?;
-    let untracked = exec::run_ok(&git(&["ls-files", "--others", "--exclude-standard", "-z"]))
+    let untracked = exec::read_ok(&git(&["ls-files", "--others", "--exclude-standard", "-z"]))
         .context("cannot list the untracked files")?;
     let mut files: Vec<Utf8PathBuf> =
-        diff.output.split('\0').chain(untracked.output.split('\0')).filter(|f| !f.is_empty()).map(Into::into).collect();
+        diff.split('\0').chain(untracked.split('\0')).filter(|f| !f.is_empty()).map(Into::into).collect();
     files.sort();
     files.dedup();
     Ok(files)
@@ -435,8 +435,8 @@ pub fn changed_files(root: &Utf8Path, base: &str) -> Result<Vec<Utf8PathBuf>> {
 
 /// Whether the clone at `root` is shallow (fetched with `--depth`), for messages.
 fn is_shallow(root: &Utf8Path) -> Result<bool> {
-    let done = exec::capture(&Cmd::new("git", root).args(["rev-parse", "--is-shallow-repository"]))?;
-    Ok(done.success && done.output.trim() == "true")
+    let done = exec::read(&Cmd::new("git", root).args(["rev-parse", "--is-shallow-repository"]))?;
+    Ok(done.success && done.stdout.trim() == "true")
 }
 
 #[cfg(test)]

@@ -238,11 +238,8 @@ pub(crate) fn plan(root: &Utf8Path) -> Result<Plan> {
 
 pub(crate) fn probe_python(root: &Utf8Path) -> (Option<String>, BTreeSet<String>) {
     let cmd = crate::exec::Cmd::new("python3", root).args(["-c", PYTHON_PROBE]);
-    let Ok(done) = crate::exec::capture(&cmd) else { return (None, BTreeSet::new()) };
-    if !done.success {
-        return (None, BTreeSet::new());
-    }
-    let line = |key: &str| done.output.lines().find_map(|l| l.strip_prefix(key).map(str::trim).map(str::to_owned));
+    let Ok(done) = crate::exec::read_ok(&cmd) else { return (None, BTreeSet::new()) };
+    let line = |key: &str| done.lines().find_map(|l| l.strip_prefix(key).map(str::trim).map(str::to_owned));
     let version = line("version ").filter(|v| {
         v.split_once('.').is_some_and(|(a, b)| {
             !a.is_empty() && !b.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())

@@ -1,7 +1,13 @@
-//! The one module that spawns processes. Children run with their output captured (stdout
-//! and stderr merged, in order) so parallel work never interleaves on the terminal, each in
-//! its own process group, which `interrupt` stops on a signal: a hung pytest and the
-//! processes it started go with it.
+//! The one module that spawns processes, in two ways.
+//!
+//! - Long-running children, and those run in parallel (uv's compiles and syncs, pytest):
+//!   duct, with their output captured (stdout and stderr merged, in order) so parallel work
+//!   never interleaves on the terminal, each in its own process group, which `interrupt`
+//!   stops on a signal: a hung pytest and the processes it started go with it
+//!   ([`capture`], [`run_ok`], [`interactive`]).
+//! - Short sequential calls whose stdout is the answer (git, an interpreter asked its
+//!   version, the uv bootstrap's venv and pip): xshell, with stdout and stderr apart, so a
+//!   warning never lands in `git -z` output ([`read`], [`read_ok`]).
 
 use std::ffi::OsString;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -257,6 +263,56 @@ pub fn interactive(cmd: &Cmd) -> Result<i32> {
     Ok(status.code().unwrap_or(1))
 }
 
+/// What a short call printed, its streams apart.
+#[derive(Debug)]
+pub struct Read {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs a short sequential command with xshell and keeps its stdout and stderr apart; a
+/// non-zero exit is not an error here (see [`read_ok`]). Nothing new starts after a signal.
+pub fn read(cmd: &Cmd) -> Result<Read> {
+    crate::interrupt::check()?;
+    let shell = xshell::Shell::new().context("cannot start a shell")?;
+    shell.change_dir(&cmd.cwd);
+    let mut command = shell.cmd(&cmd.program).args(&cmd.args).quiet().ignore_status();
+    for key in &cmd.env_remove {
+        command = command.env_remove(key);
+    }
+    for (key, value) in &cmd.env {
+        command = command.env(key, value);
+    }
+    if let Some(text) = &cmd.stdin {
+        command = command.stdin(text);
+    }
+    let output = command.output().map_err(|err| {
+        let program = cmd.program.to_string_lossy();
+        // xshell says what failed, not why in a kind we can match: a program that is not on
+        // PATH is by far the likeliest.
+        anyhow!(err).context(crate::error::Hinted::new(
+            format!("cannot run `{program}`"),
+            format!("install {program} or put it on PATH; `{}` needs it", cmd.display()),
+        ))
+    })?;
+    Ok(Read {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+/// [`read`], with a non-zero exit an error carrying the command line and what it said.
+pub fn read_ok(cmd: &Cmd) -> Result<String> {
+    let done = read(cmd)?;
+    if !done.success {
+        let said = format!("{}{}", done.stderr, done.stdout);
+        return Err(anyhow!("`{}` failed:\n{}", cmd.display(), said.trim_end()));
+    }
+    Ok(done.stdout)
+}
+
 /// Runs `cmd`; a non-zero exit is an error carrying the command line and its output.
 pub fn run_ok(cmd: &Cmd) -> Result<Captured> {
     let done = capture(cmd)?;
@@ -269,4 +325,21 @@ pub fn run_ok(cmd: &Cmd) -> Result<Captured> {
         return Err(anyhow!("`{}` failed with {code}:\n{}", cmd.display(), done.output.trim_end()));
     }
     Ok(done)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_call_keeps_its_streams_apart() {
+        let cmd = Cmd::new("sh", ".").args(["-c", "printf 'a\\0b\\0'; echo warning >&2"]);
+        let done = read(&cmd).unwrap();
+        assert!(done.success);
+        assert_eq!((done.stdout.as_str(), done.stderr.as_str()), ("a\0b\0", "warning\n"));
+        let failed = read_ok(&Cmd::new("sh", ".").args(["-c", "echo why >&2; exit 3"])).unwrap_err();
+        assert!(format!("{failed:#}").contains("why"), "{failed:#}");
+        let missing = read(&Cmd::new("no-such-program-xtask", ".")).unwrap_err();
+        assert!(crate::error::hint_of(&missing).is_some_and(|h| h.contains("put it on PATH")), "{missing:#}");
+    }
 }

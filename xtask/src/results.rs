@@ -200,10 +200,10 @@ fn list_files(root: &Utf8Path) -> Result<Result<BTreeMap<String, Source>, String
     let git = |args: &[&str]| Cmd::new("git", root).args(args);
     let run = |args: &[&str]| -> Result<Result<String, String>> {
         let cmd = git(args);
-        match exec::capture(&cmd) {
-            Ok(done) if done.success => Ok(Ok(done.output)),
+        match exec::read(&cmd) {
+            Ok(done) if done.success => Ok(Ok(done.stdout)),
             Ok(done) => {
-                let why = done.output.lines().next().unwrap_or("").trim().trim_start_matches("fatal: ");
+                let why = done.stderr.lines().next().unwrap_or("").trim().trim_start_matches("fatal: ");
                 Ok(Err(format!("`{}` failed: {why}", cmd.display())))
             }
             Err(err) if crate::interrupt::of(&err).is_some() => Err(err),
@@ -286,7 +286,7 @@ fn work_tree_id(root: &Utf8Path, rel: &str) -> Result<Option<String>, String> {
 }
 
 /// The files a path from git names. Git's output reaches us as lossy UTF-8 (see
-/// `exec::capture`), so a name that is not UTF-8 shows U+FFFD: such a name is found by
+/// `exec::read`), so a name that is not UTF-8 shows U+FFFD: such a name is found by
 /// listing its folder. Usually exactly one path; none when it is gone.
 fn on_disk(root: &Utf8Path, rel: &str) -> Vec<PathBuf> {
     let mut found = vec![root.as_std_path().to_path_buf()];

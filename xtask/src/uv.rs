@@ -107,22 +107,22 @@ impl Uv {
 
 /// The version of the `uv` on PATH, if there is one: `uv 0.13.9 (abc 2026-01-01)` gives `0.13.9`.
 fn path_version(root: &Utf8Path) -> Option<String> {
-    let out = exec::capture(&Cmd::new("uv", root).arg("--version")).ok()?;
-    out.success.then(|| out.output.split_whitespace().nth(1).map(str::to_owned)).flatten()
+    let out = exec::read_ok(&Cmd::new("uv", root).arg("--version")).ok()?;
+    out.split_whitespace().nth(1).map(str::to_owned)
 }
 
 fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str, config: &Config) -> Result<()> {
     let staging = tools.with_file_name(format!("uv-{version}.{}.xtask-tmp", std::process::id()));
     let python = if cfg!(windows) { "python" } else { "python3" };
     let result = (|| -> Result<()> {
-        exec::run_ok(&Cmd::new(python, root).args(["-m", "venv", staging.as_str()])).map_err(|err| {
+        exec::read_ok(&Cmd::new(python, root).args(["-m", "venv", staging.as_str()])).map_err(|err| {
             err.context(Hinted::new(
                 format!("cannot create a venv to bootstrap uv {version}"),
                 format!("install CPython 3.8+ with the venv module as `{python}`, or put uv {version} on PATH"),
             ))
         })?;
         let pip = venv::python(&staging);
-        exec::run_ok(
+        exec::read_ok(
             &Cmd::new(pip.as_str(), root)
                 .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", &format!("uv=={version}")])
                 .args(index_args(&IndexOptions::from_config(config))),

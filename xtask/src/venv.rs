@@ -446,10 +446,9 @@ pub fn version_of_request(request: &str) -> String {
         return version.clone();
     }
     let ask = crate::exec::Cmd::new(request, ".").args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]);
-    let asked = crate::exec::capture(&ask)
+    let asked = crate::exec::read_ok(&ask)
         .ok()
-        .filter(|done| done.success)
-        .map(|done| done.output.trim().to_owned())
+        .map(|out| out.trim().to_owned())
         .filter(|v| is_version(v));
     let version = asked.unwrap_or_else(|| request.to_owned());
     seen.push((request.to_owned(), version.clone()));
