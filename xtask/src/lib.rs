@@ -9,6 +9,8 @@ pub mod config;
 pub mod conflict;
 pub mod digest;
 pub mod discover;
+pub mod dotenv;
+pub mod edit;
 pub mod error;
 pub mod exec;
 pub mod flags;

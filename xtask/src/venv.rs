@@ -286,7 +286,7 @@ fn version_matches(request: &str, version: &str) -> bool {
 
 /// The interpreter version a `pyvenv.cfg` records (`version_info` from uv, `version` from
 /// the stdlib's venv).
-fn cfg_version(cfg: &str) -> Option<String> {
+pub(crate) fn cfg_version(cfg: &str) -> Option<String> {
     cfg.lines()
         .filter_map(|l| l.split_once('='))
         .find(|(k, _)| matches!(k.trim(), "version_info" | "version"))
@@ -446,10 +446,7 @@ pub fn version_of_request(request: &str) -> String {
         return version.clone();
     }
     let ask = crate::exec::Cmd::new(request, ".").args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]);
-    let asked = crate::exec::read_ok(&ask)
-        .ok()
-        .map(|out| out.trim().to_owned())
-        .filter(|v| is_version(v));
+    let asked = crate::exec::read_ok(&ask).ok().map(|out| out.trim().to_owned()).filter(|v| is_version(v));
     let version = asked.unwrap_or_else(|| request.to_owned());
     seen.push((request.to_owned(), version.clone()));
     version
