@@ -31,7 +31,7 @@
 //! other links remain, so the total counts only files whose every link was removed.
 //! `main` holds the repository lock exclusive: no run of ours is writing meanwhile.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
@@ -39,6 +39,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::Workspace;
 use crate::config::{TOOLS_DIR, VENVS_DIR};
 use crate::error::hinted;
+use crate::fsutil::{Usage, human_bytes};
 use crate::{ui, venv};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -360,110 +361,9 @@ fn is_alive(_pid: u32) -> bool {
     false
 }
 
-/// Disk usage of trees, walked without following links, each file counted once however
-/// many of its hard links are walked (as `du` counts). On Unix, blocks allocated; elsewhere
-/// file lengths.
-#[derive(Debug, Default)]
-pub(crate) struct Usage {
-    /// Per (device, inode) of a file or link: its link count, how many of its links were
-    /// walked, its size.
-    files: HashMap<(u64, u64), (u64, u64, u64)>,
-    /// Folders, and files on platforms without inodes.
-    other: u64,
-}
-
-impl Usage {
-    /// The usage of the tree at `path` alone.
-    pub(crate) fn of(path: &Utf8Path) -> Usage {
-        let mut usage = Usage::default();
-        usage.add(path);
-        usage
-    }
-
-    /// Adds the tree at `path`; what cannot be read is not counted.
-    pub(crate) fn add(&mut self, path: &Utf8Path) {
-        let mut stack = vec![path.as_std_path().to_owned()];
-        while let Some(path) = stack.pop() {
-            let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-            if meta.is_dir() {
-                self.other += size_of(&meta);
-                if let Ok(entries) = std::fs::read_dir(&path) {
-                    stack.extend(entries.filter_map(|e| e.ok()).map(|e| e.path()));
-                }
-                continue;
-            }
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt as _;
-                let seen = self.files.entry((meta.dev(), meta.ino())).or_insert((meta.nlink(), 0, size_of(&meta)));
-                seen.1 += 1;
-            }
-            #[cfg(not(unix))]
-            {
-                self.other += size_of(&meta);
-            }
-        }
-    }
-
-    fn merge(&mut self, other: Usage) {
-        self.other += other.other;
-        for (key, (links, seen, size)) in other.files {
-            self.files.entry(key).or_insert((links, 0, size)).1 += seen;
-        }
-    }
-
-    /// Every file once.
-    pub(crate) fn total(&self) -> u64 {
-        self.other + self.files.values().map(|&(_, _, size)| size).sum::<u64>()
-    }
-
-    /// What removing the trees frees: files whose every link is in them.
-    fn freed(&self) -> u64 {
-        self.other + self.files.values().filter(|(links, seen, _)| seen >= links).map(|&(_, _, size)| size).sum::<u64>()
-    }
-}
-
-fn size_of(meta: &std::fs::Metadata) -> u64 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        meta.blocks() * 512
-    }
-    #[cfg(not(unix))]
-    {
-        meta.len()
-    }
-}
-
-/// `512 B`, `1.5 KiB`, `12.3 MiB`, `2.0 GiB`.
-pub(crate) fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_read_as_people_write_them() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(1023), "1023 B");
-        assert_eq!(human_bytes(1024), "1.0 KiB");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(12 * 1024 * 1024 + 300 * 1024), "12.3 MiB");
-        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
-        assert_eq!(human_bytes(5 * 1024u64.pow(5)), "5120.0 TiB");
-    }
 
     #[cfg(unix)]
     #[test]
@@ -476,30 +376,5 @@ mod tests {
         assert!(!being_written(".base.txt.999999999.xtask-tmp"), "no such pid");
         assert!(!being_written(".lock.txt.1.xtask-tmp"), "pid 1 is no xtask");
         assert!(!being_written("odd.xtask-tmp"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn counts_hard_links_once_and_frees_only_what_has_no_other_link() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Utf8Path::from_path(dir.path()).unwrap();
-        crate::fsutil::write_test_file(root, "venv/own.py", &"x".repeat(10_000));
-        crate::fsutil::write_test_file(root, "cache/shared.py", &"y".repeat(20_000));
-        std::fs::hard_link(root.join("cache/shared.py"), root.join("venv/shared.py")).unwrap();
-        std::fs::hard_link(root.join("venv/own.py"), root.join("venv/own-again.py")).unwrap();
-        std::os::unix::fs::symlink(root.join("cache"), root.join("venv/link")).unwrap();
-        let usage = Usage::of(&root.join("venv"));
-        let file = |rel: &str| size_of(&std::fs::symlink_metadata(root.join(rel)).unwrap());
-        let link = file("venv/link");
-        let folder = file("venv");
-        assert_eq!(
-            usage.total(),
-            folder + file("venv/own.py") + file("venv/shared.py") + link,
-            "the link not followed"
-        );
-        assert_eq!(usage.freed(), folder + file("venv/own.py") + link, "the cache still holds shared.py");
-        let mut both = Usage::of(&root.join("venv"));
-        both.merge(Usage::of(&root.join("cache")));
-        assert_eq!(both.freed(), both.total(), "every link of shared.py is in the two trees");
     }
 }

@@ -151,7 +151,7 @@ fn env_status(ws: &Workspace, plan: &lock::Plan, e: usize) -> EnvStatus {
         venv,
         python,
         packages: venv::installed(&path).ok().filter(|_| exists).map(|p| p.len()),
-        size_bytes: exists.then(|| super::clean::Usage::of(&path).total()),
+        size_bytes: exists.then(|| crate::fsutil::Usage::of(&path).total()),
         venv_path: env.venv.as_str().replace('\\', "/"),
     }
 }
@@ -194,6 +194,6 @@ fn row(s: &EnvStatus) -> Vec<String> {
         word(&s.venv),
         s.python.clone(),
         s.packages.map(|n| n.to_string()).unwrap_or_default(),
-        s.size_bytes.map(super::clean::human_bytes).unwrap_or_default(),
+        s.size_bytes.map(crate::fsutil::human_bytes).unwrap_or_default(),
     ]
 }
