@@ -9,23 +9,8 @@
 //! never surprises). A later line for the same key wins. Which values reach a command,
 //! against the real environment, is the caller's choice (see `commands::run`).
 
-use std::fmt;
-
 /// A line of a `.env` file that is not `KEY=VALUE`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    /// 1-based.
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
+pub type ParseError = crate::error::LineError;
 
 /// The variables of a `.env` file's `text`, in the order they are first set, each with the
 /// value of its last line.

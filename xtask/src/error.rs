@@ -50,6 +50,21 @@ impl fmt::Display for Failed {
 
 impl std::error::Error for Failed {}
 
+/// What a line-based file (a lock, a `.env`) cannot be read at: its line, 1-based, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for LineError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

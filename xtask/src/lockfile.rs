@@ -198,17 +198,7 @@ pub struct Lock {
 }
 
 /// Why a lock cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError {
-    pub line: usize,
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
+pub type ParseError = crate::error::LineError;
 
 /// What a lock on disk is, against the inputs digest it should carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
