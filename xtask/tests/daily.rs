@@ -261,3 +261,26 @@ fn clean_stale_removes_what_no_env_uses_and_what_interrupted_runs_left() {
     let again = repo.expect(&["clean", "--stale"], 0);
     assert!(again.stderr.contains("nothing to remove"), "{}", again.all());
 }
+
+#[test]
+fn graph_prints_mermaid_and_json_with_every_edge_kind() {
+    let repo = Repo::sample();
+    // A test group naming core: a group edge beside the runtime ones (app -> lib -> core).
+    repo.append("projects/solo/pyproject.toml", "\n[dependency-groups]\ntest = [\"e2e-core\"]\n");
+    let json = repo.expect(&["graph", "--format", "json"], 0);
+    let graph: serde_json::Value = serde_json::from_str(&json.stdout).expect("graph --format json is JSON");
+    let project =
+        |name: &str| graph["projects"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap().clone();
+    assert_eq!(project("lib")["deps"], serde_json::json!(["core"]));
+    assert_eq!(project("app")["layers"], serde_json::json!(["extra"]));
+    assert_eq!(project("solo")["group_deps"], serde_json::json!(["core"]));
+    assert_eq!(project("core")["dir"], "projects/core");
+    let mermaid = repo.expect(&["graph", "--format", "mermaid"], 0).stdout;
+    assert!(mermaid.starts_with("flowchart BT\n"), "{mermaid}");
+    let id = |name: &str| {
+        let line = mermaid.lines().find(|l| l.ends_with(&format!("[\"{name}\"]"))).unwrap();
+        line.trim().split('[').next().unwrap().to_owned()
+    };
+    assert!(mermaid.contains(&format!("{} --> {}", id("lib"), id("core"))), "{mermaid}");
+    assert!(mermaid.contains(&format!("{} -.->|group| {}", id("solo"), id("core"))), "{mermaid}");
+}

@@ -300,3 +300,17 @@ fn envrc_check_names_the_files_a_changed_env_makes_stale() {
     assert!(solo.lines().any(|l| l.trim() == "source .venv/bin/activate"), "the link to the shared venv: {solo}");
     repo.expect(&["envrc", "--check"], 0);
 }
+
+#[test]
+fn envrc_names_the_files_git_does_not_ignore() {
+    let repo = Repo::sample();
+    repo.git_init();
+    let run = repo.expect(&["envrc"], 0);
+    assert!(run.stderr.contains("warning: git does not ignore"), "{}", run.all());
+    for line in ["/monorepo.code-workspace", "/projects/core/.envrc", "/projects/solo/.vscode/settings.json"] {
+        assert!(run.stderr.contains(&format!("\n  {line}")), "`{line}` is named\n{}", run.all());
+    }
+    repo.append(".gitignore", "/monorepo.code-workspace\n/projects/*/.envrc\n/projects/*/.vscode/settings.json\n");
+    let quiet = repo.expect(&["envrc"], 0);
+    assert!(!quiet.stderr.contains("does not ignore"), "{}", quiet.all());
+}

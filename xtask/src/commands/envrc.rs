@@ -133,6 +133,7 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
             ),
         ),
     }
+    warn_unignored(ws, &planned.iter().map(|f| f.path.as_path()).collect::<Vec<_>>());
     if written.iter().any(|p| p.as_str() == WORKSPACE_FILE) {
         ui::status("Note", &format!("open the projects in VS Code with `code {WORKSPACE_FILE}`"));
     }
@@ -347,6 +348,28 @@ fn is_shell_name(key: &str) -> bool {
     let mut chars = key.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Says which of the files it writes git does not ignore: per machine, they should not be
+/// committed, and untracked they count as changes for `affected` and the result cache.
+fn warn_unignored(ws: &Workspace, files: &[&Utf8Path]) {
+    let cmd = crate::exec::Cmd::new("git", &ws.root).arg("check-ignore").args(files.iter().map(|f| f.as_str()));
+    // It lists the ignored ones (exit 1 when none is); outside a repository, or without git,
+    // there is nothing to say.
+    let Ok(done) = crate::exec::read(&cmd) else { return };
+    if done.stderr.contains("fatal:") {
+        return;
+    }
+    let ignored: Vec<&str> = done.stdout.lines().collect();
+    let lines: Vec<String> = files.iter().filter(|f| !ignored.contains(&f.as_str())).map(|f| format!("/{f}")).collect();
+    if !lines.is_empty() {
+        ui::err(&format!(
+            "warning: git does not ignore {} that envrc writes per machine; untracked, they count as changes \
+             for `affected` and the result cache. Add to .gitignore:\n  {}\n",
+            ui::count(lines.len(), "file"),
+            lines.join("\n  ")
+        ));
+    }
 }
 
 #[cfg(test)]
