@@ -133,7 +133,9 @@ fn init_adopts_a_legacy_tree_and_writes_only_its_files() {
     assert_eq!(lines, ["pytest", "tiny-a>=1.16"], "pytest and the line every requirements file has\n{base}");
     assert!(base.starts_with("# Written by `cargo xtask init`"), "{base}");
     let gitignore = repo.read(".gitignore");
-    for entry in [".venv", "/_meta/.tools/", "/_meta/.state/", "/_meta/.cache/", "/_meta/venvs/", "*.xtask-tmp"] {
+    for entry in
+        [".venv", "/_meta/.tools/", "/_meta/.state/", "/_meta/.cache/", "/_meta/venvs/", "*.xtask-tmp", "*.egg-info/"]
+    {
         assert_eq!(gitignore.lines().filter(|l| *l == entry).count(), 1, "{entry} in\n{gitignore}");
     }
 

@@ -39,8 +39,10 @@ const BASE_IN: &str = "_meta/requirements/base.in";
 const DEFAULT_PYTHON: &str = "3.11";
 
 /// What `.gitignore` needs for the files the xtask makes.
+/// `*.egg-info/`: setuptools writes it into a project's folder when uv builds it (editable,
+/// or for dynamic metadata); untracked, it would count as a change for `affected`.
 const GITIGNORE: &[&str] =
-    &[".venv", "/_meta/.tools/", "/_meta/.state/", "/_meta/.cache/", "/_meta/venvs/", "*.xtask-tmp"];
+    &[".venv", "/_meta/.tools/", "/_meta/.state/", "/_meta/.cache/", "/_meta/venvs/", "*.xtask-tmp", "*.egg-info/"];
 
 /// The repository root for `init`: the nearest folder from `cwd` up that holds a config or
 /// a `.git`, else `cwd` itself.
