@@ -513,7 +513,11 @@ fn gitignore_missing(existing: &str) -> Vec<&'static str> {
                     let bare = inner.trim_end_matches('/');
                     vec![(*entry).to_owned(), inner.to_owned(), format!("/{bare}"), bare.to_owned()]
                 }
-                None => vec![(*entry).to_owned(), format!("**/{entry}")],
+                // `*.egg-info` covers `*.egg-info/` (folders and files alike).
+                None => {
+                    let bare = entry.trim_end_matches('/');
+                    vec![(*entry).to_owned(), format!("**/{entry}"), bare.to_owned(), format!("**/{bare}")]
+                }
             };
             !forms.iter().any(|f| lines.contains(f.as_str()))
         })
@@ -658,7 +662,7 @@ mod tests {
     #[test]
     fn gitignore_gets_only_the_missing_entries() {
         assert_eq!(gitignore_missing(""), GITIGNORE);
-        let existing = ".venv/\n_meta/.tools\n/_meta/.state\n_meta/.cache/\n*.xtask-tmp\n";
+        let existing = ".venv/\n_meta/.tools\n/_meta/.state\n_meta/.cache/\n*.xtask-tmp\n*.egg-info\n";
         assert_eq!(gitignore_missing(existing), [".venv", "/_meta/venvs/"], "`.venv/` misses the links");
         let all = gitignore_with("node_modules", &gitignore_missing("node_modules"));
         assert!(all.starts_with("node_modules\n\n# What `cargo xtask` makes"), "{all}");
