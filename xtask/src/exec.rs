@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::error::hinted;
 
@@ -263,6 +263,43 @@ pub fn interactive(cmd: &Cmd) -> Result<i32> {
     Ok(status.code().unwrap_or(1))
 }
 
+/// The executable `name` would start: a path relative to `dir` when it has a separator,
+/// else the first match along `search` (a `PATH` value).
+pub fn find_program(name: &str, dir: &Utf8Path, search: &std::ffi::OsStr) -> Option<Utf8PathBuf> {
+    if name.contains('/') || (cfg!(windows) && name.contains('\\')) {
+        let path = dir.join(name);
+        return is_executable(&path).then_some(path);
+    }
+    let suffixes: &[&str] = if cfg!(windows) { &["", ".exe", ".cmd", ".bat"] } else { &[""] };
+    std::env::split_paths(search)
+        .filter_map(|d| Utf8PathBuf::from_path_buf(d).ok())
+        .find_map(|d| suffixes.iter().map(|s| d.join(format!("{name}{s}"))).find(|p| is_executable(p)))
+}
+
+fn is_executable(path: &Utf8Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else { return false };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
+/// `text` as one POSIX shell word, for a message or a script: as it is when a shell reads
+/// nothing in it, else in single quotes.
+pub fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// What a short call printed, its streams apart.
 #[derive(Debug)]
 pub struct Read {
@@ -341,5 +378,36 @@ mod tests {
         assert!(format!("{failed:#}").contains("why"), "{failed:#}");
         let missing = read(&Cmd::new("no-such-program-xtask", ".")).unwrap_err();
         assert!(crate::error::hint_of(&missing).is_some_and(|h| h.contains("put it on PATH")), "{missing:#}");
+    }
+
+    #[test]
+    fn quotes_what_a_shell_would_split() {
+        let shown: Vec<String> =
+            ["python", "-c", "import x; print('hi')", "", "a=b"].iter().map(|a| shell_word(a)).collect();
+        assert_eq!(shown.join(" "), "python -c 'import x; print('\\''hi'\\'')' '' a=b");
+    }
+
+    #[test]
+    fn finds_a_program_along_the_path_in_order_or_by_path_from_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let script = |rel: &str, mode: u32| {
+            crate::fsutil::write_test_file(root, rel, "#!/bin/sh\n");
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(root.join(rel), std::fs::Permissions::from_mode(mode)).unwrap();
+        };
+        script("venv/bin/tool", 0o755);
+        script("usr/bin/tool", 0o755);
+        script("usr/bin/other", 0o755);
+        script("venv/bin/notes", 0o644);
+        script("project/manage.py", 0o755);
+        let search = std::env::join_paths([root.join("venv/bin"), root.join("usr/bin")]).unwrap();
+        let found = |name: &str| find_program(name, &root.join("project"), &search);
+        assert_eq!(found("tool"), Some(root.join("venv/bin/tool")), "the venv first");
+        assert_eq!(found("other"), Some(root.join("usr/bin/other")));
+        assert_eq!(found("notes"), None, "not executable");
+        assert_eq!(found("missing"), None);
+        assert_eq!(found("./manage.py"), Some(root.join("project/./manage.py")));
+        assert_eq!(found("./tool"), None, "a path is not looked up on PATH");
     }
 }

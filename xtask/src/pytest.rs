@@ -37,8 +37,7 @@ pub fn command(ws: &Workspace, m: usize, args: &[String]) -> Cmd {
     cmd = cmd
         .arg("-o")
         .arg(format!("cache_dir={}", venv.join(".pytest_cache").join(&member.dir)))
-        .args(member.nested.iter().map(|n| format!("--ignore={n}")))
-        .args(&settings.pytest_args)
+        .args(member_args(member))
         .args(args)
         .args(if names_tests(&ws.root.join(&member.dir), args) { &[][..] } else { &settings.testpaths[..] })
         .env("VIRTUAL_ENV", venv.as_str())
@@ -54,6 +53,13 @@ pub fn command(ws: &Workspace, m: usize, args: &[String]) -> Cmd {
         cmd = cmd.env(key, value);
     }
     cmd
+}
+
+/// The member's own arguments, before the caller's: `--ignore` for each member nested in
+/// its folder (they run on their own), then its `pytest-args`.
+pub fn member_args(member: &crate::workspace::Member) -> Vec<String> {
+    let nested = member.nested.iter().map(|n| format!("--ignore={n}"));
+    nested.chain(member.pyproject.tests.pytest_args.iter().cloned()).collect()
 }
 
 /// Whether the caller's arguments name what to collect (a node id, or a file or folder of

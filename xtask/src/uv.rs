@@ -64,17 +64,20 @@ impl Uv {
     }
 
     fn find_or_bootstrap(root: &Utf8Path, version: &str, config: &Config) -> Result<Uv> {
-        let tools = root.join(TOOLS_DIR).join(format!("uv-{version}"));
-        let bootstrapped = venv::executable(&tools, "uv");
-        if bootstrapped.is_file() {
-            return Ok(Uv { program: bootstrapped, root: root.to_owned() });
-        }
-        if path_version(root).as_deref() == Some(version) {
-            return Ok(Uv { program: "uv".into(), root: root.to_owned() });
-        }
-        crate::ui::status("Bootstrapping", &format!("uv {version} into {TOOLS_DIR}/ (once; PATH has no uv {version})"));
-        bootstrap(root, &tools, version, config)?;
-        Ok(Uv { program: bootstrapped, root: root.to_owned() })
+        let program = match installed(root, version) {
+            Installed::Bootstrapped(program) => program,
+            Installed::OnPath => "uv".into(),
+            Installed::Absent { .. } => {
+                crate::ui::status(
+                    "Bootstrapping",
+                    &format!("uv {version} into {TOOLS_DIR}/ (once; PATH has no uv {version})"),
+                );
+                let tools = root.join(TOOLS_DIR).join(format!("uv-{version}"));
+                bootstrap(root, &tools, version, config)?;
+                venv::executable(&tools, "uv")
+            }
+        };
+        Ok(Uv { program, root: root.to_owned() })
     }
 
     /// A uv command run from the root; never downloads a Python (a missing interpreter is
@@ -102,6 +105,29 @@ impl Uv {
             cmd = cmd.args(["--python", &interpreter]);
         }
         cmd.args(["--quiet", "--output-file"]).arg(output.as_str()).arg("-").stdin(input)
+    }
+}
+
+/// Where the pinned uv is, without bootstrapping it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installed {
+    /// Bootstrapped into `_meta/.tools/`: the program.
+    Bootstrapped(Utf8PathBuf),
+    /// On PATH at the pinned version.
+    OnPath,
+    /// Not there: the version of the uv on PATH, if there is one.
+    Absent { on_path: Option<String> },
+}
+
+/// Looks for uv `version` as [`Uv::locate`] does: bootstrapped, then on PATH.
+pub fn installed(root: &Utf8Path, version: &str) -> Installed {
+    let bootstrapped = venv::executable(&root.join(TOOLS_DIR).join(format!("uv-{version}")), "uv");
+    if bootstrapped.is_file() {
+        return Installed::Bootstrapped(bootstrapped);
+    }
+    match path_version(root) {
+        Some(found) if found == version => Installed::OnPath,
+        on_path => Installed::Absent { on_path },
     }
 }
 

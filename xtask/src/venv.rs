@@ -410,11 +410,13 @@ pub fn find_interpreter(uv: &Uv, request: &str, what: &str) -> Result<String> {
     if Utf8Path::new(&found).is_absolute() {
         return Ok(found);
     }
-    let out = crate::exec::capture(&uv.cmd(&["python", "find", &found]))?;
-    if out.success {
-        return Ok(out.output.trim().to_owned());
+    // Its answer on stdout, a warning (if any) apart on stderr.
+    let out = crate::exec::read(&uv.cmd(&["python", "find", &found]))?;
+    let path = out.stdout.lines().last().unwrap_or("").trim();
+    if out.success && !path.is_empty() {
+        return Ok(path.to_owned());
     }
-    Err(anyhow::anyhow!("{}", out.output.trim()).context(missing_python(request, what)))
+    Err(anyhow::anyhow!("{}", out.stderr.trim()).context(missing_python(request, what)))
 }
 
 fn missing_python(request: &str, what: &str) -> Hinted {

@@ -248,6 +248,15 @@ impl Workspace {
     pub fn env_of(&self, member: usize) -> &Env {
         &self.envs[self.members[member].env]
     }
+
+    /// Env `e`'s venv against the lock on disk, as `check` reads it (offline, no process);
+    /// `None` when there is no readable lock to compare it with.
+    pub fn venv_state(&self, e: usize) -> Option<venv::State> {
+        let env = &self.envs[e];
+        let text = std::fs::read_to_string(self.root.join(&env.lock)).ok()?;
+        let lock = crate::lockfile::parse(&text).ok()?;
+        Some(venv::state(&self.root.join(&env.venv), &text, &lock, &env.locals(&self.members), &env.python))
+    }
 }
 
 /// Gives each member its name: `[tool.monorepo].name`, else its folder's name when no other

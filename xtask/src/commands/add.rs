@@ -236,11 +236,9 @@ impl Target {
         }
     }
 
+    /// Read as the workspace was loaded from it (so UTF-8 already).
     fn read(&self, ws: &Workspace) -> Result<String> {
-        let path = ws.root.join(&self.file);
-        let bytes = std::fs::read(&path).map_err(|err| anyhow::anyhow!("cannot read {}: {err}", self.file))?;
-        String::from_utf8(bytes)
-            .map_err(|_| hinted(format!("{} is not UTF-8 text", self.file), format!("save {} as UTF-8", self.file)))
+        fsutil::read(&ws.root.join(&self.file))
     }
 }
 

@@ -19,9 +19,9 @@ use crate::config::{self, CONFIG_PATH, Config, TOOLS_DIR};
 use crate::error::{Failed, hint_of};
 use crate::exec::{self, Cmd};
 use crate::lock;
-use crate::lockfile::{self, Freshness, IndexOptions};
+use crate::lockfile::{Freshness, IndexOptions};
 use crate::ui;
-use crate::uv::Uv;
+use crate::uv::{Installed, Uv};
 use crate::venv::{self, State};
 use crate::workspace::Workspace;
 
@@ -222,8 +222,7 @@ fn rust_programs() -> (String, String) {
     let rustc = cargo
         .as_deref()
         .and_then(|c| Utf8Path::new(c).parent())
-        .map(|dir| dir.join(exe_name("rustc")))
-        .filter(|r| r.is_file())
+        .and_then(|dir| exec::find_program("rustc", dir, dir.as_os_str()))
         .map(Utf8PathBuf::into_string);
     (cargo.unwrap_or_else(|| "cargo".into()), rustc.unwrap_or_else(|| "rustc".into()))
 }
@@ -365,14 +364,10 @@ enum UvState {
 }
 
 fn uv_state(root: &Utf8Path, config: &Config) -> UvState {
-    let bootstrapped = venv::executable(&root.join(TOOLS_DIR).join(format!("uv-{}", config.uv)), "uv");
-    if bootstrapped.is_file() {
-        return UvState::Bootstrapped(bootstrapped);
-    }
-    let on_path = version_line("uv", root).and_then(|line| line.split_whitespace().nth(1).map(str::to_owned));
-    match (on_path, which("uv")) {
-        (Some(version), Some(path)) if version == config.uv => UvState::OnPath(path),
-        (version, _) => UvState::Absent(version),
+    match crate::uv::installed(root, &config.uv) {
+        Installed::Bootstrapped(path) => UvState::Bootstrapped(path),
+        Installed::OnPath => UvState::OnPath(on_path("uv").unwrap_or_else(|| "uv".into())),
+        Installed::Absent { on_path: version } => UvState::Absent(version),
     }
 }
 
@@ -406,22 +401,20 @@ fn find_python(request: &str, dir: &Utf8Path, uv: Option<&Uv>) -> Option<Interpr
             let path = dir.join(path);
             return path.is_file().then(|| found(path.into_string())).flatten();
         }
-        return which(request).and_then(|p| found(p.into_string()));
+        return on_path(request).and_then(|p| found(p.into_string()));
+    }
+    if let Some(uv) = uv {
+        return venv::find_interpreter(uv, request, "doctor").ok().and_then(found);
     }
     let pyenv = venv::interpreter(request);
     if Utf8Path::new(&pyenv).is_absolute() {
         return found(pyenv);
     }
-    if let Some(uv) = uv {
-        let done = exec::read(&uv.cmd(&["python", "find", request])).ok()?;
-        let path = done.stdout.lines().last().unwrap_or("").trim().to_owned();
-        return (done.success && !path.is_empty()).then(|| found(path)).flatten();
-    }
     let mut names = vec![format!("python{request}"), "python3".into(), "python".into()];
     names.dedup();
     names
         .into_iter()
-        .filter_map(|name| which(&name))
+        .filter_map(|name| on_path(&name))
         .filter_map(|path| found(path.into_string()))
         .find(|i| matches_version(request, &i.version))
 }
@@ -446,7 +439,7 @@ fn check_python(
     let looked =
         if uv.is_some() { "pyenv's versions, uv's managed Pythons and PATH" } else { "pyenv's versions and PATH" };
     let mut ways = Vec::new();
-    if which("pyenv").is_some() {
+    if on_path("pyenv").is_some() {
         ways.push(format!("`pyenv install {request}`"));
     }
     let uv_program = match state {
@@ -770,12 +763,10 @@ fn check_venvs(ws: &Workspace) -> Outcome {
     let mut missing = Vec::new();
     let mut wrong = Vec::new();
     let mut foreign = Vec::new();
-    for env in &ws.envs {
+    for (e, env) in ws.envs.iter().enumerate() {
         // Without a readable lock there is nothing to compare with: `locks` says so.
-        let Ok(text) = std::fs::read_to_string(ws.root.join(&env.lock)) else { continue };
-        let Ok(lock) = lockfile::parse(&text) else { continue };
-        let locals = env.locals(&ws.members);
-        match venv::state(&ws.root.join(&env.venv), &text, &lock, &locals, &env.python) {
+        let Some(state) = ws.venv_state(e) else { continue };
+        match state {
             State::Fresh => fresh += 1,
             State::Missing => missing.push(env.name.clone()),
             State::Drifted(drift) => {
@@ -807,18 +798,9 @@ fn check_venvs(ws: &Workspace) -> Outcome {
     ok(format!("{} fresh", ui::count(fresh, "venv")))
 }
 
-/// `name` as an executable's file name on this platform.
-fn exe_name(name: &str) -> String {
-    if cfg!(windows) && !name.ends_with(".exe") { format!("{name}.exe") } else { name.to_owned() }
-}
-
-/// The first file `name` on PATH.
-fn which(name: &str) -> Option<Utf8PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .filter_map(|dir| Utf8PathBuf::from_path_buf(dir).ok())
-        .map(|dir| dir.join(exe_name(name)))
-        .find(|candidate| candidate.is_file())
+/// The first program `name` on PATH.
+fn on_path(name: &str) -> Option<Utf8PathBuf> {
+    exec::find_program(name, Utf8Path::new("."), &std::env::var_os("PATH")?)
 }
 
 #[cfg(test)]

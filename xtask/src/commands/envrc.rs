@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 
 use crate::Workspace;
 use crate::error::Failed;
+use crate::exec::shell_word;
 use crate::fsutil;
 use crate::lockfile::relative_path;
 use crate::ui;
@@ -123,13 +124,13 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
         [] => {}
         [one] => ui::status(
             "Note",
-            &format!("direnv runs a new or changed .envrc once allowed: `direnv allow {}`", sh_word(one)),
+            &format!("direnv runs a new or changed .envrc once allowed: `direnv allow {}`", shell_word(one)),
         ),
         many => ui::status(
             "Note",
             &format!(
                 "direnv runs a new or changed .envrc once allowed: `for d in {}; do direnv allow \"$d\"; done`",
-                many.iter().map(|d| sh_word(d)).collect::<Vec<_>>().join(" ")
+                many.iter().map(|d| shell_word(d)).collect::<Vec<_>>().join(" ")
             ),
         ),
     }
@@ -169,8 +170,7 @@ fn plan(ws: &Workspace) -> Vec<Planned> {
             environment: settings.environment.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
         };
         out.push(Planned { path: member.dir.join(".envrc"), text: envrc.render() });
-        let mut pytest_args: Vec<String> = member.nested.iter().map(|n| format!("--ignore={n}")).collect();
-        pytest_args.extend(settings.pytest_args.iter().cloned());
+        let mut pytest_args = crate::pytest::member_args(member);
         pytest_args.extend(settings.testpaths.iter().cloned());
         let vscode = VsCode {
             interpreter: slashes(venv::python(Utf8Path::new(&venv)).as_str()),
@@ -224,25 +224,25 @@ impl Envrc<'_> {
             self.python,
             self.layers.join(", ")
         );
-        out += &format!("watch_file {}\n", sh_word(&self.lock));
+        out += &format!("watch_file {}\n", shell_word(&self.lock));
         // Reloads once `setup-envs` makes the venv, or makes it anew.
-        out += &format!("watch_file {}\n", sh_word(&activate));
-        out += &format!("if [[ -f {} ]]; then\n", sh_word(&activate));
+        out += &format!("watch_file {}\n", shell_word(&activate));
+        out += &format!("if [[ -f {} ]]; then\n", shell_word(&activate));
         out += "  export VIRTUAL_ENV_DISABLE_PROMPT=1 # direnv cannot export a prompt\n";
-        out += &format!("  source {}\n", sh_word(&activate));
+        out += &format!("  source {}\n", shell_word(&activate));
         out += "else\n";
         let missing = format!("no venv at {} yet: run `cargo xtask setup-envs -p {}`", self.venv, self.member);
-        out += &format!("  log_error {}\n", sh_word(&missing));
+        out += &format!("  log_error {}\n", shell_word(&missing));
         out += "fi\n";
         if !self.pythonpath.is_empty() {
             // direnv's `path_add` makes them absolute and puts them first, in this order,
             // as `test-all` does.
-            let dirs: Vec<String> = self.pythonpath.iter().map(|p| sh_word(p)).collect();
+            let dirs: Vec<String> = self.pythonpath.iter().map(|p| shell_word(p)).collect();
             out += &format!("path_add PYTHONPATH {}\n", dirs.join(" "));
         }
         for (key, value) in &self.environment {
             if is_shell_name(key) {
-                out += &format!("export {key}={}\n", sh_word(value));
+                out += &format!("export {key}={}\n", shell_word(value));
             } else {
                 out += &format!("# not exported: `{key}` is not a shell variable name\n");
             }
@@ -334,15 +334,6 @@ fn is_ours(text: &str) -> bool {
         .is_some_and(|rest| rest.trim_start().starts_with(MARKER))
 }
 
-/// `text` as one shell word: as it is when it has nothing the shell reads, else in single quotes.
-fn sh_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '+' | ',' | ':' | '='));
-    if plain { text.to_owned() } else { format!("'{}'", text.replace('\'', r"'\''")) }
-}
-
 /// A name `export` takes: a letter or `_`, then letters, digits and `_`.
 fn is_shell_name(key: &str) -> bool {
     let mut chars = key.chars();
@@ -378,11 +369,11 @@ mod tests {
 
     #[test]
     fn quotes_only_what_the_shell_would_read() {
-        assert_eq!(sh_word("../../_meta/requirements/web.txt"), "../../_meta/requirements/web.txt");
-        assert_eq!(sh_word("my project/.venv"), "'my project/.venv'");
-        assert_eq!(sh_word("it's"), r"'it'\''s'");
-        assert_eq!(sh_word("$HOME"), "'$HOME'");
-        assert_eq!(sh_word(""), "''");
+        assert_eq!(shell_word("../../_meta/requirements/web.txt"), "../../_meta/requirements/web.txt");
+        assert_eq!(shell_word("my project/.venv"), "'my project/.venv'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
+        assert_eq!(shell_word(""), "''");
         assert!(is_shell_name("APP_ENV") && is_shell_name("_x1"));
         assert!(!is_shell_name("1X") && !is_shell_name("A-B") && !is_shell_name(""));
     }

@@ -25,7 +25,7 @@
 use std::ffi::OsString;
 
 use anyhow::{Context, Result};
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8Path;
 
 use crate::Workspace;
 use crate::error::{ExitCode, hinted};
@@ -54,7 +54,7 @@ pub fn run(ws: &Workspace, cwd: &Utf8Path, options: &Options) -> Result<()> {
     // The suite's environment and folder, with CMD in place of pytest.
     let suite = pytest::command(ws, m, &[]);
     let search = suite.env.iter().rev().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).unwrap_or_default();
-    let program = find_program(name, &suite.cwd, &search).ok_or_else(|| not_found(ws, m, name))?;
+    let program = exec::find_program(name, &suite.cwd, &search).ok_or_else(|| not_found(ws, m, name))?;
     let mut cmd =
         Cmd { program: program.into_string().into(), args: args.iter().map(OsString::from).collect(), ..suite }
             .env_remove("PYTHONHOME");
@@ -66,17 +66,10 @@ pub fn run(ws: &Workspace, cwd: &Utf8Path, options: &Options) -> Result<()> {
             cmd = cmd.env(key, value);
         }
     }
-    let shown: Vec<String> = options.command.iter().map(|a| quoted(a)).collect();
+    let shown: Vec<String> = options.command.iter().map(|a| exec::shell_word(a)).collect();
     ui::status("Running", &format!("`{}` in {} ({venv_rel})", shown.join(" "), member.dir));
     let code = exec::interactive(&cmd)?;
     if code == 0 { Ok(()) } else { Err(ExitCode(code).into()) }
-}
-
-/// `arg` as a POSIX shell would need it typed, for the message: as it is when that is
-/// unambiguous, else in single quotes.
-fn quoted(arg: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
-    if !arg.is_empty() && arg.chars().all(plain) { arg.to_owned() } else { format!("'{}'", arg.replace('\'', "'\\''")) }
 }
 
 /// The variables of the `.env` file at `path` (`shown` in messages).
@@ -88,32 +81,6 @@ fn read_dotenv(path: &Utf8Path, shown: &Utf8Path) -> Result<Vec<(String, String)
             "write each line as KEY=VALUE (or `export KEY=VALUE`), quote a value with spaces or `#`, and start comments with `#`",
         )
     })
-}
-
-/// The executable `name` would start: a path relative to `dir` when it has a separator,
-/// else the first match along `search` (a `PATH` value).
-fn find_program(name: &str, dir: &Utf8Path, search: &std::ffi::OsStr) -> Option<Utf8PathBuf> {
-    if name.contains('/') || (cfg!(windows) && name.contains('\\')) {
-        let path = dir.join(name);
-        return is_executable(&path).then_some(path);
-    }
-    let suffixes: &[&str] = if cfg!(windows) { &["", ".exe", ".cmd", ".bat"] } else { &[""] };
-    std::env::split_paths(search)
-        .filter_map(|d| Utf8PathBuf::from_path_buf(d).ok())
-        .find_map(|d| suffixes.iter().map(|s| d.join(format!("{name}{s}"))).find(|p| is_executable(p)))
-}
-
-fn is_executable(path: &Utf8Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else { return false };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        meta.is_file() && meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        meta.is_file()
-    }
 }
 
 /// The error for a command that is neither in the venv nor on `PATH`, with the closest
@@ -146,40 +113,4 @@ fn not_found(ws: &Workspace, m: usize, name: &str) -> anyhow::Error {
             member.dir
         ),
     )
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quotes_what_a_shell_would_split() {
-        let shown: Vec<String> =
-            ["python", "-c", "import x; print('hi')", "", "a=b"].iter().map(|a| quoted(a)).collect();
-        assert_eq!(shown.join(" "), "python -c 'import x; print('\\''hi'\\'')' '' a=b");
-    }
-
-    #[test]
-    fn finds_a_program_along_the_path_in_order_or_by_path_from_the_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = Utf8Path::from_path(dir.path()).unwrap();
-        let script = |rel: &str, mode: u32| {
-            crate::fsutil::write_test_file(root, rel, "#!/bin/sh\n");
-            use std::os::unix::fs::PermissionsExt as _;
-            std::fs::set_permissions(root.join(rel), std::fs::Permissions::from_mode(mode)).unwrap();
-        };
-        script("venv/bin/tool", 0o755);
-        script("usr/bin/tool", 0o755);
-        script("usr/bin/other", 0o755);
-        script("venv/bin/notes", 0o644);
-        script("project/manage.py", 0o755);
-        let search = std::env::join_paths([root.join("venv/bin"), root.join("usr/bin")]).unwrap();
-        let found = |name: &str| find_program(name, &root.join("project"), &search);
-        assert_eq!(found("tool"), Some(root.join("venv/bin/tool")), "the venv first");
-        assert_eq!(found("other"), Some(root.join("usr/bin/other")));
-        assert_eq!(found("notes"), None, "not executable");
-        assert_eq!(found("missing"), None);
-        assert_eq!(found("./manage.py"), Some(root.join("project/./manage.py")));
-        assert_eq!(found("./tool"), None, "a path is not looked up on PATH");
-    }
 }

@@ -34,7 +34,7 @@ use serde::Serialize;
 
 use crate::Workspace;
 use crate::lock::{self, LockId};
-use crate::lockfile::{self, Freshness};
+use crate::lockfile::Freshness;
 use crate::ui;
 use crate::venv::{self, State};
 
@@ -160,8 +160,7 @@ fn env_status(ws: &Workspace, plan: &lock::Plan, e: usize) -> EnvStatus {
 /// no readable lock, whatever is there cannot match it.
 fn venv_state(ws: &Workspace, e: usize, path: &Utf8Path) -> VenvState {
     let env = &ws.envs[e];
-    let text = std::fs::read_to_string(ws.root.join(&env.lock)).ok();
-    let Some((text, lock)) = text.and_then(|t| lockfile::parse(&t).ok().map(|l| (t, l))) else {
+    let Some(state) = ws.venv_state(e) else {
         return if venv::in_the_way(path, &env.python).is_some() {
             VenvState::Foreign
         } else if std::fs::symlink_metadata(path).is_err()
@@ -172,7 +171,7 @@ fn venv_state(ws: &Workspace, e: usize, path: &Utf8Path) -> VenvState {
             VenvState::Stale
         };
     };
-    match venv::state(path, &text, &lock, &env.locals(&ws.members), &env.python) {
+    match state {
         State::Missing => VenvState::Missing,
         State::Fresh => VenvState::InSync,
         State::Drifted(_) => VenvState::Drifted,
