@@ -361,11 +361,10 @@ fn is_alive(_pid: u32) -> bool {
     false
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
-    #[cfg(unix)]
     #[test]
     fn a_temp_name_of_a_live_process_is_being_written() {
         let me = std::process::id();
