@@ -127,6 +127,7 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
     {
         expr = expr.before_spawn(|command| {
             std::os::unix::process::CommandExt::process_group(command, 0);
+            die_with_us(command);
             Ok(())
         });
     }
@@ -194,6 +195,35 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
         elapsed: start.elapsed(),
         cut,
     })
+}
+
+/// On Linux, the child is killed when the xtask dies, however it dies: a SIGKILL runs no
+/// handler, and a uv left running would write on into a venv under the next run. (In its
+/// own process group, a child gets no signal meant for ours; elsewhere only SIGINT and
+/// SIGTERM are forwarded, by `interrupt`.) Every child is waited for by the thread that
+/// started it, which is what the kernel watches.
+#[cfg(unix)]
+fn die_with_us(command: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        let parent = std::process::id();
+        // SAFETY: between fork and exec the closure calls only async-signal-safe functions
+        // (prctl, getppid, _exit) and allocates nothing.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(command, move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The xtask died before the request was made: nobody would kill this one.
+                if libc::getppid() as u32 != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
 }
 
 /// Stops a child's process group: politely first (SIGINT), then for good.

@@ -617,3 +617,37 @@ fn check_works_on_a_checkout_nobody_may_write_to() {
     assert!(check.stdout.contains("was made at") && !check.stderr.contains("error:"), "{}", check.all());
     assert_eq!(graph.code, 0, "{}", graph.all());
 }
+
+/// SIGKILL runs no handler, so `interrupt` cannot stop the children: the kernel does (on
+/// Linux, each child asks to die with the process that started it). Otherwise a killed
+/// run's uv would write on into a venv under the next run, which would call it fresh.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_xtask_leaves_no_child_running() {
+    let repo = Repo::new();
+    let pid_file = repo.path("hang.pid");
+    repo.project(
+        "hang",
+        &[],
+        &[],
+        &format!(
+            "import os, time\n\ndef test_hangs():\n    open({:?}, 'w').write(str(os.getpid()))\n    time.sleep(600)\n",
+            pid_file.to_str().unwrap()
+        ),
+    );
+    repo.expect(&["setup-envs"], 0);
+    let mut child =
+        command_in(&repo.path(""), &["test-all"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    wait_until(
+        Duration::from_secs(60),
+        || "the hanging test never started".into(),
+        || std::fs::read_to_string(&pid_file).is_ok_and(|pid| !pid.is_empty()),
+    );
+    let pytest: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    send(child.id(), libc::SIGKILL);
+    child.wait().unwrap();
+    // Gone, or a zombie waiting for whoever adopted it to reap it.
+    let gone =
+        || !alive(pytest) || std::fs::read_to_string(format!("/proc/{pytest}/stat")).is_ok_and(|s| s.contains(") Z "));
+    wait_until(Duration::from_secs(10), || format!("pytest {pytest} outlived the killed xtask"), gone);
+}
