@@ -84,7 +84,8 @@ fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
 
     // Collect every project's node ids, projects in parallel.
     let collected = sched::run(&vec![Vec::new(); ws.members.len()], commands::default_jobs(), true, |m| {
-        let cmd = pytest::command(&ws, m, &["--collect-only".into(), "--verbosity=0".into(), "-q".into()]);
+        let cmd = pytest::command(&ws, m, &["--collect-only".into(), "--verbosity=0".into(), "-q".into()])
+            .map_err(|e| format!("{e:#}"))?;
         let result = exec::capture(&cmd).map_err(|e| format!("{e:#}")).and_then(|done| {
             let ids: Vec<String> = done
                 .output
@@ -152,7 +153,7 @@ fn outcome(ws: &Workspace, project: &Project, id: &str) -> Result<(), Failed> {
         let mut args = junit::pytest_args(&xml);
         args.push("--verbosity=0".into());
         args.extend(project.selected.iter().cloned());
-        let done = exec::capture(&pytest::command(ws, project.member, &args)).map_err(|e| format!("{e:#}"));
+        let done = pytest::command(ws, project.member, &args).and_then(|cmd| exec::capture(&cmd)).map_err(|e| format!("{e:#}"));
         let cases = junit::read(&xml).map_err(|e| format!("{e:#}"));
         // Gone whatever happened: it is this run's alone (missing if pytest never started).
         let _ = std::fs::remove_file(&xml);

@@ -1,60 +1,52 @@
 //! Which projects a change touches: for `affected` and `test-all --affected`.
 //!
 //! Git lists the files changed since the merge base of a ref and HEAD, uncommitted and
-//! untracked ones included. A file touches a member when its run can read it:
+//! untracked ones included. A file touches a member when its suite reads it, as the input
+//! model says (`keys::Readers`, the same reading the result cache keys on):
 //! - a file inside a member's folder touches that member: the deepest one, if folders
-//!   nest. A parent's run ignores its nested members' folders (they run on their own), so a
-//!   file in a nested member touches it and not its parent;
-//! - a pytest config file ([`PYTEST_CONFIG_FILES`]: `pytest.ini`, `conftest.py`...) in a
-//!   folder above a member's, the root included, touches that member: pytest may read it;
-//! - a file matching one of a member's `[tool.monorepo].inputs` globs (relative to the
-//!   root; a glob matching a folder takes in everything under it) touches it;
-//! - a file under one of a member's `pythonpath` folders touches it: its tests import it.
-//!   A folder that is the root or above the member's own is only read for Python files
-//!   outside other members' folders, or every change anywhere would touch it (see
-//!   `Inputs`); a member's folder named on the pythonpath counts whole;
+//!   nest (a parent's run ignores its nested members' folders);
+//! - a pytest config file that pytest reads for a member's run (the first config file up
+//!   from its folder, and the files looked at on the way; `conftest.py` files from that
+//!   folder down) touches it; one it never reads (every member has its own config) does not;
+//! - a file matching one of a member's `inputs` globs, under one of its `pythonpath`
+//!   folders, or under a folder its `[tool.uv.sources]` install, touches it;
 //! - a layer's `.in` or `.txt`, or a file its `.in` includes, touches every env on that
 //!   layer; an env's lock touches its members; the config touches everything.
 //!
-//! Anything else (docs, the xtask, CI files) touches no project. Every dependant of a
-//! touched project is affected too, since its tests import it. Without a ref, CI's own base
-//! is used: the pull request's base branch, or a push's previous commit (see
-//! [`default_base`]). The result cache (`results.rs`) keys each member on the same files,
-//! through the same `Inputs`.
-
-use std::collections::{HashMap, HashSet};
+//! Anything else (docs, the xtask, CI files) touches no project. A member whose *package*
+//! changed (a file it installs, by its layout: not its tests or docs; or a folder its
+//! sources install) affects every member whose venv installs it, and so on up the runtime
+//! edges; a change to its tests alone affects it alone. Without a ref, CI's own base is
+//! used: the pull request's base branch, or a push's previous commit (see [`default_base`]).
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::config::{CONFIG_PATH, REQUIREMENTS_DIR};
 use crate::error::hinted;
 use crate::exec::{self, Cmd};
+use crate::keys::{Readers, Via};
 use crate::workspace::Workspace;
-
-/// The files pytest may read its config (or fixtures) from in a folder above a member's.
-pub const PYTEST_CONFIG_FILES: [&str; 5] = ["pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg", "conftest.py"];
 
 /// Why a member is affected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
     /// Files in its folder changed: the first of them, and how many more.
     Changed { file: Utf8PathBuf, more: usize },
-    /// A pytest config file in a folder above its own changed.
+    /// A pytest config file that pytest reads for its run changed.
     PytestConfig(Utf8PathBuf),
     /// A file matching one of its `[tool.monorepo].inputs` globs changed.
     Input(Utf8PathBuf),
     /// A file under one of its `pythonpath` folders changed.
     Pythonpath { file: Utf8PathBuf, folder: Utf8PathBuf },
+    /// A file under a folder its `[tool.uv.sources]` install changed.
+    Source { file: Utf8PathBuf, folder: Utf8PathBuf },
     /// A requirement file under its env changed: a layer's input or lock, or its env's lock.
     Requirements(Utf8PathBuf),
     /// `_meta/monorepo.toml` changed.
     Config,
-    /// It depends on this affected member (an index into the workspace's members).
+    /// Its venv installs this affected member, whose package changed.
     Depends(usize),
-    /// It imports this affected member by path (a `pythonpath` folder in it).
-    ImportsByPath(usize),
 }
 
 impl Reason {
@@ -68,29 +60,31 @@ impl Reason {
                 let folder = if folder.as_str().is_empty() { "the root" } else { folder.as_str() };
                 format!("{file} changed: on its pythonpath: {folder}")
             }
+            Reason::Source { file, folder } => format!("{file} changed: it installs {folder} ([tool.uv.sources])"),
             Reason::Requirements(file) => format!("{file} changed"),
             Reason::Config => format!("{CONFIG_PATH} changed"),
             Reason::Depends(m) => format!("depends on {}", ws.members[*m].name),
-            Reason::ImportsByPath(m) => format!("imports {} by path (its pythonpath)", ws.members[*m].name),
         }
     }
 }
 
 /// Per member (in the workspace's order), why the changed `files` affect it, or `None`.
-/// `files` are relative to the workspace root. (Every `inputs` glob is valid: the workspace
-/// checks them when it loads, with [`check_inputs`].)
+/// `files` are relative to the workspace root.
 pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
-    let mut reasons: Vec<Option<Reason>> = vec![None; ws.members.len()];
+    let n = ws.members.len();
+    let mut reasons: Vec<Option<Reason>> = vec![None; n];
+    // Whether what the member installs changed: its dependants are affected too.
+    let mut package = vec![false; n];
     let mark = |reasons: &mut Vec<Option<Reason>>, m: usize, reason: Reason| match (&mut reasons[m], reason) {
         (Some(Reason::Changed { more, .. }), Reason::Changed { .. }) => *more += 1,
         (slot @ None, reason) => *slot = Some(reason),
         _ => {}
     };
-    let inputs = Inputs::new(ws);
+    let readers = Readers::new(ws);
     for file in files {
-        let owner = inputs.owner(file);
+        let owner = readers.owner(file);
         if file == CONFIG_PATH {
-            for m in 0..ws.members.len() {
+            for m in 0..n {
                 mark(&mut reasons, m, Reason::Config);
             }
         } else if let Some(layer) = ws.layers.iter().position(|l| l.inputs.contains(file)) {
@@ -111,40 +105,52 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
                 }
             }
         } else if let Some(m) = owner {
+            if file.ancestors().skip(1).any(|dir| readers.venvs.contains(dir)) {
+                continue; // a venv's insides: no one's input
+            }
             mark(&mut reasons, m, Reason::Changed { file: file.clone(), more: 0 });
+            package[m] |= readers.is_package_file(m, file);
         }
         // Whatever else it is, the file may be read from outside its folder.
-        if let Some(dir) = pytest_config_dir(file) {
-            for m in (0..ws.members.len()).filter(|&m| is_strictly_below(&ws.members[m].dir, dir)) {
-                mark(&mut reasons, m, Reason::PytestConfig(file.clone()));
-            }
-        }
-        for (m, via) in inputs.readers(file, owner) {
+        for (m, via) in readers.readers(file, owner) {
             let reason = match via {
-                Via::Glob => Reason::Input(file.clone()),
+                Via::Glob(_) => Reason::Input(file.clone()),
                 Via::Pythonpath(folder) => Reason::Pythonpath { file: file.clone(), folder: folder.to_owned() },
+                Via::Source(folder) => {
+                    package[m] = true;
+                    Reason::Source { file: file.clone(), folder: folder.to_owned() }
+                }
             };
             mark(&mut reasons, m, reason);
         }
+        for m in readers.pytest_readers(file, owner) {
+            mark(&mut reasons, m, Reason::PytestConfig(file.clone()));
+        }
     }
-    // Carry the mark to every dependant (through runtime and group edges), and to every
-    // member that imports a marked one by path; group and path edges follow no order (they
-    // may form cycles), so until nothing changes.
+    // Carry a changed package to every member whose venv installs it: dependants through
+    // runtime and group edges, and the other members of a shared env; a runtime dependant's
+    // own package includes it, so it passes the change on. Group edges may form cycles:
+    // until nothing changes.
     loop {
         let mut changed = false;
-        for m in 0..ws.members.len() {
+        for m in 0..n {
+            let member = &ws.members[m];
+            let runtime = member.deps.iter().find(|&&d| package[d]).copied();
+            if let Some(dep) = runtime
+                && !package[m]
+            {
+                package[m] = true;
+                changed = true;
+                if reasons[m].is_none() {
+                    reasons[m] = Some(Reason::Depends(dep));
+                }
+            }
             if reasons[m].is_some() {
                 continue;
             }
-            let member = &ws.members[m];
-            if let Some(&dep) = member.deps.iter().find(|&&d| reasons[d].is_some()) {
+            let shared = ws.env_of(m).members.iter().copied().filter(|&o| o != m);
+            if let Some(dep) = member.group_deps.iter().copied().chain(shared).find(|&d| package[d]) {
                 reasons[m] = Some(Reason::Depends(dep));
-                changed = true;
-            } else if let Some(&dep) = member.group_deps.iter().find(|&&d| reasons[d].is_some()) {
-                reasons[m] = Some(Reason::Depends(dep));
-                changed = true;
-            } else if let Some(&dep) = member.path_deps.iter().find(|&&d| reasons[d].is_some()) {
-                reasons[m] = Some(Reason::ImportsByPath(dep));
                 changed = true;
             }
         }
@@ -154,191 +160,9 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
     }
 }
 
-/// An error naming the member's pyproject when one of its `[tool.monorepo].inputs` is not
-/// a glob; `Workspace::load` calls it.
-pub fn check_inputs(ws: &Workspace) -> Result<()> {
-    Inputs::new(ws).check()
-}
-
 /// `base` for `_meta/requirements/base.in` or `base.txt`; `None` for any other file.
 fn requirement_stem(file: &Utf8Path) -> Option<&str> {
     (file.parent()? == REQUIREMENTS_DIR && matches!(file.extension()?, "in" | "txt")).then(|| file.file_stem())?
-}
-
-/// The folder of a pytest config file (`""` for the root's); `None` for any other file.
-pub(crate) fn pytest_config_dir(file: &Utf8Path) -> Option<&Utf8Path> {
-    PYTEST_CONFIG_FILES.contains(&file.file_name()?).then(|| file.parent()).flatten()
-}
-
-/// Whether folder `dir` is inside `above` and not `above` itself (every folder is below the
-/// root, `""`).
-fn is_strictly_below(dir: &Utf8Path, above: &Utf8Path) -> bool {
-    dir != above && dir.starts_with(above)
-}
-
-/// How a member reads a file outside its own folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Via<'a> {
-    /// It matches one of the member's `[tool.monorepo].inputs` globs.
-    Glob,
-    /// It is under this folder of the member's `pythonpath`.
-    Pythonpath(&'a Utf8Path),
-}
-
-/// A `[tool.monorepo].inputs` entry that is not a glob.
-struct InvalidGlob {
-    member: usize,
-    glob: String,
-    error: String,
-}
-
-/// What each member's run reads by path, built once for a run and asked per file in time
-/// proportional to the file's depth (plus one glob-set match), never per member: whose
-/// folder a file is in ([`Inputs::owner`]), and which members read it from outside their
-/// folder ([`Inputs::readers`]).
-pub(crate) struct Inputs<'a> {
-    ws: &'a Workspace,
-    /// Member folders, to the member.
-    dirs: HashMap<&'a Utf8Path, usize>,
-    /// The managed venvs, the `.venv` links to shared ones, and every member's `.venv`
-    /// (one the xtask did not make, too: pytest never collects a venv): no one's input.
-    venvs: HashSet<Utf8PathBuf>,
-    /// Each `pythonpath` folder, to the members with it and whether it is broad (the root,
-    /// or the member's own folder or one above it).
-    pythonpath: HashMap<&'a Utf8Path, Vec<(usize, bool)>>,
-    /// Every member's valid `inputs` globs, and the member of each.
-    globs: GlobSet,
-    glob_members: Vec<usize>,
-    invalid: Vec<InvalidGlob>,
-}
-
-impl<'a> Inputs<'a> {
-    pub(crate) fn new(ws: &'a Workspace) -> Inputs<'a> {
-        let dirs = ws.members.iter().enumerate().map(|(m, member)| (member.dir.as_path(), m)).collect();
-        let managed = ws.envs.iter().flat_map(|e| std::iter::once(&e.venv).chain(&e.links)).cloned();
-        let venvs = managed.chain(ws.members.iter().map(|m| m.dir.join(".venv"))).collect();
-        let mut pythonpath: HashMap<&Utf8Path, Vec<(usize, bool)>> = HashMap::new();
-        let mut set = GlobSetBuilder::new();
-        let mut glob_members = Vec::new();
-        let mut invalid = Vec::new();
-        for (m, member) in ws.members.iter().enumerate() {
-            for folder in &member.pythonpath {
-                let broad = member.dir.starts_with(folder);
-                let readers = pythonpath.entry(folder.as_path()).or_default();
-                if !readers.iter().any(|&(r, _)| r == m) {
-                    readers.push((m, broad));
-                }
-            }
-            for glob in &member.pyproject.tests.inputs {
-                match input_glob(glob) {
-                    Ok(built) => {
-                        set.add(built);
-                        glob_members.push(m);
-                    }
-                    Err(error) => invalid.push(InvalidGlob { member: m, glob: glob.clone(), error }),
-                }
-            }
-        }
-        let globs = match set.build() {
-            Ok(globs) => globs,
-            // Each compiled on its own, but not all together (too large a regex, say).
-            Err(err) => {
-                glob_members.dedup();
-                for m in glob_members.drain(..) {
-                    let glob = ws.members[m].pyproject.tests.inputs[0].clone();
-                    invalid.push(InvalidGlob { member: m, glob, error: format!("with the others: {}", err.kind()) });
-                }
-                GlobSet::empty()
-            }
-        };
-        Inputs { ws, dirs, venvs, pythonpath, globs, glob_members, invalid }
-    }
-
-    /// An error naming the member's pyproject for the first `inputs` entry that is not a glob.
-    pub(crate) fn check(&self) -> Result<()> {
-        let Some(bad) = self.invalid.first() else { return Ok(()) };
-        let member = &self.ws.members[bad.member];
-        let pyproject = format!("{}/pyproject.toml: [tool.monorepo].inputs", member.dir);
-        // Its settings may be in the config's `[member."DIR"]` table instead (or as well).
-        let declared = format!("{CONFIG_PATH}: [member.\"{}\"].inputs", member.dir);
-        let written = match (member.installable, self.ws.config.declared.contains_key(member.dir.as_str())) {
-            (false, _) => declared,
-            (true, true) => format!("{pyproject} (or {declared})"),
-            (true, false) => pyproject,
-        };
-        Err(hinted(
-            format!("{written}: `{}` is not a valid glob: {}", bad.glob, bad.error),
-            "list globs relative to the repository root, like \"data/*.csv\" or \"fixtures/**\" \
-             (`*` is one folder level, `**` any number)",
-        ))
-    }
-
-    /// The venv folders no key holds: see `venvs`.
-    pub(crate) fn venvs(&self) -> impl Iterator<Item = &Utf8Path> {
-        self.venvs.iter().map(Utf8PathBuf::as_path)
-    }
-
-    /// The member whose folder holds `file`: the deepest, when member folders nest.
-    pub(crate) fn owner(&self, file: &Utf8Path) -> Option<usize> {
-        file.ancestors().find_map(|dir| self.dirs.get(dir).copied())
-    }
-
-    /// The members that read `file` from outside their own folder, each once, with how
-    /// (the first way found). `owner` is [`Inputs::owner`] of `file`: a member never reads
-    /// its own files this way (they are its own already).
-    pub(crate) fn readers(&self, file: &Utf8Path, owner: Option<usize>) -> Vec<(usize, Via<'a>)> {
-        let mut out: Vec<(usize, Via<'a>)> = Vec::new();
-        if self.pythonpath.is_empty() && self.glob_members.is_empty() {
-            return out;
-        }
-        if file.ancestors().skip(1).any(|dir| self.venvs.contains(dir)) {
-            return out;
-        }
-        let mut add = |m: usize, via: Via<'a>| {
-            if Some(m) != owner && !out.iter().any(|&(r, _)| r == m) {
-                out.push((m, via));
-            }
-        };
-        // A glob naming a folder takes in what is in it, as in `.gitignore`.
-        for path in file.ancestors().filter(|p| !p.as_str().is_empty()) {
-            for ix in self.globs.matches(path.as_str()) {
-                add(self.glob_members[ix], Via::Glob);
-            }
-        }
-        let python = file.extension() == Some("py");
-        // The owner's folder, when it is inside a broad folder, is another member's code:
-        // a folder at or above a member's own would otherwise make every change in the
-        // repository touch it (each member's sources, its tests, its docs).
-        let owner_dir = owner.map(|o| self.ws.members[o].dir.as_path());
-        for dir in file.ancestors().skip(1) {
-            let Some((folder, readers)) = self.pythonpath.get_key_value(dir) else { continue };
-            let in_other_member = owner_dir.is_some_and(|o| is_strictly_below(o, folder));
-            for &(m, broad) in readers {
-                if !broad || (python && !in_other_member) {
-                    add(m, Via::Pythonpath(folder));
-                }
-            }
-        }
-        out
-    }
-}
-
-/// One `[tool.monorepo].inputs` glob, relative to the root (`./` and a trailing `/` dropped;
-/// `*` is one folder level, `**` any number; one that matches a folder takes in everything
-/// under it): the reason when it is not one.
-fn input_glob(glob: &str) -> Result<globset::Glob, String> {
-    let mut pattern = glob.trim();
-    while let Some(rest) = pattern.strip_prefix("./") {
-        pattern = rest;
-    }
-    let pattern = pattern.trim_end_matches('/');
-    if pattern.is_empty() {
-        return Err("it is empty".to_owned());
-    }
-    if pattern.starts_with('/') || pattern.split('/').any(|part| part == "..") {
-        return Err("it leaves the repository root, which it is relative to".to_owned());
-    }
-    GlobBuilder::new(pattern).literal_separator(true).build().map_err(|err| err.kind().to_string())
 }
 
 /// The ref to compare against when none is given: in GitHub Actions, the pull request's
@@ -492,7 +316,13 @@ mod tests {
             ["a: p/a/src/a/core.py and 1 more file changed", "b: depends on a", "c: depends on b"]
         );
         assert_eq!(affected(&ws, &["p/c/README.md"]), ["c: p/c/README.md changed"]);
-        assert_eq!(affected(&ws, &["p/e/x.py"]), ["e: p/e/x.py changed"], "a shared env is no dependency");
+        assert_eq!(
+            affected(&ws, &["p/e/x.py"]),
+            ["e: p/e/x.py changed", "f: depends on e"],
+            "a shared venv installs e for f too"
+        );
+        // Its tests and docs are not what it installs: its dependants read none of them.
+        assert_eq!(affected(&ws, &["p/a/tests/test_a.py", "p/a/README.md"]), ["a: p/a/tests/test_a.py and 1 more file changed"]);
     }
 
     #[test]
@@ -510,7 +340,8 @@ mod tests {
         );
         assert_eq!(
             affected(&ws, &["_meta/requirements/b.txt"]),
-            ["b: _meta/requirements/b.txt changed", "c: depends on b"]
+            ["b: _meta/requirements/b.txt changed"],
+            "c's venv is locked by c.txt: b's lock installs nothing there"
         );
     }
 
@@ -557,6 +388,12 @@ mod tests {
         (dir, ws)
     }
 
+    fn sorted_in(ws: &Workspace, files: &[&str]) -> Vec<String> {
+        let mut out = affected(ws, files);
+        out.sort();
+        out
+    }
+
     #[test]
     fn pytest_config_above_a_member_affects_it() {
         let (_dir, ws) = legacy("");
@@ -568,14 +405,30 @@ mod tests {
             out.sort();
             out
         };
-        for file in ["pytest.ini", "conftest.py", "setup.cfg", "tox.ini", "pyproject.toml"] {
+        // No member has a pytest config of its own: pytest looks in every folder above.
+        for file in ["pytest.ini", ".pytest.ini", "setup.cfg", "tox.ini", "pyproject.toml", "p/pytest.ini"] {
             assert_eq!(sorted(&[file]), all(file));
         }
-        assert_eq!(sorted(&["p/conftest.py"]), all("p/conftest.py"));
+        // Each member's pyproject is its rootdir (pytest 8.1 on): no conftest.py above loads.
+        assert_eq!(sorted(&["conftest.py"]), ["b: conftest.py changed: on its pythonpath: the root"]);
+        assert_eq!(sorted(&["p/conftest.py"]), ["b: p/conftest.py changed: on its pythonpath: the root"]);
+        assert_eq!(sorted(&["p/big/conftest.py"]), ["big: p/big/conftest.py changed"]);
+        // With a pytest config at the root, it is the rootdir: conftest.py files load from it.
+        let root = ws.root.clone();
+        std::fs::write(root.join("pytest.ini"), "[pytest]\n").unwrap();
+        let ws2 = Workspace::load(&root).unwrap();
+        assert_eq!(affected(&ws2, &["conftest.py"]).len(), 6);
         assert_eq!(
-            sorted(&["p/big/conftest.py"]),
+            sorted_in(&ws2, &["p/big/conftest.py"]),
             ["big: p/big/conftest.py changed", "child: pytest config p/big/conftest.py applies to it"]
         );
+        // A member with a config of its own reads nothing above it.
+        std::fs::write(root.join("p/d/pytest.ini"), "[pytest]\n").unwrap();
+        let ws3 = Workspace::load(&root).unwrap();
+        let out = affected(&ws3, &["pytest.ini", "conftest.py", "tox.ini"]);
+        assert!(out.iter().all(|l| !l.starts_with("d:")), "{out:?}");
+        std::fs::remove_file(root.join("pytest.ini")).unwrap();
+        std::fs::remove_file(root.join("p/d/pytest.ini")).unwrap();
         let none: [&str; 0] = [];
         assert_eq!(
             affected(&ws, &["other/pytest.ini", "p/d/sub/conftest.py", "README.md"]),
@@ -616,11 +469,10 @@ mod tests {
             [
                 "a: shared/util.py changed: on its pythonpath: shared",
                 "b: shared/util.py changed: on its pythonpath: shared",
-                "c: imports a by path (its pythonpath)"
             ],
-            "c has a's folder on its pythonpath: what touches a touches c"
+            "c has a's folder on its pythonpath, not a's pythonpath"
         );
-        assert_eq!(affected(&ws, &["shared/data.json"]).len(), 3, "a folder named on the pythonpath counts whole");
+        assert_eq!(affected(&ws, &["shared/data.json"]).len(), 2, "a folder named on the pythonpath counts whole");
         // The root on b's pythonpath: Python files outside the members' folders only.
         assert_eq!(affected(&ws, &["tools/x.py"]), ["b: tools/x.py changed: on its pythonpath: the root"]);
         assert_eq!(affected(&ws, &["tools/x.md", "README.md"]), none);
@@ -630,22 +482,14 @@ mod tests {
             affected(&ws, &["p/a/x.md"]),
             ["a: p/a/x.md changed", "c: p/a/x.md changed: on its pythonpath: p/a"]
         );
-        assert_eq!(
-            affected(&ws, &["p/a/.venv/lib/site.py"]),
-            ["a: p/a/.venv/lib/site.py changed", "c: imports a by path (its pythonpath)"]
-        );
+        let none: [&str; 0] = [];
+        assert_eq!(affected(&ws, &["p/a/.venv/lib/site.py"]), none, "a venv is no one's input");
         // Globs are relative to the root, `*` one folder level.
-        assert_eq!(
-            affected(&ws, &["data/x.csv"]),
-            ["a: data/x.csv changed: an input of it ([tool.monorepo].inputs)", "c: imports a by path (its pythonpath)"]
-        );
+        assert_eq!(affected(&ws, &["data/x.csv"]), ["a: data/x.csv changed: an input of it ([tool.monorepo].inputs)"]);
         assert_eq!(affected(&ws, &["data/sub/x.csv", "data/x.json", "testdata.txt"]), none);
         assert_eq!(
             affected(&ws, &["testdata/deep/x.bin"]),
-            [
-                "a: testdata/deep/x.bin changed: an input of it ([tool.monorepo].inputs)",
-                "c: imports a by path (its pythonpath)"
-            ],
+            ["a: testdata/deep/x.bin changed: an input of it ([tool.monorepo].inputs)"],
             "a folder's files"
         );
     }
@@ -661,7 +505,7 @@ mod tests {
     #[test]
     fn an_invalid_input_glob_is_an_error_naming_the_pyproject() {
         let (_dir, ws) = legacy("");
-        assert!(check_inputs(&ws).is_ok());
+        assert!(Workspace::load(&ws.root).is_ok());
         for bad in ["data/[x", "../outside/*", "/abs/*", ""] {
             let path = ws.root.join("p/a/pyproject.toml");
             let text = std::fs::read_to_string(&path).unwrap();

@@ -50,6 +50,9 @@ pub struct Config {
     /// `default-groups`: the dependency groups every member's env installs (beside `test`)
     /// when its pyproject's `[tool.uv].default-groups` says none; `None`: uv's, `dev`.
     pub default_groups: Option<Vec<String>>,
+    /// `env-inputs`: environment variables every suite reads (`NAME`, or `PREFIX_*`): a
+    /// change of one reruns them. No other variable is an input of a suite.
+    pub env_inputs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +93,8 @@ struct MonorepoTable {
     no_index: bool,
     exclude_newer: Option<toml::Spanned<Cutoff>>,
     default_groups: Option<Strings>,
+    #[serde(default)]
+    env_inputs: Strings,
 }
 
 /// `exclude-newer` as text: a string, or a TOML date or offset date-time written bare
@@ -129,6 +134,7 @@ const MONOREPO_KEYS: &[&str] = &[
     "no-index",
     "exclude-newer",
     "default-groups",
+    "env-inputs",
 ];
 
 pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
@@ -204,6 +210,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
         exclude_newer: monorepo.exclude_newer.map(|cutoff| cutoff.into_inner().0),
         declared,
         default_groups: monorepo.default_groups.map(|g| g.0),
+        env_inputs: monorepo.env_inputs.0,
     })
 }
 
@@ -383,7 +390,7 @@ mod tests {
         assert_eq!(
             hint,
             "did you mean `members`? the keys allowed in [monorepo] are: members, exclude, python, uv, index-url, \
-             extra-index-url, find-links, no-index, exclude-newer, default-groups"
+             extra-index-url, find-links, no-index, exclude-newer, default-groups, env-inputs"
         );
         let (message, hint) = error(&format!("{HEAD}[layers.ml]\nextend = [\"http\"]\n"));
         assert_eq!(message, "_meta/monorepo.toml: unknown key `layers.ml.extend` (line 6)");

@@ -62,7 +62,7 @@ fn visit(
             ),
         }
     })?;
-    tree.files.push((file.to_owned(), digest::text(&text)));
+    tree.files.push((file.to_owned(), lines_digest(&text)));
     let dir = file.parent().unwrap_or(Utf8Path::new(""));
     for (number, line) in logical_lines(&text) {
         let (flag, value) = match line.split_once([' ', '=']) {
@@ -178,14 +178,30 @@ pub fn requirements(root: &Utf8Path, file: &Utf8Path) -> Vec<String> {
     logical_lines(&text).into_iter().map(|(_, line)| line).filter(|line| !line.starts_with('-')).collect()
 }
 
+/// The digest of a requirements file's content as pip and uv read it: its logical lines,
+/// so comments, blank lines and line endings change no lock.
+pub fn lines_digest(text: &str) -> String {
+    let lines: Vec<String> = logical_lines(text).into_iter().map(|(_, line)| line).collect();
+    digest::text(&lines.join("\n"))
+}
+
+/// The file a line includes (`-r FILE`, `-c FILE`, `--requirement=FILE`...), as written;
+/// `None` for any other line, and for an include of a URL.
+pub fn include_of(line: &str) -> Option<&str> {
+    let (flag, value) = line.split_once([' ', '='])?;
+    let value = value.trim();
+    let include = matches!(flag, "-r" | "--requirement" | "-c" | "--constraint");
+    (include && !value.is_empty() && !value.contains("://")).then_some(value)
+}
+
 /// `rel` (relative to `dir`) relative to the root, `..` resolved, `/` separators.
-fn join(dir: &Utf8Path, rel: &str) -> Utf8PathBuf {
+pub fn join(dir: &Utf8Path, rel: &str) -> Utf8PathBuf {
     Utf8PathBuf::from(clean(&dir.join(rel)).join("/"))
 }
 
 /// The lines of a requirements file without comments, continuations joined, with the
 /// number of their first line.
-fn logical_lines(text: &str) -> Vec<(usize, String)> {
+pub fn logical_lines(text: &str) -> Vec<(usize, String)> {
     let mut out: Vec<(usize, String)> = Vec::new();
     let mut pending: Option<(usize, String)> = None;
     for (ix, line) in text.lines().enumerate() {

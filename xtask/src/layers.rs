@@ -9,6 +9,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::config::{LayerConfig, REQUIREMENTS_DIR};
 use crate::error::hinted;
 use crate::graph::topo_order;
+use crate::inputs::{Item, Kind};
 use crate::lockfile::IndexOptions;
 
 pub const BASE: &str = "base";
@@ -22,8 +23,8 @@ pub struct Layer {
     /// Every file its input is made of: the `.in` file, then what it includes (`-r`, `-c`),
     /// relative to the root; read once at load.
     pub inputs: Vec<Utf8PathBuf>,
-    /// The digest of those files' paths and contents.
-    pub input_digest: String,
+    /// Those files as input items, by their requirement lines (a comment changes nothing).
+    pub input_items: Vec<crate::inputs::Item>,
     /// The index options its input files hold (relative `find_links` relative to the root).
     pub index: IndexOptions,
 }
@@ -87,17 +88,22 @@ pub fn resolve(root: &Utf8Path, config_path: &Utf8Path, configs: &[LayerConfig])
                 ));
             }
             let tree = crate::infile::read_tree(root, &input)?;
-            let mut hasher = crate::digest::Hasher::default();
-            for (file, digest) in &tree.files {
-                hasher.part(file.as_str()).part(digest);
-            }
+            let input_items = tree
+                .files
+                .iter()
+                .enumerate()
+                .map(|(at, (file, digest))| {
+                    let kind = if at == 0 { Kind::File } else { Kind::Include };
+                    Item::new(kind, file.as_str(), digest.as_str(), format!("layer `{name}`"))
+                })
+                .collect();
             let mut extends: Vec<usize> = crate::graph::closure(&deps, ix).into_iter().map(|d| position[d]).collect();
             extends.sort_unstable();
             Ok(Layer {
                 name: name.to_owned(),
                 extends,
                 inputs: tree.files.into_iter().map(|(f, _)| f).collect(),
-                input_digest: hasher.finish(),
+                input_items,
                 index: tree.index,
             })
         })

@@ -9,7 +9,6 @@
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::digest::{self, Hasher};
 use crate::error::Hinted;
 use crate::fsutil;
 use crate::lockfile::{self, Freshness, IndexOptions};
@@ -19,7 +18,7 @@ use crate::venv;
 use crate::workspace::Workspace;
 
 /// Bump when the way locks are compiled changes, so every lock becomes stale.
-const RECIPE_VERSION: &str = "2";
+const RECIPE_VERSION: &str = "3";
 /// The flags every compile gets (besides the Python and the index options), hashed.
 const FLAGS: &str = "--universal --generate-hashes --python-version";
 
@@ -90,42 +89,9 @@ impl std::ops::Index<LockId> for Plan {
     }
 }
 
-/// Plans every lock of the workspace.
-///
-/// Only digests are computed here, in time linear in the size of the graphs: each member's
-/// *closure digest* covers its pyproject and, through theirs, those of all its local
-/// dependencies, so an env hashes its own members only. The input given to uv (which lists
-/// every transitive local dependency) is built by [`input`] when a lock is compiled. A
-/// digest also covers the content of the locks it is constrained by, so upgrading base
-/// makes every env stale.
+/// Plans every lock of the workspace: what each is compiled from, and its digest, which is
+/// the digest of its input items (`keys::locks`, the one list of what a lock reads).
 pub fn plan(ws: &Workspace) -> Plan {
-    let layer_locks: Vec<String> = ws
-        .layers
-        .iter()
-        .map(|l| {
-            std::fs::read_to_string(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |t| digest::text(&t))
-        })
-        .collect();
-    let mut closure_digests: Vec<String> = Vec::with_capacity(ws.members.len());
-    for member in &ws.members {
-        let mut hasher = Hasher::default();
-        hasher.part(member.dir.as_str()).part(&member.pyproject_digest);
-        // A folder its sources name is installed from there: its pyproject is an input.
-        for source in &member.path_sources {
-            let text = std::fs::read_to_string(ws.root.join(&source.dir).join("pyproject.toml")).unwrap_or_default();
-            hasher.part("source").part(source.dir.as_str()).part(if source.editable { "editable" } else { "plain" });
-            hasher.part(&digest::text(&text));
-        }
-        // Whether it is installed changes what its env's lock is given (only said when not,
-        // so the digests of every lock made before `install` existed stand).
-        if !member.installable {
-            hasher.part("not installed");
-        }
-        for &dep in &member.deps {
-            hasher.part(&closure_digests[dep]); // members are in dependency order
-        }
-        closure_digests.push(hasher.finish());
-    }
     let index_of = |layers: &[usize]| {
         let mut index = IndexOptions::from_config(&ws.config);
         for &l in layers {
@@ -133,65 +99,37 @@ pub fn plan(ws: &Workspace) -> Plan {
         }
         index
     };
-    let digest = |layer_specs: &[LockSpec], python: &str, layers: &[usize], members: &[usize], index: &IndexOptions| {
-        let mut hasher = Hasher::default();
-        for text in [RECIPE_VERSION, &ws.config.uv, FLAGS, python] {
-            hasher.part(text);
-        }
-        hasher.part(ws.config.exclude_newer.as_deref().unwrap_or("")).part(&index.lines());
-        for &l in layers {
-            hasher.part(ws.layers[l].input().as_str()).part(&ws.layers[l].input_digest);
-        }
-        // Constraints: every layer below, by its final digest and content.
-        for &l in layers.iter().filter(|&&l| l < layer_specs.len()) {
-            hasher.part(&layer_specs[l].digest).part(&layer_locks[l]);
-        }
-        for &m in members {
-            let member = &ws.members[m];
-            hasher.part(&closure_digests[m]);
-            // What its groups name is installed too (said only when there is some, so
-            // earlier locks' digests stand).
-            for &g in &member.group_deps {
-                hasher.part("group").part(&closure_digests[g]);
+    let items = crate::keys::locks(ws, RECIPE_VERSION, FLAGS);
+    let layers: Vec<LockSpec> = ws
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(ix, layer)| {
+            let mut own = layer.extends.clone();
+            own.push(ix);
+            LockSpec {
+                id: LockId::Layer(ix),
+                name: layer.name.clone(),
+                lock: layer.lock(),
+                python: venv::version_of_request(&ws.config.python),
+                after: layer.extends.clone(),
+                index: index_of(&own),
+                digest: items.layers[ix].digest(),
             }
-            hasher.part(&member.pyproject.extras.join(","));
-            hasher.part(&member.pyproject.group_requirements.join("\n"));
-        }
-        hasher.finish()
-    };
-    let mut layers: Vec<LockSpec> = Vec::with_capacity(ws.layers.len());
-    for (ix, layer) in ws.layers.iter().enumerate() {
-        let mut own = layer.extends.clone();
-        own.push(ix);
-        let index = index_of(&own);
-        // A layer is constrained by what it extends only: `own` minus itself.
-        let python = venv::version_of_request(&ws.config.python);
-        let digest = digest(&layers[..ix], &python, &own, &[], &index);
-        layers.push(LockSpec {
-            id: LockId::Layer(ix),
-            name: layer.name.clone(),
-            lock: layer.lock(),
-            python,
-            after: layer.extends.clone(),
-            index,
-            digest,
-        });
-    }
+        })
+        .collect();
     let envs = ws
         .envs
         .iter()
         .enumerate()
-        .map(|(ix, env)| {
-            let index = index_of(&env.layers);
-            LockSpec {
-                id: LockId::Env(ix),
-                name: env.name.clone(),
-                lock: env.lock.clone(),
-                python: venv::version_of_request(&env.python),
-                after: env.layers.clone(),
-                digest: digest(&layers, &venv::version_of_request(&env.python), &env.layers, &env.members, &index),
-                index,
-            }
+        .map(|(ix, env)| LockSpec {
+            id: LockId::Env(ix),
+            name: env.name.clone(),
+            lock: env.lock.clone(),
+            python: venv::version_of_request(&env.python),
+            after: env.layers.clone(),
+            index: index_of(&env.layers),
+            digest: items.envs[ix].digest(),
         })
         .collect();
     Plan { layers, envs }

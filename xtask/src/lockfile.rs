@@ -298,6 +298,14 @@ pub fn freshness(path: &Utf8Path, inputs_digest: &str) -> Freshness {
     }
 }
 
+/// The digest of what a lock installs: its body (index options, editables, pins and their
+/// hashes), not its header. A venv is stamped with it, and a suite's key holds it, so a
+/// lock whose inputs changed in a way that moves nothing (a comment, a new recipe) leaves
+/// every venv synced and every result cached.
+pub fn body_digest(text: &str) -> String {
+    digest::text(split(text).1)
+}
+
 /// The header and the body, split. The header is the lines [`render`] writes (so a body
 /// that starts with a comment is still body); in a file it did not write, the leading
 /// `#` lines.

@@ -88,8 +88,7 @@ pub fn resolve(
     let mut key = Hasher::default();
     key.part(RECIPE).part(dir.as_str()).part(&python).part(&config.uv);
     for file in backend_inputs(root, dir, &doc) {
-        let bytes = std::fs::read(root.join(&file)).unwrap_or_default();
-        key.part(file.as_str()).part(&digest::sha256(&bytes));
+        key.part(file.as_str()).part(&crate::inputs::file_digest(&root.join(&file)));
     }
     let key = key.finish();
     let cache = root.join(CACHE_DIR).join(format!("{}.json", &digest::text(dir.as_str())[..16]));
@@ -167,6 +166,15 @@ pub fn backend_inputs(root: &Utf8Path, dir: &Utf8Path, doc: &Table) -> Vec<Utf8P
         }
     }
     files.retain(|f| root.join(f).is_file());
+    // What its requirements files include (`-r`, `-c`), wherever they are: the backend reads
+    // them through the file (setuptools' `file = [...]` does not, but pip-style readers do).
+    let includes: Vec<Utf8PathBuf> = files
+        .iter()
+        .filter(|f| f.extension() == Some("txt") || f.extension() == Some("in"))
+        .flat_map(|f| crate::inputs::requirements_files(root, f, crate::inputs::Kind::File, "").into_iter().skip(1))
+        .map(|item| Utf8PathBuf::from(item.name))
+        .collect();
+    files.extend(includes);
     files.sort();
     files.dedup();
     files

@@ -78,6 +78,9 @@ pub struct TestSettings {
     /// `inputs`: globs relative to the root of files outside the member's folder that its
     /// tests read: a change to one affects it, and its results are cached on them.
     pub inputs: Vec<String>,
+    /// `env-inputs`: environment variables its suite reads (`NAME`, or `PREFIX_*`): a
+    /// change of one reruns it. No other variable is an input.
+    pub env_inputs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -175,6 +178,8 @@ pub struct MemberSettings {
     runner: TestRunner,
     #[serde(default)]
     inputs: Strings,
+    #[serde(default)]
+    env_inputs: Strings,
     /// Only for a member without a pyproject: its requirements file, relative to its folder.
     requirements: Option<NonEmpty>,
     /// `install = false`: a member whose pyproject does not build (or should not be
@@ -201,6 +206,7 @@ impl MemberSettings {
             testpaths: strings(self.testpaths, f.testpaths),
             runner: if self.runner == TestRunner::default() { f.runner } else { self.runner },
             inputs: strings(self.inputs, f.inputs),
+            env_inputs: strings(self.env_inputs, f.env_inputs),
             requirements: self.requirements.or(f.requirements),
             install: self.install.or(f.install),
         }
@@ -224,6 +230,7 @@ impl MemberSettings {
             testpaths: self.testpaths.0.clone(),
             runner: self.runner,
             inputs: self.inputs.0.clone(),
+            env_inputs: self.env_inputs.0.clone(),
         }
     }
 }
@@ -874,7 +881,7 @@ mod tests {
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.layer` (line 4)");
         assert_eq!(
             hint,
-            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs, requirements, install"
+            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs, env-inputs, requirements, install"
         );
         let (message, hint) = error("[project]\nname = \"x\"\n[tool.monorepo]\nvenv = \"shared\"\n");
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.venv` (line 4)");

@@ -2,6 +2,9 @@
 
 use std::ffi::OsString;
 
+use anyhow::Result;
+use camino::Utf8Path;
+
 use crate::exec::Cmd;
 use crate::pyproject::TestRunner;
 use crate::venv;
@@ -9,10 +12,16 @@ use crate::workspace::Workspace;
 
 /// The pytest command for member `m`: the env's interpreter, run from the member's folder,
 /// with the venv active (`VIRTUAL_ENV`, its `bin` first on `PATH`) for any tool it spawns,
-/// and the member's own settings (`[tool.monorepo]`): its `pythonpath` first on
-/// `PYTHONPATH`, its `environment`, `pytest-args` and `testpaths`, `python -m pytest` or the
-/// `pytest` script, and `--ignore` for each member nested in its folder (they run on their
-/// own). The caller's `args` come after the member's, so theirs win.
+/// and the member's own settings (`[tool.monorepo]`): its `pythonpath` as `PYTHONPATH`, its
+/// `environment`, `pytest-args` and `testpaths`, `python -m pytest` or the `pytest` script,
+/// `--ignore` for each member nested in its folder (they run on their own), and its `.env`
+/// file (a value is used only when neither this nor the caller's environment sets it). The
+/// caller's `args` come after the member's, so theirs win.
+///
+/// The run is isolated from the caller's Python: `PYTHONPATH`, `PYTHONHOME`,
+/// `PYTHONSTARTUP` and `PYTHONUSERBASE` are removed and user site-packages are off
+/// (`PYTHONNOUSERSITE`), so the venv and the member's settings are all it imports from,
+/// and its inputs (`keys.rs`) are the whole truth.
 ///
 /// Bytecode is compiled lazily and kept in the venv (`PYTHONPYCACHEPREFIX=<venv>/.pycache`),
 /// even where `PYTHONDONTWRITEBYTECODE` is set: a suite compiles what it imports once, the
@@ -22,7 +31,7 @@ use crate::workspace::Workspace;
 /// there too (one per member: a shared venv serves several), for the same reason: a run
 /// writes nothing into the project's folder. Given before the caller's arguments, so a
 /// `-o cache_dir=...` of theirs still wins.
-pub fn command(ws: &Workspace, m: usize, args: &[String]) -> Cmd {
+pub fn command(ws: &Workspace, m: usize, args: &[String]) -> Result<Cmd> {
     let member = &ws.members[m];
     let settings = &member.pyproject.tests;
     let venv = ws.root.join(&ws.env_of(m).venv);
@@ -43,16 +52,86 @@ pub fn command(ws: &Workspace, m: usize, args: &[String]) -> Cmd {
         .env("VIRTUAL_ENV", venv.as_str())
         .env("PATH", path)
         .env("PYTHONPYCACHEPREFIX", venv::bytecode_dir(&venv).as_str())
+        .env("PYTHONNOUSERSITE", "1")
         .env_remove("PYTHONDONTWRITEBYTECODE");
+    for isolated in ISOLATED {
+        cmd = cmd.env_remove(isolated);
+    }
     if !member.pythonpath.is_empty() {
         let dirs: Vec<std::path::PathBuf> =
             member.pythonpath.iter().map(|d| ws.root.join(d).into_std_path_buf()).collect();
-        cmd = cmd.env("PYTHONPATH", prepend_path(&dirs, "PYTHONPATH"));
+        cmd = cmd.env("PYTHONPATH", std::env::join_paths(&dirs).unwrap_or_default());
     }
     for (key, value) in &settings.environment {
         cmd = cmd.env(key, value);
     }
-    cmd
+    for (key, value) in dotenv(ws, m)? {
+        let ours = cmd.env.iter().any(|(k, _)| *k == *key) || cmd.env_remove.iter().any(|k| *k == *key);
+        if !ours && std::env::var_os(&key).is_none() {
+            cmd = cmd.env(key, value);
+        }
+    }
+    Ok(cmd)
+}
+
+/// The caller's variables a suite never sees: each would import or run something the
+/// suite's inputs do not hold.
+pub const ISOLATED: [&str; 4] = ["PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE"];
+
+/// The variables of the member's `.env` file, if it has one; an error naming it when it
+/// cannot be read.
+pub fn dotenv(ws: &Workspace, m: usize) -> Result<Vec<(String, String)>> {
+    let shown = ws.members[m].dir.join(".env");
+    let path = ws.root.join(&shown);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let text = crate::fsutil::read(&path)?;
+    crate::dotenv::parse(&text).map_err(|err| {
+        crate::error::hinted(
+            format!("cannot read {shown}: {err}"),
+            "write each line as KEY=VALUE (or `export KEY=VALUE`), quote a value with spaces or `#`, and start comments with `#`",
+        )
+    })
+}
+
+/// The plugin `test-all` loads into each suite (`-p xtask_observe`): at the end of the run
+/// it writes the files of every module the process imported, one a line, to
+/// `$XTASK_OBSERVE_OUT` (a worker of pytest-xdist to a file of its own beside it).
+const OBSERVE_PLUGIN: &str = r#"import os, sys
+
+def pytest_unconfigure(config):
+    out = os.environ.get("XTASK_OBSERVE_OUT")
+    if not out:
+        return
+    if hasattr(config, "workerinput"):
+        out = "%s.%d" % (out, os.getpid())
+    files = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())} - {""})
+    with open(out, "w", encoding="utf-8", errors="surrogateescape") as f:
+        f.write("
+".join(files))
+"#;
+
+/// Writes the plugin [`observe`] loads into `plugin_dir` (a folder of this run's own).
+pub fn install_observer(plugin_dir: &Utf8Path) -> Result<()> {
+    std::fs::create_dir_all(plugin_dir)?;
+    crate::fsutil::write_atomic(&plugin_dir.join("xtask_observe.py"), OBSERVE_PLUGIN)
+}
+
+/// `cmd` with the plugin that lists what the run imports, writing to `out`. The plugin's
+/// folder goes last on `PYTHONPATH`, after the member's own.
+pub fn observe(mut cmd: Cmd, plugin_dir: &Utf8Path, out: &Utf8Path) -> Result<Cmd> {
+    let mut paths: Vec<std::path::PathBuf> = match cmd.env.iter().rev().find(|(k, _)| k == "PYTHONPATH") {
+        Some((_, v)) => std::env::split_paths(v).collect(),
+        None => Vec::new(),
+    };
+    paths.push(plugin_dir.as_std_path().to_path_buf());
+    let joined = std::env::join_paths(&paths)?;
+    cmd = cmd.env("PYTHONPATH", joined).env("XTASK_OBSERVE_OUT", out.as_str());
+    // After the program's own first arguments (`-m pytest`), before the rest.
+    let at = usize::from(cmd.args.first().is_some_and(|a| a == "-m")) * 2;
+    cmd.args.splice(at..at, ["-p".into(), "xtask_observe".into()]);
+    Ok(cmd)
 }
 
 /// The member's own arguments, before the caller's: `--ignore` for each member nested in

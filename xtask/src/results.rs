@@ -1,34 +1,10 @@
 //! The result cache: a suite whose inputs are unchanged since it passed is not run again.
 //!
-//! A member's key is SHA-256 over everything its pytest run can see, so an equal key means
-//! the same run would happen again:
-//! - a format version (bumped when what is hashed changes) and the platform (OS and
-//!   architecture: wheels, and so results, differ between them);
-//! - its files as git sees them: tracked files by their blob id and mode from the index
-//!   (no file is read), files changed in the work tree and untracked, non-ignored files by
-//!   their content; deleted files drop out. The venv folders this tool manages, and any
-//!   member's `.venv`, are left out (they change on every run: bytecode, pytest's cache;
-//!   pytest collects no venv). A nested member's files are
-//!   its own and not its parent's: the parent's run ignores the nested folder;
-//! - the files it reads from outside its folder, by the same ids, as `affected` sees them
-//!   (`affected::Inputs`): those matching its `[tool.monorepo].inputs` globs (an invalid
-//!   glob is an error naming its pyproject), and those under its `pythonpath` folders; of
-//!   a folder that is the root or above the member's own, only the Python files outside
-//!   other members' folders, or every file of the repository would be in every such key;
-//! - the files pytest reads config from in the member's ancestor folders up to the root
-//!   ([`PYTEST_CONFIG_FILES`]: `pytest.ini`, `pyproject.toml`, `tox.ini`, `setup.cfg`,
-//!   `conftest.py`), read from disk;
-//! - its env's lock (what is installed) and interpreter (the `version`, `version_info` and
-//!   `home` lines of the venv's `pyvenv.cfg`, or `none` before there is a venv);
-//! - the pytest arguments and `PYTEST_ADDOPTS` / `PYTEST_PLUGINS`, which change what runs;
-//! - the keys of its local dependencies, recursively: they are installed editable, so
-//!   their code is what its tests import.
-//!
-//! Git is asked three times per run, whatever the number of members (`ls-files -s`,
-//! `diff --name-only`, `ls-files --others`), each run from the root, so its paths are
-//! relative to the root even when the repository's top level is above it; each file it
-//! lists is then given to its owner and readers once, and read at most once. Outside a git
-//! repository there are no keys and caching is off.
+//! A suite's key is the digest of its input items (`keys.rs`, the one place that says what
+//! a suite reads), so an equal key means the same run would happen again. A record keeps
+//! the items it was keyed on, so `explain` can say which of them changed since, and the
+//! files the run was seen to import from the repository that no item covers (`observed`):
+//! a record whose observed files changed is not a hit.
 //!
 //! Records live in `_meta/.cache/test-results/<member>/` (git-ignored; CI saves and
 //! restores `_meta/.cache/`): `<key>.json` for a passing run, its JUnit XML beside it as
@@ -38,8 +14,7 @@
 //! once leave the last one's record, never a torn one. A record that cannot be read is a
 //! miss, never an error.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -47,9 +22,8 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 
-use crate::affected::{Inputs, PYTEST_CONFIG_FILES};
-use crate::digest::{self, Hasher};
-use crate::exec::{self, Cmd};
+use crate::digest;
+use crate::inputs::Items;
 use crate::pytest::Counts;
 use crate::workspace::Workspace;
 
@@ -57,290 +31,10 @@ use crate::workspace::Workspace;
 pub const CACHE_DIR: &str = "_meta/.cache/test-results";
 /// Recent keys kept per member.
 pub const KEEP: usize = 8;
-/// Bumped whenever what goes into a key changes, so old records stop matching.
-const FORMAT: &str = "xtask-test-results-2";
 const DURATION_FILE: &str = "duration.json";
+const LAST_FILE: &str = "last.json";
 /// A temp file older than this was left by a killed run (a live write takes milliseconds).
 const STALE_TEMP: Duration = Duration::from_secs(3600);
-
-/// The inputs keys of a run's members, or why there are none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Keys {
-    /// One per member asked for, in the same order.
-    Known(Vec<String>),
-    /// Caching is off for this run (not a git repository, say): the caller says so once.
-    Off(String),
-}
-
-/// The inputs key of each of `members`, or why there is none.
-pub fn keys(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result<Keys> {
-    let inputs = Inputs::new(ws);
-    inputs.check()?;
-    let mut files = match list_files(&ws.root)? {
-        Ok(files) => files,
-        Err(reason) => return Ok(Keys::Off(reason)),
-    };
-    for venv in inputs.venvs() {
-        remove_under(&mut files, venv.as_str());
-    }
-
-    let mut common = Hasher::default();
-    common.part(FORMAT).part(std::env::consts::OS).part(std::env::consts::ARCH);
-    common.part(&serde_json::to_string(pytest_args)?);
-    for var in ["PYTEST_ADDOPTS", "PYTEST_PLUGINS"] {
-        let value = std::env::var_os(var).map(|v| format!("={}", v.to_string_lossy()));
-        common.part(&format!("{var}{}", value.as_deref().unwrap_or(" unset")));
-    }
-    let common = common.finish();
-
-    // The members asked for and, as a key holds its dependencies' keys, theirs. Members are
-    // in dependency order: a backward pass marks them all, and the forward pass below finds
-    // each dependency's key already computed.
-    let mut needed = vec![false; ws.members.len()];
-    for &m in members {
-        needed[m] = true;
-        // What its groups name is installed in its env too (see the end).
-        for &g in &ws.members[m].group_deps {
-            needed[g] = true;
-        }
-    }
-    for m in (0..ws.members.len()).rev() {
-        if needed[m] {
-            for &d in &ws.members[m].deps {
-                needed[d] = true;
-            }
-        }
-    }
-    // Each file is its owner's (the deepest member whose folder holds it: a nested member's
-    // files are not its parent's, whose run ignores them), and an input of every member
-    // that reads it from outside its folder. One pass, each file asked once.
-    let mut own: Vec<Vec<(&str, &Source)>> = vec![Vec::new(); ws.members.len()];
-    let mut read: Vec<Vec<(&str, &Source)>> = vec![Vec::new(); ws.members.len()];
-    for (path, source) in &files {
-        let owner = inputs.owner(Utf8Path::new(path));
-        if let Some(m) = owner {
-            own[m].push((path, source));
-        }
-        for (m, _) in inputs.readers(Utf8Path::new(path), owner) {
-            read[m].push((path, source));
-        }
-    }
-    let mut read_ids: HashMap<&str, Option<String>> = HashMap::new();
-    let mut ancestors: HashMap<Utf8PathBuf, String> = HashMap::new();
-    let mut computed: Vec<Option<String>> = vec![None; ws.members.len()];
-    for m in (0..ws.members.len()).filter(|&m| needed[m]) {
-        let member = &ws.members[m];
-        let env = ws.env_of(m);
-        let mut h = Hasher::default();
-        h.part(&common);
-        for (part, paths) in [("files", &own[m]), ("inputs", &read[m])] {
-            h.part(part);
-            for &(path, source) in paths {
-                let id = match source {
-                    Source::Index(id) => Some(id.as_str()),
-                    Source::WorkTree => {
-                        // Read once, however many members read it.
-                        if !read_ids.contains_key(path) {
-                            match work_tree_id(&ws.root, path) {
-                                Ok(id) => read_ids.insert(path, id),
-                                Err(reason) => return Ok(Keys::Off(reason)),
-                            };
-                        }
-                        read_ids[path].as_deref()
-                    }
-                };
-                let Some(id) = id else { continue }; // deleted
-                h.part(&serde_json::to_string(path)?).part(id);
-            }
-        }
-        h.part("config");
-        for dir in member.dir.ancestors().skip(1) {
-            let id = ancestors.entry(dir.to_owned()).or_insert_with(|| config_files_id(&ws.root, dir));
-            h.part(id);
-        }
-        h.part("lock").part(&file_id(&ws.root.join(&env.lock)));
-        h.part("python").part(&interpreter_id(&ws.root.join(&env.venv)));
-        h.part("deps");
-        for &d in &member.deps {
-            h.part(computed[d].as_deref().expect("dependencies come first"));
-        }
-        computed[m] = Some(h.finish());
-    }
-    // A member's groups may name a member that depends on it (a test-group cycle): each
-    // key above follows runtime edges only; the members its groups name add theirs here.
-    let key = |m: usize| {
-        let own = computed[m].clone().expect("computed above");
-        if ws.members[m].group_deps.is_empty() {
-            return own;
-        }
-        let mut h = Hasher::default();
-        h.part(&own).part("groups");
-        for &g in &ws.members[m].group_deps {
-            h.part(computed[g].as_deref().expect("marked as needed"));
-        }
-        h.finish()
-    };
-    Ok(Keys::Known(members.iter().map(|&m| key(m)).collect()))
-}
-
-/// Where a file's content is known from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Source {
-    /// The index: its mode and blob id.
-    Index(String),
-    /// The work tree: changed since the index, or untracked; read it.
-    WorkTree,
-}
-
-/// The files git sees under `root`, by path relative to it; or, when git cannot tell
-/// (not a repository, no git), why.
-fn list_files(root: &Utf8Path) -> Result<Result<BTreeMap<String, Source>, String>> {
-    // From the root, `ls-files` lists only what is under it and `diff --relative` too,
-    // both relative to it, wherever the repository's top level is.
-    let git = |args: &[&str]| Cmd::new("git", root).args(args);
-    let run = |args: &[&str]| -> Result<Result<String, String>> {
-        let cmd = git(args);
-        match exec::read(&cmd) {
-            Ok(done) if done.success => Ok(Ok(done.stdout)),
-            Ok(done) => {
-                let why = done.stderr.lines().next().unwrap_or("").trim().trim_start_matches("fatal: ");
-                Ok(Err(format!("`{}` failed: {why}", cmd.display())))
-            }
-            Err(err) if crate::interrupt::of(&err).is_some() => Err(err),
-            Err(err) => Ok(Err(format!("{err:#}"))),
-        }
-    };
-    let staged = match run(&["ls-files", "-s", "-z"])? {
-        Ok(out) => out,
-        Err(why) if why.contains("not a git repository") => {
-            return Ok(Err(format!("{root} is not in a git repository")));
-        }
-        Err(why) => return Ok(Err(why)),
-    };
-    let changed = match run(&["diff", "--name-only", "--relative", "--no-renames", "--no-ext-diff", "-z"])? {
-        Ok(out) => out,
-        Err(why) => return Ok(Err(why)),
-    };
-    let untracked = match run(&["ls-files", "--others", "--exclude-standard", "-z"])? {
-        Ok(out) => out,
-        Err(why) => return Ok(Err(why)),
-    };
-    let mut files = parse_staged(&staged);
-    for path in changed.split('\0').chain(untracked.split('\0')).filter(|p| !p.is_empty()) {
-        files.insert(path.to_owned(), Source::WorkTree);
-    }
-    Ok(Ok(files))
-}
-
-/// `git ls-files -s -z` records (`<mode> <blob> <stage>\t<path>`) by path. A file in a
-/// merge conflict has several stages: all of them make its id.
-fn parse_staged(output: &str) -> BTreeMap<String, Source> {
-    let mut files: BTreeMap<String, Source> = BTreeMap::new();
-    for record in output.split('\0') {
-        let Some((info, path)) = record.split_once('\t') else { continue };
-        let mut fields = info.split(' ');
-        let (Some(mode), Some(blob)) = (fields.next(), fields.next()) else { continue };
-        let id = format!("{mode} {blob}");
-        match files.get_mut(path) {
-            Some(Source::Index(known)) => *known = format!("{known} {id}"),
-            _ => {
-                files.insert(path.to_owned(), Source::Index(id));
-            }
-        }
-    }
-    files
-}
-
-/// Drops `dir` and everything under it.
-fn remove_under(files: &mut BTreeMap<String, Source>, dir: &str) {
-    files.remove(dir);
-    let prefix = format!("{dir}/");
-    let doomed: Vec<String> =
-        files.range(prefix.clone()..).take_while(|(p, _)| p.starts_with(&prefix)).map(|(p, _)| p.clone()).collect();
-    for path in doomed {
-        files.remove(&path);
-    }
-}
-
-/// The content id of a file in the work tree: `None` when it is gone, an error (which
-/// turns caching off) when it is there but cannot be read.
-fn work_tree_id(root: &Utf8Path, rel: &str) -> Result<Option<String>, String> {
-    let mut ids = Vec::new();
-    for path in on_disk(root, rel) {
-        let meta = match std::fs::symlink_metadata(&path) {
-            Ok(meta) => meta,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(format!("cannot read {rel}: {err}")),
-        };
-        if meta.file_type().is_symlink() {
-            let target = std::fs::read_link(&path).map_err(|err| format!("cannot read the link {rel}: {err}"))?;
-            ids.push(format!("link {}", digest::sha256(target.as_os_str().as_encoded_bytes())));
-        } else if meta.is_dir() {
-            ids.push("folder".to_owned()); // a submodule: its own commit is in the index
-        } else {
-            let bytes = std::fs::read(&path).map_err(|err| format!("cannot read {rel}: {err}"))?;
-            ids.push(format!("file {}", digest::sha256(&bytes)));
-        }
-    }
-    Ok((!ids.is_empty()).then(|| ids.join(" ")))
-}
-
-/// The files a path from git names. Git's output reaches us as lossy UTF-8 (see
-/// `exec::read`), so a name that is not UTF-8 shows U+FFFD: such a name is found by
-/// listing its folder. Usually exactly one path; none when it is gone.
-fn on_disk(root: &Utf8Path, rel: &str) -> Vec<PathBuf> {
-    let mut found = vec![root.as_std_path().to_path_buf()];
-    for part in rel.split('/') {
-        found = found
-            .into_iter()
-            .flat_map(|dir| {
-                if !part.contains('\u{FFFD}') {
-                    return vec![dir.join(part)];
-                }
-                let mut hits: Vec<PathBuf> = std::fs::read_dir(&dir)
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .filter(|e| e.file_name().to_string_lossy() == part)
-                    .map(|e| e.path())
-                    .collect();
-                hits.sort();
-                hits
-            })
-            .collect();
-    }
-    found
-}
-
-/// The config files pytest may read in `dir` (relative to the root), by name and content.
-fn config_files_id(root: &Utf8Path, dir: &Utf8Path) -> String {
-    let mut h = Hasher::default();
-    h.part(dir.as_str());
-    for name in PYTEST_CONFIG_FILES {
-        if let Ok(bytes) = std::fs::read(root.join(dir).join(name)) {
-            h.part(name).part(&digest::sha256(&bytes));
-        }
-    }
-    h.finish()
-}
-
-/// A file's content digest, or `none` when it cannot be read (a lock not written yet).
-fn file_id(path: &Utf8Path) -> String {
-    std::fs::read(path).map_or_else(|_| "none".to_owned(), |bytes| digest::sha256(&bytes))
-}
-
-/// The interpreter a venv runs, from its `pyvenv.cfg`: `none` before there is a venv.
-fn interpreter_id(venv: &Utf8Path) -> String {
-    let Ok(cfg) = std::fs::read_to_string(venv.join("pyvenv.cfg")) else { return "none".to_owned() };
-    let mut lines: Vec<String> = cfg
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .filter(|(k, _)| matches!(k.trim(), "version" | "version_info" | "home"))
-        .map(|(k, v)| format!("{}={}", k.trim(), v.trim()))
-        .collect();
-    lines.sort();
-    lines.join("\n")
-}
 
 /// A passing run of a member's suite.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -348,6 +42,12 @@ pub struct Record {
     pub key: String,
     pub counts: Counts,
     pub seconds: f64,
+    /// The input items the key was computed from.
+    #[serde(default)]
+    pub items: Items,
+    /// Files under the root the run imported that no item covers, with their digests.
+    #[serde(default)]
+    pub observed: Vec<(String, String)>,
 }
 
 /// The last recorded duration of a member's suite.
@@ -399,9 +99,18 @@ impl ResultCache {
             let bytes = std::fs::read(junit).with_context(|| format!("cannot read {junit}"))?;
             write_atomic(&xml, &bytes)?;
         }
-        write_atomic(&json, &serde_json::to_vec_pretty(record)?)?;
+        let bytes = serde_json::to_vec_pretty(record)?;
+        write_atomic(&json, &bytes)?;
+        write_atomic(&dir.join(LAST_FILE), &bytes)?;
         prune(dir);
         Ok(())
+    }
+
+    /// The record of the member's last passing run, whatever its key: what `explain`
+    /// compares the inputs of now with.
+    pub fn last(&self, member_name: &str) -> Option<Record> {
+        let path = self.dir.join(folder_name(member_name)).join(LAST_FILE);
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
     }
 
     /// The JUnit XML stored with the record of this key, if any.
@@ -482,7 +191,7 @@ fn prune(dir: &Utf8Path) {
             if old {
                 let _ = std::fs::remove_file(entry.path());
             }
-        } else if let Some(key) = name.strip_suffix(".json").filter(|_| name != DURATION_FILE) {
+        } else if let Some(key) = name.strip_suffix(".json").filter(|_| name != DURATION_FILE && name != LAST_FILE) {
             records.push((modified, key.to_owned()));
         } else if let Some(key) = name.strip_suffix(".xml").filter(|_| old) {
             xml.push((modified, key.to_owned()));
@@ -512,7 +221,13 @@ mod tests {
     }
 
     fn record(key: &str, passed: u32) -> Record {
-        Record { key: key.to_owned(), counts: Counts { passed, ..Counts::default() }, seconds: 1.5 }
+        Record {
+            key: key.to_owned(),
+            counts: Counts { passed, ..Counts::default() },
+            seconds: 1.5,
+            items: Items::default(),
+            observed: Vec::new(),
+        }
     }
 
     fn key(n: usize) -> String {
@@ -622,41 +337,5 @@ mod tests {
         std::fs::create_dir_all(&other).unwrap();
         std::fs::write(other.join(DURATION_FILE), "garbage").unwrap();
         assert_eq!(cache.durations(), HashMap::from([("model".to_owned(), 2.0), ("web".to_owned(), 0.5)]));
-    }
-
-    #[test]
-    fn parses_index_records_with_conflict_stages() {
-        let out =
-            ["100644 aaa 0\tp/a/x.py", "100755 bbb 0\tp/a/run sh", "100644 c1 1\tp/b/y.py", "100644 c2 2\tp/b/y.py"]
-                .join("\0")
-                + "\0bad record\0";
-        let files = parse_staged(&out);
-        assert_eq!(files.get("p/a/x.py"), Some(&Source::Index("100644 aaa".into())));
-        assert_eq!(files.get("p/a/run sh"), Some(&Source::Index("100755 bbb".into())));
-        assert_eq!(files.get("p/b/y.py"), Some(&Source::Index("100644 c1 100644 c2".into())));
-        assert_eq!(files.len(), 3);
-    }
-
-    #[test]
-    fn a_managed_folder_is_removed_with_its_insides_only() {
-        let mut files =
-            parse_staged(&["1 a 0\tp/.venv", "1 b 0\tp/.venv/x", "1 c 0\tp/.venv-not", "1 d 0\tp/.venvx/y"].join("\0"));
-        remove_under(&mut files, "p/.venv");
-        assert_eq!(files.keys().collect::<Vec<_>>(), ["p/.venv-not", "p/.venvx/y"]);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn finds_a_file_whose_name_is_not_utf8() {
-        use std::os::unix::ffi::OsStrExt;
-        let dir = tempfile::tempdir().unwrap();
-        let root = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
-        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.py");
-        std::fs::create_dir(root.join("p")).unwrap();
-        std::fs::write(root.join("p").as_std_path().join(name), "x = 1\n").unwrap();
-        let lossy = format!("p/{}", name.to_string_lossy());
-        let id = work_tree_id(&root, &lossy).unwrap().unwrap();
-        assert_eq!(id, format!("file {}", digest::sha256(b"x = 1\n")));
-        assert_eq!(work_tree_id(&root, "p/gone.py"), Ok(None));
     }
 }

@@ -144,7 +144,7 @@ pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], pyt
     if stamp.interpreter != version || stamp.python != python_request {
         return State::Remake(Remake::Python { has: version, wants: python_request.to_owned() });
     }
-    if stamp.lock != crate::digest::text(lock_text) {
+    if stamp.lock != crate::lockfile::body_digest(lock_text) {
         return State::Unsynced;
     }
     match drift(venv, lock, locals) {
@@ -249,7 +249,8 @@ impl<'a> Stamp<'a> {
     fn parse(text: &'a str) -> Option<Stamp<'a>> {
         let field = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix(' '));
         Some(Stamp {
-            lock: field("lock-sha256")?,
+            // A stamp from before body digests names the whole lock: synced again, not remade.
+            lock: field("lock-body").or_else(|| field("lock-sha256").map(|_| ""))?,
             python: field("python")?,
             interpreter: field("interpreter")?,
             location: field("location")?,
@@ -258,7 +259,7 @@ impl<'a> Stamp<'a> {
 
     fn render(&self) -> String {
         format!(
-            "lock-sha256 {}\npython {}\ninterpreter {}\nlocation {}\n",
+            "lock-body {}\npython {}\ninterpreter {}\nlocation {}\n",
             self.lock, self.python, self.interpreter, self.location
         )
     }
@@ -338,7 +339,7 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
     });
     let cfg = fsutil::read(&venv.join("pyvenv.cfg"))?;
     let stamp = Stamp {
-        lock: &crate::digest::text(&lock_text),
+        lock: &crate::lockfile::body_digest(&lock_text),
         python: python_request,
         interpreter: &cfg_version(&cfg)
             .with_context(|| format!("{venv}/pyvenv.cfg does not say its Python version"))?,

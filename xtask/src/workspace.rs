@@ -199,8 +199,46 @@ impl Workspace {
         let envs = build_envs(root, &mut members, &layers, &config)?;
         let ws = Workspace { root: root.to_owned(), config, layers, members, envs };
         // An `inputs` glob that cannot be read fails here, before any work, for every command.
-        crate::affected::check_inputs(&ws)?;
+        ws.check_input_globs()?;
         Ok(ws)
+    }
+
+    /// An error naming the member's pyproject (or its config table) for the first `inputs`
+    /// entry that is not a glob, alone or with the others.
+    fn check_input_globs(&self) -> Result<()> {
+        let mut all = globset::GlobSetBuilder::new();
+        let mut first = None;
+        for member in &self.members {
+            for glob in &member.pyproject.tests.inputs {
+                match crate::inputs::input_glob(glob) {
+                    Ok(built) => {
+                        all.add(built);
+                        first.get_or_insert((member, glob.clone(), String::new()));
+                    }
+                    Err(error) => return Err(self.bad_glob(member, glob, &error)),
+                }
+            }
+        }
+        match (all.build(), first) {
+            (Err(err), Some((member, glob, _))) => Err(self.bad_glob(member, &glob, &format!("with the others: {}", err.kind()))),
+            _ => Ok(()),
+        }
+    }
+
+    fn bad_glob(&self, member: &Member, glob: &str, error: &str) -> anyhow::Error {
+        let pyproject = format!("{}/pyproject.toml: [tool.monorepo].inputs", member.dir);
+        // Its settings may be in the config's `[member."DIR"]` table instead (or as well).
+        let declared = format!("{CONFIG_PATH}: [member.\"{}\"].inputs", member.dir);
+        let written = match (member.installable, self.config.declared.contains_key(member.dir.as_str())) {
+            (false, _) => declared,
+            (true, true) => format!("{pyproject} (or {declared})"),
+            (true, false) => pyproject,
+        };
+        hinted(
+            format!("{written}: `{glob}` is not a valid glob: {error}"),
+            "list globs relative to the repository root, like \"data/*.csv\" or \"fixtures/**\" \
+             (`*` is one folder level, `**` any number)",
+        )
     }
 
     /// The member named `name`, by folder name or package name.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use camino::{Utf8Path, Utf8PathBuf};
 use support::{Repo, projects};
 use xtask::Workspace;
-use xtask::results::{self, Keys};
+use xtask::keys::{self, Keys};
 
 /// The repo's root, as the workspace sees it.
 fn root_of(repo: &Repo) -> Utf8PathBuf {
@@ -21,8 +21,8 @@ fn keys_at(root: &Utf8Path, args: &[&str]) -> BTreeMap<String, String> {
     let ws = Workspace::load(root).unwrap();
     let members: Vec<usize> = (0..ws.members.len()).collect();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    match results::keys(&ws, &members, &args).unwrap() {
-        Keys::Known(keys) => members.iter().map(|&m| ws.members[m].name.clone()).zip(keys).collect(),
+    match keys::suites(&ws, &members, &args).unwrap() {
+        Keys::Known(keys) => members.iter().map(|&m| ws.members[m].name.clone()).zip(keys.into_iter().map(|k| k.key)).collect(),
         Keys::Off(why) => panic!("no keys: {why}"),
     }
 }
@@ -198,7 +198,7 @@ fn a_workspace_below_the_repository_top_level_gets_its_paths_right() {
 fn outside_git_caching_is_off_with_the_reason() {
     let repo = Repo::sample();
     let ws = Workspace::load(&root_of(&repo)).unwrap();
-    match results::keys(&ws, &[0, 1], &[]).unwrap() {
+    match keys::suites(&ws, &[0, 1], &[]).unwrap() {
         Keys::Off(why) => assert!(why.contains("not in a git repository"), "{why}"),
         Keys::Known(keys) => panic!("keys outside git: {keys:?}"),
     }
@@ -210,7 +210,8 @@ fn keys_come_in_the_order_asked_and_are_those_of_the_whole_run() {
     let all = keys(&repo);
     let ws = Workspace::load(&root_of(&repo)).unwrap();
     let (app, solo) = (ws.member("app").unwrap(), ws.member("solo").unwrap());
-    let Keys::Known(some) = results::keys(&ws, &[solo, app], &[]).unwrap() else { panic!("no keys") };
+    let Keys::Known(some) = keys::suites(&ws, &[solo, app], &[]).unwrap() else { panic!("no keys") };
+    let some: Vec<String> = some.into_iter().map(|k| k.key).collect();
     assert_eq!(some, [all["solo"].clone(), all["app"].clone()]);
 }
 

@@ -45,42 +45,28 @@ pub fn run(ws: &Workspace, cwd: &Utf8Path, options: &Options) -> Result<()> {
     let m = ws.member_named(cwd, &options.project)?;
     let member = &ws.members[m];
     let (name, args) = options.command.split_first().context("`run` needs a command after `--`")?;
-    // Read first: a file it cannot read fails before any lock or sync.
-    let dotenv = ws.root.join(&member.dir).join(".env");
-    let dotenv = if dotenv.is_file() { read_dotenv(&dotenv, &member.dir.join(".env"))? } else { Vec::new() };
+    // Read first: a `.env` it cannot read fails before any lock or sync.
+    let dotenv = pytest::dotenv(ws, m)?;
     super::setup_envs::ensure(ws, &[member.env], super::default_jobs())?;
     crate::repo_lock::downgrade()?;
     let venv_rel = &ws.env_of(m).venv;
     // The suite's environment and folder, with CMD in place of pytest.
-    let suite = pytest::command(ws, m, &[]);
+    let suite = pytest::command(ws, m, &[])?;
     let search = suite.env.iter().rev().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).unwrap_or_default();
     let program = exec::find_program(name, &suite.cwd, &search).ok_or_else(|| not_found(ws, m, name))?;
-    let mut cmd =
-        Cmd { program: program.into_string().into(), args: args.iter().map(OsString::from).collect(), ..suite }
-            .env_remove("PYTHONHOME");
+    let cmd = Cmd { program: program.into_string().into(), args: args.iter().map(OsString::from).collect(), ..suite };
+    // The suite's environment took the `.env` values nothing else sets.
     for (key, value) in dotenv {
-        let ours = cmd.env.iter().any(|(k, _)| *k == *key) || cmd.env_remove.iter().any(|k| *k == *key);
+        let set = cmd.env.iter().rev().find(|(k, _)| *k == *key).map(|(_, v)| v.clone());
+        let ours = set.is_some_and(|v| v != *value) || cmd.env_remove.iter().any(|k| *k == *key);
         if ours {
             ui::status("Note", &format!("{}/.env sets {key}, which `run` sets itself: ignored", member.dir));
-        } else if std::env::var_os(&key).is_none() {
-            cmd = cmd.env(key, value);
         }
     }
     let shown: Vec<String> = options.command.iter().map(|a| exec::shell_word(a)).collect();
     ui::status("Running", &format!("`{}` in {} ({venv_rel})", shown.join(" "), member.dir));
     let code = exec::interactive(&cmd)?;
     if code == 0 { Ok(()) } else { Err(ExitCode(code).into()) }
-}
-
-/// The variables of the `.env` file at `path` (`shown` in messages).
-fn read_dotenv(path: &Utf8Path, shown: &Utf8Path) -> Result<Vec<(String, String)>> {
-    let text = crate::fsutil::read(path)?;
-    crate::dotenv::parse(&text).map_err(|err| {
-        hinted(
-            format!("cannot read {shown}: {err}"),
-            "write each line as KEY=VALUE (or `export KEY=VALUE`), quote a value with spaces or `#`, and start comments with `#`",
-        )
-    })
 }
 
 /// The error for a command that is neither in the venv nor on `PATH`, with the closest

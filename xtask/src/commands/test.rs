@@ -17,6 +17,6 @@ pub fn run(ws: &Workspace, member: usize, pytest_args: &[String]) -> Result<()> 
     let m = &ws.members[member];
     let venv = &ws.env_of(member).venv;
     ui::status("Testing", &format!("{} ({}) in {venv}", m.name, m.dir));
-    let code = exec::interactive(&pytest::command(ws, member, pytest_args))?;
+    let code = exec::interactive(&pytest::command(ws, member, pytest_args)?)?;
     if code == 0 { Ok(()) } else { Err(ExitCode(code).into()) }
 }

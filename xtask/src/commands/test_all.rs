@@ -21,7 +21,8 @@ use crate::interrupt::signal_name;
 use crate::junit::{self, TestCase};
 use crate::pytest::{self, Counts, NO_TESTS_COLLECTED};
 use crate::report::{self, Event, Outcome, Reporters, Suite, SuiteResult, Totals};
-use crate::results::{self, Keys, Record, ResultCache};
+use crate::keys::{self, Keys, SuiteKey};
+use crate::results::{Record, ResultCache};
 use crate::sched::{self, Status};
 use crate::ui;
 use crate::workspace::Workspace;
@@ -84,7 +85,7 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     // The caller's arguments, not our colour flag: colour changes no result, and a run in a
     // terminal must hit what a piped run recorded.
     let keys = if options.cache {
-        match results::keys(ws, members, &options.pytest_args)? {
+        match keys::suites(ws, members, &options.pytest_args)? {
             Keys::Known(keys) => Some(keys),
             Keys::Off(why) => {
                 ui::status("Note", &format!("the result cache is off: {why}"));
@@ -115,9 +116,19 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         speculate: options.speculate,
         weights: &weights,
     };
-    let runner = Runner { ws, args: &args, timeout: options.timeout, cache: &cache, reporters: &reporters };
+    // Each suite lists what it imports, so files no input declares still key its result.
+    let observer = observer_dir();
+    let observer = pytest::install_observer(&observer).is_ok().then_some(observer);
+    let runner = Runner {
+        ws,
+        args: &args,
+        timeout: options.timeout,
+        cache: &cache,
+        reporters: &reporters,
+        observer: observer.as_deref(),
+    };
     let work = |k: usize, cancel: &AtomicBool| {
-        let key = keys.as_ref().map(|keys| keys[k].as_str());
+        let key = keys.as_ref().map(|keys| &keys[k]);
         let result = runner.suite(members[k], &suites[k], key, cancel);
         let ok = result.result.passed();
         (result, ok)
@@ -130,6 +141,9 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         settled[k] = Some(result);
     });
 
+    if let Some(dir) = &observer {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     let results: Vec<SuiteResult> = settled.into_iter().map(|r| r.expect("every job settles")).collect();
     let interrupted = crate::interrupt::received();
     let mut totals = Totals {
@@ -166,15 +180,18 @@ struct Runner<'a> {
     timeout: Option<Duration>,
     cache: &'a ResultCache,
     reporters: &'a Reporters,
+    /// Where the plugin that lists a run's imports is, when it could be written.
+    observer: Option<&'a Utf8Path>,
 }
 
 impl Runner<'_> {
     /// One suite: from the cache when its key has a passing record, else pytest.
-    fn suite(&self, member: usize, suite: &Suite, key: Option<&str>, cancel: &AtomicBool) -> SuiteResult {
-        let Runner { ws, args, timeout, cache, reporters } = *self;
+    fn suite(&self, member: usize, suite: &Suite, key: Option<&SuiteKey>, cancel: &AtomicBool) -> SuiteResult {
+        let Runner { ws, args, timeout, cache, reporters, observer } = *self;
         let name = suite.project.as_str();
-        if let Some(record) = key.and_then(|key| cache.lookup(name, key)) {
-            let tests = key.and_then(|key| cache.junit_of(name, key)).and_then(|xml| junit::read(&xml).ok());
+        let hit = key.and_then(|key| cache.lookup(name, &key.key)).filter(|r| keys::observed_change(ws, &r.observed).is_none());
+        if let Some(record) = hit {
+            let tests = cache.junit_of(name, &record.key).and_then(|xml| junit::read(&xml).ok());
             return SuiteResult {
                 counts: Some(record.counts),
                 seconds: Some(record.seconds),
@@ -189,7 +206,18 @@ impl Runner<'_> {
         let mut all_args = junit::pytest_args(&xml);
         all_args.extend(args.iter().cloned());
         let member_ref = &ws.members[member];
-        let cmd = pytest::command(ws, member, &all_args);
+        let imports = xml.with_extension("imports");
+        let cmd = pytest::command(ws, member, &all_args).and_then(|cmd| match observer {
+            Some(dir) if key.is_some() => pytest::observe(cmd, dir, &imports),
+            _ => Ok(cmd),
+        });
+        let cmd = match cmd {
+            Ok(cmd) => cmd,
+            Err(err) => {
+                let first = format!("{err:#}").lines().next().unwrap_or_default().to_owned();
+                return SuiteResult { output: format!("{err:#}"), ..SuiteResult::not_run(Outcome::Error, first) };
+            }
+        };
         let timeout = member_ref.pyproject.timeout.map(Duration::from_secs).or(timeout);
         let watch = Watch { deadline: timeout.map(|t| Instant::now() + t), cancel: Some(cancel) };
         let done = match exec::capture_watched(&cmd, watch) {
@@ -221,10 +249,12 @@ impl Runner<'_> {
             let _ = cache.record_duration(name, seconds);
         }
         let rootdir = rootdir_of(&done.output, &ws.root.join(&member_ref.dir), &ws.root, &tests);
+        let imported = keys::read_imported(&imports);
         if result.passed()
             && let Some(key) = key
         {
-            let record = Record { key: key.to_owned(), counts, seconds };
+            let observed = keys::observed(ws, member, &imported);
+            let record = Record { key: key.key.clone(), counts, seconds, items: key.items.clone(), observed };
             if let Err(err) = cache.store(name, &record, Some(&xml).filter(|x| x.exists()).map(|x| x.as_path())) {
                 ui::status("Warning", &format!("cannot record {name}'s result: {err:#}"));
             }
@@ -322,6 +352,12 @@ fn rootdir_of(output: &str, member_dir: &Utf8Path, root: &Utf8Path, tests: &[Tes
     }
     let file = tests.iter().find_map(|t| t.file.as_deref())?;
     member_dir.ancestors().take_while(|d| d.starts_with(root)).find(|d| d.join(file).is_file()).map(Utf8Path::to_owned)
+}
+
+/// A folder of this process's own for the plugin that lists what a suite imports.
+fn observer_dir() -> Utf8PathBuf {
+    let dir = Utf8PathBuf::try_from(std::env::temp_dir()).unwrap_or_else(|_| Utf8PathBuf::from("."));
+    dir.join(format!("xtask-observe-{}", std::process::id()))
 }
 
 /// A file of this process's own for a suite's JUnit XML: never shared with a parallel suite
