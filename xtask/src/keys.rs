@@ -189,8 +189,8 @@ pub fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Resu
             items.push(Item::value(Kind::Env, name, value.as_deref().unwrap_or("(unset)"), from));
         }
         let venv = ws.root.join(&env.venv);
-        items.push(Item::new(Kind::Interpreter, env.venv.as_str(), interpreter_id(&venv), &env.python));
-        items.push(Item::new(Kind::Lock, env.lock.as_str(), lock_id(&ws.root.join(&env.lock)), "its env"));
+        items.push(Item::new(Kind::Interpreter, "python", interpreter_id(&venv), env.venv.as_str()));
+        items.push(Item::new(Kind::Lock, env.lock.as_str(), lock_id(&ws.root.join(&env.lock)), format!("env `{}`", env.name)));
         // What the other local projects in its venv provide: its own local dependencies
         // (runtime and through its groups), and a shared env's other members with theirs.
         let mut installed: Vec<usize> = Vec::new();
@@ -546,7 +546,9 @@ fn hash_work_tree(root: &Utf8Path, files: &mut Files) -> Result<(), String> {
     if regular.is_empty() {
         return Ok(());
     }
-    let cmd = Cmd::new("git", root).args(["hash-object", "--stdin-paths"]).stdin(regular.join("\n") + "\n");
+    // Absolute: git reads `--stdin-paths` from its top level, which may be above the root.
+    let absolute: Vec<String> = regular.iter().map(|p| root.join(p).into_string()).collect();
+    let cmd = Cmd::new("git", root).args(["hash-object", "--stdin-paths"]).stdin(absolute.join("\n") + "\n");
     let done = exec::read(&cmd).map_err(|err| format!("{err:#}"))?;
     if !done.success {
         return Err(format!("`git hash-object` failed: {}", done.stderr.lines().next().unwrap_or("")));

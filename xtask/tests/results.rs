@@ -78,9 +78,11 @@ fn editing_a_dependency_changes_its_dependants_keys() {
     // Staged or committed, it is still a change.
     repo.commit("touch core");
     assert_eq!(changed(&before, &keys(&repo)), ["app", "core", "lib"]);
-    // A deleted file drops out.
+    // A deleted file drops out; a dependency's tests are not what it installs.
     let committed = keys(&repo);
     std::fs::remove_file(repo.path("projects/lib/tests/test_lib.py")).unwrap();
+    assert_eq!(changed(&committed, &keys(&repo)), ["lib"]);
+    std::fs::remove_file(repo.path("projects/lib/src/e2e_lib/__init__.py")).unwrap();
     assert_eq!(changed(&committed, &keys(&repo)), ["app", "lib"]);
 }
 
@@ -131,9 +133,9 @@ fn a_lock_change_changes_the_keys_of_its_env() {
     assert_eq!(changed(&before, &locked), ["solo"]);
     repo.write("_meta/requirements/solo.txt", "pytest==8.3.5\n");
     assert_eq!(changed(&locked, &keys(&repo)), ["solo"]);
-    // A dependency's lock is in its key, which is in its dependants'.
+    // A dependency's lock is not its dependants': their own locks say what their venvs hold.
     repo.write("_meta/requirements/lib.txt", "pytest==8.3.5\n");
-    assert_eq!(changed(&locked, &keys(&repo)), ["app", "lib", "solo"]);
+    assert_eq!(changed(&locked, &keys(&repo)), ["lib", "solo"]);
 }
 
 #[test]
@@ -148,18 +150,30 @@ fn pytest_arguments_change_every_key() {
 }
 
 #[test]
-fn pytest_config_above_the_members_changes_their_keys() {
+fn pytest_config_counts_where_pytest_reads_it() {
     let repo = sample();
     let before = keys(&repo);
+    // Each member's pyproject is its rootdir (no config file above): pytest loads no
+    // conftest.py above it.
     repo.write("conftest.py", "import pytest\n");
-    let with_root = keys(&repo);
-    assert_eq!(changed(&before, &with_root), ["app", "core", "lib", "solo"], "an untracked root conftest.py");
-    repo.commit("add a root conftest");
-    let committed = keys(&repo);
+    assert_eq!(keys(&repo), before, "a root conftest.py that pytest does not load");
+    // A pytest.ini above is looked at first, and found: it is the config, and the root
+    // conftest.py now loads.
+    repo.write("pytest.ini", "[pytest]\n");
+    let with_ini = keys(&repo);
+    assert_eq!(changed(&before, &with_ini), ["app", "core", "lib", "solo"]);
     repo.append("conftest.py", "\n# edited\n");
-    assert_eq!(changed(&committed, &keys(&repo)), ["app", "core", "lib", "solo"]);
-    repo.write("projects/pytest.ini", "[pytest]\naddopts = -q\n");
-    assert_eq!(changed(&committed, &keys(&repo)), ["app", "core", "lib", "solo"], "in the folder between");
+    assert_eq!(changed(&with_ini, &keys(&repo)), ["app", "core", "lib", "solo"]);
+    repo.commit("root config");
+    let committed = keys(&repo);
+    repo.write("projects/tox.ini", "[tox]\n");
+    assert_eq!(changed(&committed, &keys(&repo)), ["app", "core", "lib", "solo"], "looked at on the way up");
+    // A member with a config of its own reads none above it.
+    repo.append("projects/solo/pyproject.toml", "\n[tool.pytest.ini_options]\naddopts = \"-q\"\n");
+    let own = keys(&repo);
+    repo.append("pytest.ini", "addopts = -ra\n");
+    repo.append("conftest.py", "\n# again\n");
+    assert_eq!(changed(&own, &keys(&repo)), ["app", "core", "lib"]);
     // Other files above the members do not count.
     let now = keys(&repo);
     repo.write("README.md", "# docs\n");
