@@ -134,6 +134,12 @@ pub enum Command {
                             request, and to the commit before the push for a push.\n\n\
                             Example:\n  cargo xtask affected --since origin/main")]
     Affected(AffectedArgs),
+    /// Say why each suite would run or is cached, and why each lock is stale or fresh
+    ///
+    /// The input items (files, settings, variables, the interpreter, locks, local packages)
+    /// that changed since the last pass, or since the lock was compiled.
+    #[command(after_help = "Examples:\n  cargo xtask explain web\n  cargo xtask explain --format json -- -k slow")]
+    Explain(crate::commands::explain::Options),
     /// Print the project graph
     #[command(after_help = "Examples:\n  cargo xtask graph\n  cargo xtask graph --format mermaid")]
     Graph(GraphArgs),
@@ -282,6 +288,10 @@ pub struct TestAllArgs {
     /// Run every suite, even unchanged ones
     #[arg(long)]
     pub no_cache: bool,
+    /// Also run the suites the cache would skip, and fail where a result differs from the
+    /// cached one (the input model missed an input)
+    #[arg(long, conflicts_with = "no_cache")]
+    pub verify_cache: bool,
     /// Start a suite only once its dependencies passed
     #[arg(long)]
     pub no_speculate: bool,

@@ -17,6 +17,8 @@ use crate::uv::Uv;
 use crate::venv;
 use crate::workspace::Workspace;
 
+/// Where the input items each lock was last compiled from are kept, for `explain`.
+pub const INPUTS_CACHE: &str = "_meta/.cache/lock-inputs";
 /// Bump when the way locks are compiled changes, so every lock becomes stale.
 const RECIPE_VERSION: &str = "3";
 /// The flags every compile gets (besides the Python and the index options), hashed.
@@ -44,6 +46,8 @@ pub struct LockSpec {
     /// Where packages come from: the config's options and those of its layers' inputs
     /// (relative `find_links` relative to the root).
     pub index: IndexOptions,
+    /// What it is compiled from (`keys::locks`); `digest` is theirs.
+    pub items: crate::inputs::Items,
     pub digest: String,
 }
 
@@ -99,7 +103,7 @@ pub fn plan(ws: &Workspace) -> Plan {
         }
         index
     };
-    let items = crate::keys::locks(ws, RECIPE_VERSION, FLAGS);
+    let mut items = crate::keys::locks(ws, RECIPE_VERSION, FLAGS);
     let layers: Vec<LockSpec> = ws
         .layers
         .iter()
@@ -115,6 +119,7 @@ pub fn plan(ws: &Workspace) -> Plan {
                 after: layer.extends.clone(),
                 index: index_of(&own),
                 digest: items.layers[ix].digest(),
+                items: std::mem::take(&mut items.layers[ix]),
             }
         })
         .collect();
@@ -130,6 +135,7 @@ pub fn plan(ws: &Workspace) -> Plan {
             after: env.layers.clone(),
             index: index_of(&env.layers),
             digest: items.envs[ix].digest(),
+            items: std::mem::take(&mut items.envs[ix]),
         })
         .collect();
     Plan { layers, envs }
@@ -326,7 +332,15 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
                 format!("check that {lock_dir} is writable and the disk has room, then run the command again"),
             )));
         }
-        (Ok(_), _) => return Ok(()),
+        (Ok(_), _) => {
+            // What it was compiled from, for `explain` (best effort: only a record).
+            let record = ws.root.join(INPUTS_CACHE).join(format!("{}.json", spec.lock.file_stem().unwrap_or("lock")));
+            if let Ok(json) = serde_json::to_string_pretty(&spec.items) {
+                let _ = std::fs::create_dir_all(ws.root.join(INPUTS_CACHE));
+                let _ = fsutil::write_atomic(&record, &json);
+            }
+            return Ok(());
+        }
     };
     if crate::interrupt::of(&err).is_some() {
         return Err(err);

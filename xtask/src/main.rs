@@ -115,6 +115,7 @@ fn run(command: Option<Command>) -> Result<()> {
                 keep_going: args.keep_going,
                 speculate: !args.no_speculate,
                 cache: !args.no_cache,
+                verify_cache: args.verify_cache,
                 timeout: args.timeout.map(std::time::Duration::from_secs),
                 report: xtask::report::Options {
                     verbosity: args.verbosity(),
@@ -146,6 +147,7 @@ fn run(command: Option<Command>) -> Result<()> {
             commands::test::run(&ws, member, &args.pytest_args)
         }
         Command::Run(options) => commands::run::run(&ws, &cwd, &options),
+        Command::Explain(options) => commands::explain::run(&ws, &cwd, &options),
         Command::Add(options) => commands::add::add(&ws, &cwd, &options),
         Command::Remove(options) => commands::add::remove(&ws, &cwd, &options),
         Command::New(options) => commands::new::run(&ws, &options),

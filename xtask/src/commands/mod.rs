@@ -7,6 +7,7 @@ pub mod ci_matrix;
 pub mod clean;
 pub mod doctor;
 pub mod envrc;
+pub mod explain;
 pub mod export;
 pub mod graph;
 pub mod init;

@@ -36,6 +36,8 @@ pub struct Options {
     pub speculate: bool,
     /// Skip suites whose inputs are unchanged since they passed.
     pub cache: bool,
+    /// Run the suites the cache would skip too, and fail where a result differs.
+    pub verify_cache: bool,
     /// For suites whose project sets none (`[tool.monorepo].timeout`).
     pub timeout: Option<Duration>,
     pub pytest_args: Vec<String>,
@@ -49,6 +51,7 @@ impl Default for Options {
             keep_going: false,
             speculate: true,
             cache: true,
+            verify_cache: false,
             timeout: None,
             pytest_args: Vec::new(),
             report: report::Options::default(),
@@ -126,6 +129,7 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         cache: &cache,
         reporters: &reporters,
         observer: observer.as_deref(),
+        verify: options.verify_cache,
     };
     let work = |k: usize, cancel: &AtomicBool| {
         let key = keys.as_ref().map(|keys| &keys[k]);
@@ -182,15 +186,17 @@ struct Runner<'a> {
     reporters: &'a Reporters,
     /// Where the plugin that lists a run's imports is, when it could be written.
     observer: Option<&'a Utf8Path>,
+    /// Run a cached suite too, and fail when its result is not the cached one.
+    verify: bool,
 }
 
 impl Runner<'_> {
     /// One suite: from the cache when its key has a passing record, else pytest.
     fn suite(&self, member: usize, suite: &Suite, key: Option<&SuiteKey>, cancel: &AtomicBool) -> SuiteResult {
-        let Runner { ws, args, timeout, cache, reporters, observer } = *self;
+        let Runner { ws, args, timeout, cache, reporters, observer, verify } = *self;
         let name = suite.project.as_str();
         let hit = key.and_then(|key| cache.lookup(name, &key.key)).filter(|r| keys::observed_change(ws, &r.observed).is_none());
-        if let Some(record) = hit {
+        if let Some(record) = hit.clone().filter(|_| !verify) {
             let tests = cache.junit_of(name, &record.key).and_then(|xml| junit::read(&xml).ok());
             return SuiteResult {
                 counts: Some(record.counts),
@@ -260,6 +266,21 @@ impl Runner<'_> {
             }
         }
         let _ = std::fs::remove_file(&xml);
+        // `--verify-cache`: the cache would have said passed; a run that does not is a
+        // false `cached`, which names what the key was made of.
+        let (result, note, output) = match (&hit, key) {
+            (Some(record), Some(key)) if !result.passed() || counts.passed != record.counts.passed => (
+                Outcome::Failed,
+                format!(
+                    "the cache disagrees: recorded passed ({} passed), this run {} ({} passed)",
+                    record.counts.passed,
+                    result.word(),
+                    counts.passed
+                ),
+                format!("{}\n{}", done.output, describe_items(&key.items)),
+            ),
+            _ => (result, note, done.output),
+        };
         SuiteResult {
             result,
             counts: Some(counts),
@@ -269,7 +290,7 @@ impl Runner<'_> {
             after_failure_of: None,
             tests,
             rootdir,
-            output: done.output,
+            output,
         }
     }
 }
@@ -352,6 +373,15 @@ fn rootdir_of(output: &str, member_dir: &Utf8Path, root: &Utf8Path, tests: &[Tes
     }
     let file = tests.iter().find_map(|t| t.file.as_deref())?;
     member_dir.ancestors().take_while(|d| d.starts_with(root)).find(|d| d.join(file).is_file()).map(Utf8Path::to_owned)
+}
+
+/// The input items of a suite's key, one a line, for a `--verify-cache` failure.
+fn describe_items(items: &crate::inputs::Items) -> String {
+    let mut out = String::from("The cached result was keyed on these inputs; one that is not listed changed:\n");
+    for item in &items.0 {
+        out.push_str(&format!("  {} {} ({})\n", item.kind.as_str(), item.name, item.from));
+    }
+    out
 }
 
 /// A folder of this process's own for the plugin that lists what a suite imports.
