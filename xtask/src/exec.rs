@@ -52,13 +52,20 @@ impl Cmd {
         self
     }
 
+    /// Sets a variable; the last call for a name wins, over an earlier `env_remove` too.
     pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Cmd {
-        self.env.push((key.into(), value.into()));
+        let key = key.into();
+        self.env_remove.retain(|k| *k != key);
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, value.into()));
         self
     }
 
+    /// Removes a variable the child would inherit, or one set earlier.
     pub fn env_remove(mut self, key: impl Into<OsString>) -> Cmd {
-        self.env_remove.push(key.into());
+        let key = key.into();
+        self.env.retain(|(k, _)| *k != key);
+        self.env_remove.push(key);
         self
     }
 

@@ -108,8 +108,7 @@ def pytest_unconfigure(config):
         out = "%s.%d" % (out, os.getpid())
     files = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())} - {""})
     with open(out, "w", encoding="utf-8", errors="surrogateescape") as f:
-        f.write("
-".join(files))
+        f.write("\n".join(files))
 "#;
 
 /// Writes the plugin [`observe`] loads into `plugin_dir` (a folder of this run's own).
