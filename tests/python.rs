@@ -84,9 +84,9 @@ fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
 
     // Collect every project's node ids, projects in parallel.
     let collected = sched::run(&vec![Vec::new(); ws.members.len()], commands::default_jobs(), true, |m| {
-        let cmd = pytest::command(&ws, m, &["--collect-only".into(), "--verbosity=0".into(), "-q".into()])
-            .map_err(|e| format!("{e:#}"))?;
-        let result = exec::capture(&cmd).map_err(|e| format!("{e:#}")).and_then(|done| {
+        let args = ["--collect-only".into(), "--verbosity=0".into(), "-q".into()];
+        let captured = pytest::command(&ws, m, &args).and_then(|cmd| exec::capture(&cmd));
+        let result = captured.map_err(|e| format!("{e:#}")).and_then(|done| {
             let ids: Vec<String> = done
                 .output
                 .lines()

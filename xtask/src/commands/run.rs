@@ -9,9 +9,9 @@
 //! Its environment, from strongest to weakest:
 //! 1. What `run` sets, the very environment the project's suite gets
 //!    ([`pytest::command`]): `VIRTUAL_ENV`, the venv's scripts first on `PATH`, the
-//!    project's `pythonpath` first on `PYTHONPATH`, its `[tool.monorepo] environment`,
-//!    bytecode kept in the venv (`PYTHONPYCACHEPREFIX`); and `PYTHONHOME` removed, which
-//!    would make the venv's interpreter load another Python's standard library.
+//!    project's `pythonpath` as `PYTHONPATH`, its `[tool.monorepo] environment`,
+//!    bytecode kept in the venv (`PYTHONPYCACHEPREFIX`); and the caller's `PYTHONPATH`,
+//!    `PYTHONHOME`, `PYTHONSTARTUP` and `PYTHONUSERBASE` removed, user site-packages off.
 //! 2. The environment `cargo xtask run` was started in.
 //! 3. The project's `.env` file, when it has one ([`crate::dotenv`]): a value is set only
 //!    when neither of the above sets that variable. That is the dotenv convention
