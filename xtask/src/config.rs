@@ -8,14 +8,12 @@ use camino::Utf8Path;
 use serde::Deserialize;
 
 use crate::error::hinted;
+/// The fixed paths, defined below `pyproject` (which names the config in its errors).
+pub use crate::paths::{CONFIG_PATH, REQUIREMENTS_DIR, TOOLS_DIR, VENVS_DIR};
 use crate::pyproject::{MemberSettings, Strings, TableOf, from_toml};
 
-pub const CONFIG_PATH: &str = "_meta/monorepo.toml";
-pub const REQUIREMENTS_DIR: &str = "_meta/requirements";
-/// Where shared envs keep their venvs (git-ignored); members get a `.venv` link to theirs.
-pub const VENVS_DIR: &str = "_meta/venvs";
-/// Where the pinned uv is bootstrapped when PATH has no uv at that version (git-ignored).
-pub const TOOLS_DIR: &str = "_meta/.tools";
+/// The uv version `cargo xtask` writes into a new config.
+pub const DEFAULT_UV_VERSION: &str = "0.13.9";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -174,7 +172,7 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
         })
     };
     let python = required(monorepo.python, "python", "3.11")?;
-    let uv = required(monorepo.uv, "uv", crate::uv::DEFAULT_VERSION)?;
+    let uv = required(monorepo.uv, "uv", DEFAULT_UV_VERSION)?;
     if let Some(cutoff) = &monorepo.exclude_newer {
         let line = text[..cutoff.span().start].matches('\n').count() + 1;
         check_exclude_newer(path, &cutoff.get_ref().0, line)?;

@@ -9,7 +9,7 @@ use camino::Utf8PathBuf;
 use crate::error::Hinted;
 use crate::lock::{LockId, Plan};
 use crate::pep440::{Version, satisfies, split_requirement};
-use crate::pyproject::normalize;
+use crate::pep508::normalize;
 use crate::workspace::Workspace;
 
 /// A requirement and where it is written.
@@ -22,7 +22,7 @@ struct Asked {
 
 /// An explanation for the failed compile of `plan[id]`, when the inputs show one.
 pub fn explain(ws: &Workspace, plan: &Plan, id: LockId, uv_output: &str) -> Option<Hinted> {
-    if is_network_failure(uv_output) {
+    if crate::uv::is_network_failure(uv_output) {
         return None; // nothing was resolved, so nothing conflicts
     }
     let spec = &plan[id];
@@ -81,27 +81,6 @@ pub fn explain(ws: &Workspace, plan: &Plan, id: LockId, uv_output: &str) -> Opti
     Some(Hinted::new(format!("cannot lock `{}` ({}): {}", spec.name, spec.lock, findings.join("; ")), hints.join("; ")))
 }
 
-/// What uv prints when it cannot reach an index or a find-links page (a refused
-/// connection, a name that does not resolve, a timeout, a TLS failure): the failure is the
-/// network's or the index settings', not the requirements'.
-pub fn is_network_failure(uv_output: &str) -> bool {
-    const SIGNS: &[&str] = &[
-        "error sending request",
-        "dns error",
-        "failed to lookup address",
-        "client error (connect)",
-        "tcp connect error",
-        "connection refused",
-        "network is unreachable",
-        "operation timed out",
-        "failed to fetch",
-        "could not connect",
-        "invalid peer certificate",
-    ];
-    let output = uv_output.to_lowercase();
-    SIGNS.iter().any(|sign| output.contains(sign))
-}
-
 /// The requirements that went into lock `id`, with their files: a layer's `.in` lines, or
 /// the pyproject requirements of an env's editables.
 fn asked(ws: &Workspace, id: LockId) -> Vec<Asked> {
@@ -128,45 +107,4 @@ fn asked(ws: &Workspace, id: LockId) -> Vec<Asked> {
         }
     }
     out
-}
-
-/// When uv failed because a member's build backend did: which member, and the way out (as
-/// `(what, hint)`). Found by the member's folder in uv's message.
-pub fn build_failure(ws: &Workspace, output: &str) -> Option<(String, String)> {
-    let lowered = output.to_lowercase();
-    // The backend's own failure, not uv's reading of the pyproject before it.
-    if !lowered.contains("build backend") {
-        return None;
-    }
-    let named = |dir: &str| {
-        [format!("{dir}`"), format!("{dir} "), format!("{dir}\n"), format!("{dir}/pyproject.toml")]
-            .iter()
-            .any(|p| output.contains(p.as_str()))
-    };
-    let member = ws.members.iter().filter(|m| m.installable).find(|m| named(m.dir.as_str()))?;
-    Some((
-        format!("the build backend of {} fails (its complaint is above)", member.dir),
-        format!(
-            "fix {dir}/pyproject.toml's [build-system]; or, if {dir} is not meant to be installed, add `install = false` under its [tool.monorepo] (or [member.\"{dir}\"] in {config}): its requirements are then installed, not itself, and its tests run from its folder",
-            dir = member.dir,
-            config = crate::config::CONFIG_PATH
-        ),
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tells_a_network_failure_from_a_resolution_failure() {
-        let refused = "error: Request failed after 3 retries in 9.7s\n  cause: Failed to fetch: http://127.0.0.1:9/simple/pytest/\n  cause: error sending request for url (http://127.0.0.1:9/simple/pytest/)\n  cause: client error (Connect)\n  cause: tcp connect error\n  cause: Connection refused (os error 111)";
-        assert!(is_network_failure(refused));
-        let dns = "cause: error sending request for url (https://pypi.invalid/simple/x/)\n  cause: dns error\n  cause: failed to lookup address information: Name or service not known";
-        assert!(is_network_failure(dns));
-        let conflict = "  × No solution found when resolving dependencies:\n  ╰─▶ Because you require pytest<8 and pytest==9.0.3, we can conclude that your requirements are unsatisfiable.";
-        assert!(!is_network_failure(conflict));
-        let missing = "  × No solution found when resolving dependencies:\n  ╰─▶ Because tiny-zzz was not found in the package registry and you require tiny-zzz, we can conclude that your requirements are unsatisfiable.";
-        assert!(!is_network_failure(missing));
-    }
 }

@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::fsutil;
-use crate::pyproject::{normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
 
 /// Asks `python3` for its version (as the config's `python` takes it) and the names of the
 /// standard library's modules, which an import may name without the repository providing it.

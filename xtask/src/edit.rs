@@ -9,7 +9,7 @@ use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value};
 
 use crate::error::hinted;
 use crate::pep440::Version;
-use crate::pyproject::{normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
 
 /// Which list of a pyproject an edit is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands::Selection;
 use crate::commands::export::Format as ExportFormat;
+use crate::commands::graph::Format as GraphFormat;
 use crate::lock::Upgrade;
 use crate::report::{Color, Verbosity};
 
@@ -223,18 +225,6 @@ pub struct SetupEnvsArgs {
     pub jobs: Jobs,
 }
 
-/// Which projects a test run takes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Selection {
-    /// Named ones (none: all).
-    pub projects: Vec<String>,
-    /// Only those `affected` lists, since `since` (or the default base).
-    pub affected: bool,
-    pub since: Option<String>,
-    /// `--shard K/N`.
-    pub shard: Option<(usize, usize)>,
-}
-
 /// The projects of `test-all` and `ci-matrix`: named, or the affected ones.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SelectArgs {
@@ -361,17 +351,6 @@ pub struct AffectedArgs {
     /// Compare with the merge base of REF and HEAD
     #[arg(long, value_name = "REF")]
     pub since: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormat {
-    #[default]
-    Text,
-    /// Graphviz
-    Dot,
-    /// A Mermaid flowchart (renders in GitHub Markdown)
-    Mermaid,
-    Json,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,9 +1,9 @@
-//! File helpers: reads with the path in the error, and atomic writes.
+//! File helpers: reads with the path in the error, atomic writes, paths resolved by text.
 
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::{Utf8Component, Utf8Path, Utf8PathBuf};
 
 pub fn read(path: &Utf8Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))
@@ -20,6 +20,22 @@ pub fn write_atomic_bytes(path: &Utf8Path, contents: &[u8]) -> Result<()> {
     let tmp = temp_path(path);
     std::fs::write(&tmp, contents).with_context(|| format!("cannot write {tmp}"))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {tmp} to {path}"))
+}
+
+/// `path` with `.` and `..` resolved by text (the folder may be a link: the user meant the
+/// path as typed).
+pub fn lexical(path: &Utf8Path) -> Utf8PathBuf {
+    let mut out = Utf8PathBuf::new();
+    for part in path.components() {
+        match part {
+            Utf8Component::CurDir => {}
+            Utf8Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A sibling path for a file being written; `.gitignore` ignores the suffix.

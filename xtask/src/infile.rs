@@ -157,7 +157,7 @@ fn check_line(file: &Utf8Path, number: usize, line: &str, flag: &str, value: &st
     if line.contains("://") || line.starts_with(['.', '/', '~']) {
         return Ok(());
     }
-    let valid = crate::pyproject::requirement_name(line).is_some_and(|name| {
+    let valid = crate::pep508::requirement_name(line).is_some_and(|name| {
         let rest = line[name.len()..].trim_start();
         rest.is_empty() || rest.starts_with(['[', '(', '<', '>', '=', '!', '~', ';', '@']) || rest.starts_with("--")
     });

@@ -12,7 +12,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::error::Hinted;
 use crate::fsutil;
 use crate::lockfile::{self, Freshness, IndexOptions};
-use crate::pyproject::{normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
 use crate::uv::Uv;
 use crate::venv;
 use crate::workspace::Workspace;
@@ -276,7 +276,7 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
     // A first lock starts from the pins the repository already has, unless told to move.
     if !lock.exists()
         && !upgrade.all
-        && let Some((pins, from)) = crate::seed::adopted(ws, spec)
+        && let Some((pins, from)) = crate::seed::adopted(ws, if let LockId::Env(e) = spec.id { Some(e) } else { None })
     {
         crate::ui::status("Seeding", &format!("{} from the pins of {}", spec.name, crate::seed::describe(&from)));
         seed = Some(pins);
@@ -347,7 +347,7 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
     }
     let output = format!("{err:#}");
     // A package index that cannot be reached is no fault of the requirements.
-    if crate::conflict::is_network_failure(&output) {
+    if crate::uv::is_network_failure(&output) {
         return Err(err.context(cannot(
             format!("uv cannot reach {}", where_from(&spec.index)),
             format!(
@@ -374,7 +374,7 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
         )));
     }
     // A member whose metadata its build backend cannot produce: say which, and the way out.
-    if let Some((what, hint)) = crate::conflict::build_failure(ws, &output) {
+    if let Some((what, hint)) = build_failure(ws, &output) {
         return Err(err.context(cannot(what, hint)));
     }
     let sources: Vec<&str> = sources.iter().map(|s| s.as_str()).collect();
@@ -415,6 +415,30 @@ fn layer_inputs(ws: &Workspace, spec: &LockSpec) -> String {
         .map(|l| ws.layers[l].input().to_string())
         .collect();
     if files.is_empty() { String::new() } else { format!(", and the index options of {}", files.join(", ")) }
+}
+
+/// When uv failed because a member's build backend did: which member, and the way out (as
+/// `(what, hint)`). Found by the member's folder in uv's message.
+pub fn build_failure(ws: &Workspace, output: &str) -> Option<(String, String)> {
+    let lowered = output.to_lowercase();
+    // The backend's own failure, not uv's reading of the pyproject before it.
+    if !lowered.contains("build backend") {
+        return None;
+    }
+    let named = |dir: &str| {
+        [format!("{dir}`"), format!("{dir} "), format!("{dir}\n"), format!("{dir}/pyproject.toml")]
+            .iter()
+            .any(|p| output.contains(p.as_str()))
+    };
+    let member = ws.members.iter().filter(|m| m.installable).find(|m| named(m.dir.as_str()))?;
+    Some((
+        format!("the build backend of {} fails (its complaint is above)", member.dir),
+        format!(
+            "fix {dir}/pyproject.toml's [build-system]; or, if {dir} is not meant to be installed, add `install = false` under its [tool.monorepo] (or [member.\"{dir}\"] in {config}): its requirements are then installed, not itself, and its tests run from its folder",
+            dir = member.dir,
+            config = crate::config::CONFIG_PATH
+        ),
+    ))
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use std::fmt::{self, Write as _};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::digest;
-use crate::pyproject::{normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
 
 const TITLE: &str =
     "# Locked by `cargo xtask lock` from the inputs below: edit them and run it again, never this file.";

@@ -160,7 +160,7 @@ pub fn backend_inputs(root: &Utf8Path, dir: &Utf8Path, doc: &Table) -> Vec<Utf8P
         }
     }
     for written in named {
-        let rel = crate::workspace::lexical(&dir.join(written.replace('\\', "/")));
+        let rel = fsutil::lexical(&dir.join(written.replace('\\', "/")));
         if rel.starts_with(dir) && rel != dir && root.join(&rel).is_file() {
             files.push(rel);
         }
@@ -285,7 +285,7 @@ fn extra_of(req: &str) -> Option<(String, String)> {
     let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\''))?;
     let value = &rest[1..];
     let end = value.find(quote)?;
-    let extra = crate::pyproject::normalize(&value[..end]);
+    let extra = crate::pep508::normalize(&value[..end]);
     let clause_end = marker.len() - value[end + 1..].len();
     let (before, after) = (marker[..at].trim(), marker[clause_end..].trim());
     let before = before.strip_suffix("and").map_or(before, str::trim);

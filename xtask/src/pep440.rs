@@ -169,7 +169,7 @@ pub fn is_satisfiable(requires_python: &str) -> bool {
 /// Splits a PEP 508 requirement into its name and its version specifiers:
 /// `numpy[extra]>=1.26,<2 ; python_version>'3'` gives (`numpy`, `>=1.26,<2`).
 pub fn split_requirement(req: &str) -> Option<(&str, &str)> {
-    let name = crate::pyproject::requirement_name(req)?;
+    let name = crate::pep508::requirement_name(req)?;
     let rest = req.trim_start()[name.len()..].split(';').next()?.trim_start();
     let rest = if rest.starts_with('[') { rest.split_once(']').map_or("", |(_, r)| r) } else { rest };
     let rest = rest.trim();

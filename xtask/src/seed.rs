@@ -10,16 +10,16 @@
 
 use camino::Utf8PathBuf;
 
-use crate::lock::{LockId, LockSpec};
-use crate::pyproject::{normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
 use crate::workspace::Workspace;
 
-/// The pins for `spec`'s first compile, as requirements (`name==version` lines), and the
-/// files they come from; `None` when the repository has none.
-pub fn adopted(ws: &Workspace, spec: &LockSpec) -> Option<(String, Vec<Utf8PathBuf>)> {
-    let members: Vec<usize> = match spec.id {
-        LockId::Env(e) => ws.envs[e].members.clone(),
-        LockId::Layer(_) => (0..ws.members.len()).collect(),
+/// The pins for the first compile of env `env`'s lock (`None`: a layer's), as requirements
+/// (`name==version` lines), and the files they come from; `None` when the repository has
+/// none.
+pub fn adopted(ws: &Workspace, env: Option<usize>) -> Option<(String, Vec<Utf8PathBuf>)> {
+    let members: Vec<usize> = match env {
+        Some(e) => ws.envs[e].members.clone(),
+        None => (0..ws.members.len()).collect(),
     };
     let local: Vec<&str> = ws.members.iter().map(|m| m.pyproject.package.as_str()).collect();
     let mut files: Vec<Utf8PathBuf> = Vec::new();

@@ -12,7 +12,7 @@ use crate::config::{Config, TOOLS_DIR};
 use crate::error::Hinted;
 use crate::exec::{self, Cmd};
 use crate::lockfile::IndexOptions;
-use crate::venv;
+use crate::python::executable;
 
 /// `UV_*` variables that change how uv works (where its cache is, how it talks to the
 /// network, credentials) but not what it resolves or installs: the only ones passed on.
@@ -35,9 +35,6 @@ fn is_harmless(key: &str) -> bool {
     ];
     KEPT.contains(&key) || (key.starts_with("UV_INDEX_") && (key.ends_with("_USERNAME") || key.ends_with("_PASSWORD")))
 }
-
-/// The version `cargo xtask` writes into a new config.
-pub const DEFAULT_VERSION: &str = "0.13.9";
 
 #[derive(Debug, Clone)]
 pub struct Uv {
@@ -74,7 +71,7 @@ impl Uv {
                 );
                 let tools = root.join(TOOLS_DIR).join(format!("uv-{version}"));
                 bootstrap(root, &tools, version, config)?;
-                venv::executable(&tools, "uv")
+                executable(&tools, "uv")
             }
         };
         Ok(Uv { program, root: root.to_owned() })
@@ -100,7 +97,7 @@ impl Uv {
         // scripts, 0.3 to 1 s, and more for a version the shims do not serve) in every
         // compile. The lock is the same: `--python-version` is the target, `--python` only
         // runs the builds of local projects' metadata.
-        let interpreter = venv::interpreter(python);
+        let interpreter = crate::python::interpreter(python);
         if Utf8Path::new(&interpreter).is_absolute() {
             cmd = cmd.args(["--python", &interpreter]);
         }
@@ -121,7 +118,7 @@ pub enum Installed {
 
 /// Looks for uv `version` as [`Uv::locate`] does: bootstrapped, then on PATH.
 pub fn installed(root: &Utf8Path, version: &str) -> Installed {
-    let bootstrapped = venv::executable(&root.join(TOOLS_DIR).join(format!("uv-{version}")), "uv");
+    let bootstrapped = executable(&root.join(TOOLS_DIR).join(format!("uv-{version}")), "uv");
     if bootstrapped.is_file() {
         return Installed::Bootstrapped(bootstrapped);
     }
@@ -147,7 +144,7 @@ fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str, config: &Config) 
                 format!("install CPython 3.8+ with the venv module as `{python}`, or put uv {version} on PATH"),
             ))
         })?;
-        let pip = venv::python(&staging);
+        let pip = crate::python::python(&staging);
         exec::read_ok(
             &Cmd::new(pip.as_str(), root)
                 .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", &format!("uv=={version}")])
@@ -159,13 +156,13 @@ fn bootstrap(root: &Utf8Path, tools: &Utf8Path, version: &str, config: &Config) 
                 "check the network or the index pip uses, or put uv on PATH at that version",
             ))
         })?;
-        if tools.exists() && !venv::executable(tools, "uv").is_file() {
+        if tools.exists() && !executable(tools, "uv").is_file() {
             // A broken bootstrap (ours never renames an incomplete one, but a user might edit it).
             std::fs::remove_dir_all(tools).with_context(|| format!("cannot replace {tools}"))?;
         }
         match std::fs::rename(&staging, tools) {
             // A concurrent run finished first: its copy is as good as ours.
-            Err(_) if venv::executable(tools, "uv").is_file() => Ok(()),
+            Err(_) if executable(tools, "uv").is_file() => Ok(()),
             result => result.with_context(|| format!("cannot move {staging} to {tools}")),
         }
     })();
@@ -192,4 +189,42 @@ pub fn index_args(index: &IndexOptions) -> Vec<String> {
         args.extend(["--find-links".to_owned(), link.clone()]);
     }
     args
+}
+
+/// What uv prints when it cannot reach an index or a find-links page (a refused
+/// connection, a name that does not resolve, a timeout, a TLS failure): the failure is the
+/// network's or the index settings', not the requirements'.
+pub fn is_network_failure(uv_output: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "error sending request",
+        "dns error",
+        "failed to lookup address",
+        "client error (connect)",
+        "tcp connect error",
+        "connection refused",
+        "network is unreachable",
+        "operation timed out",
+        "failed to fetch",
+        "could not connect",
+        "invalid peer certificate",
+    ];
+    let output = uv_output.to_lowercase();
+    SIGNS.iter().any(|sign| output.contains(sign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_a_network_failure_from_a_resolution_failure() {
+        let refused = "error: Request failed after 3 retries in 9.7s\n  cause: Failed to fetch: http://127.0.0.1:9/simple/pytest/\n  cause: error sending request for url (http://127.0.0.1:9/simple/pytest/)\n  cause: client error (Connect)\n  cause: tcp connect error\n  cause: Connection refused (os error 111)";
+        assert!(is_network_failure(refused));
+        let dns = "cause: error sending request for url (https://pypi.invalid/simple/x/)\n  cause: dns error\n  cause: failed to lookup address information: Name or service not known";
+        assert!(is_network_failure(dns));
+        let conflict = "  × No solution found when resolving dependencies:\n  ╰─▶ Because you require pytest<8 and pytest==9.0.3, we can conclude that your requirements are unsatisfiable.";
+        assert!(!is_network_failure(conflict));
+        let missing = "  × No solution found when resolving dependencies:\n  ╰─▶ Because tiny-zzz was not found in the package registry and you require tiny-zzz, we can conclude that your requirements are unsatisfiable.";
+        assert!(!is_network_failure(missing));
+    }
 }

@@ -17,6 +17,9 @@ use crate::error::{Hinted, hinted};
 use crate::exec::Captured;
 use crate::fsutil;
 use crate::lockfile::{Lock, Pin};
+/// Where a venv keeps its executables, and which interpreter a request stands for: defined
+/// below `uv`, whose bootstrap is a venv and whose compiles take an interpreter.
+pub use crate::python::{bin_dir, executable, interpreter, is_version, python};
 use crate::uv::Uv;
 
 pub const STAMP_FILE: &str = ".xtask-stamp";
@@ -24,20 +27,6 @@ pub const STAMP_FILE: &str = ".xtask-stamp";
 pub const MARKER_FILE: &str = ".xtask-venv";
 const MARKER_TEXT: &str =
     "This venv is managed by `cargo xtask`: it is synced to its lock, and may be made anew at any time.\n";
-
-/// The folder of a venv's executables. The only place that knows the platform's layout.
-pub fn bin_dir(venv: &Utf8Path) -> Utf8PathBuf {
-    if cfg!(windows) { venv.join("Scripts") } else { venv.join("bin") }
-}
-
-pub fn executable(venv: &Utf8Path, name: &str) -> Utf8PathBuf {
-    let dir = bin_dir(venv);
-    if cfg!(windows) { dir.join(format!("{name}.exe")) } else { dir.join(name) }
-}
-
-pub fn python(venv: &Utf8Path) -> Utf8PathBuf {
-    executable(venv, "python")
-}
 
 /// Where test runs keep compiled bytecode (`PYTHONPYCACHEPREFIX`): inside the venv, so it
 /// goes with it and never lands in the source tree.
@@ -270,12 +259,6 @@ fn location(venv: &Utf8Path) -> String {
     std::fs::canonicalize(venv).map(|p| p.display().to_string()).unwrap_or_else(|_| venv.to_string())
 }
 
-/// Whether an interpreter request (or what an interpreter printed) is a version, `3.11`,
-/// rather than a path or a name.
-pub fn is_version(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.')
-}
-
 /// Whether interpreter `version` (`3.11.7`) is what `request` asks for (`3.11`). A request
 /// that is not a version (a name) is taken at its word.
 fn version_matches(request: &str, version: &str) -> bool {
@@ -455,32 +438,6 @@ pub fn version_of_request(request: &str) -> String {
     version
 }
 
-/// An interpreter for a version request: pyenv's newest matching install when there is one
-/// (uv would stop at pyenv's shims, which fail for versions other than the global one),
-/// else the request itself for uv to look up.
-pub fn interpreter(request: &str) -> String {
-    if !is_version(request) {
-        return request.to_owned();
-    }
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".pyenv")));
-    let Some(versions) = root.map(|r| r.join("versions")) else { return request.to_owned() };
-    let Ok(entries) = std::fs::read_dir(&versions) else { return request.to_owned() };
-    let prefix = format!("{request}.");
-    entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|name| *name == request || name.starts_with(&prefix))
-        .filter_map(|name| Some((crate::pep440::Version::parse(&name)?, name)))
-        .max()
-        .and_then(|(_, name)| {
-            let install = Utf8PathBuf::from_path_buf(versions.join(name)).ok()?;
-            let python = python(&install);
-            python.is_file().then(|| python.into_string())
-        })
-        .unwrap_or_else(|| request.to_owned())
-}
-
 /// Points `link` (a member's `.venv`) at the shared venv `venv`. Replaces only a link or a
 /// venv of ours; anything else there is an error. Where the platform has no
 /// symlinks for us, does nothing.
@@ -544,7 +501,7 @@ pub fn installed(venv: &Utf8Path) -> Result<BTreeMap<String, String>> {
             let entry = entry?;
             if let Some((name, version)) = entry.file_name().strip_suffix(".dist-info").and_then(|s| s.split_once('-'))
             {
-                out.insert(crate::pyproject::normalize(name), version.to_owned());
+                out.insert(crate::pep508::normalize(name), version.to_owned());
             }
         }
     }

@@ -12,11 +12,12 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::config::{self, CONFIG_PATH, Config};
 use crate::error::hinted;
-use crate::fsutil;
+use crate::fsutil::{self, lexical};
 use crate::graph::{closure, topo_order};
 use crate::layers::{self, Layer};
 use crate::pep440::{self, Version, satisfies};
-use crate::pyproject::{self, Pyproject, normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
+use crate::pyproject::{self, Pyproject};
 use crate::venv;
 
 #[derive(Debug)]
@@ -424,22 +425,6 @@ fn resolve_pythonpath(root: &Utf8Path, dir: &Utf8Path, written: &[String]) -> Re
 
 fn looks_like_path(name: &str) -> bool {
     name.contains(['/', '\\']) || name == "." || name == ".."
-}
-
-/// `path` with `.` and `..` resolved by text (the folder may be a link: the user meant the
-/// path as typed).
-pub(crate) fn lexical(path: &Utf8Path) -> Utf8PathBuf {
-    let mut out = Utf8PathBuf::new();
-    for part in path.components() {
-        match part {
-            camino::Utf8Component::CurDir => {}
-            camino::Utf8Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Folders matching the member globs and not the exclude globs, sorted. Walks only as deep

@@ -109,7 +109,7 @@ fn init_adopts_a_legacy_tree_and_writes_only_its_files() {
     assert_eq!(strings(monorepo.get("members")), ["projects/app", "projects/core"], "explicit, sorted, no globs");
     let python = monorepo["python"].as_str().unwrap();
     assert!(python.starts_with("3.") && python.split('.').count() == 2, "python3's major.minor: {python}");
-    assert_eq!(monorepo["uv"].as_str(), Some(xtask::uv::DEFAULT_VERSION));
+    assert_eq!(monorepo["uv"].as_str(), Some(xtask::config::DEFAULT_UV_VERSION));
     let members = config["member"].as_table().unwrap();
     assert_eq!(
         members.keys().map(String::as_str).collect::<Vec<_>>(),

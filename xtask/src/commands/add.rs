@@ -15,7 +15,7 @@ use crate::config::CONFIG_PATH;
 use crate::edit::{self, Change, Edited, List};
 use crate::error::hinted;
 use crate::lock::Upgrade;
-use crate::pyproject::{normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
 use crate::{Workspace, fsutil, ui};
 
 #[derive(Debug, Clone, clap::Args)]

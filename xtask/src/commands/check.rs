@@ -8,9 +8,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
+use camino::Utf8PathBuf;
 
 use crate::error::Failed;
-use crate::lock::{self, LockId};
+use crate::lock::{self, LockId, Plan};
 use crate::lockfile::{self, Freshness, Lock, Pin};
 use crate::markers::{self, Environment};
 use crate::ui;
@@ -86,7 +87,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
         rows.push(vec![spec.name.clone(), result]);
         push_findings(&mut rows, findings);
     }
-    let orphans = super::lock::orphans(ws, &plan);
+    let orphans = orphans(ws, &plan);
     if !orphans.is_empty() {
         total += orphans.len();
         rows.push(vec!["(left over)".into(), ui::count(orphans.len(), "finding")]);
@@ -113,6 +114,21 @@ pub fn run(ws: &Workspace) -> Result<()> {
     );
     ui::status("Checked", &summary);
     if total > 0 { Err(Failed.into()) } else { Ok(()) }
+}
+
+/// Locks in the requirements folder, written by this tool, that `plan` has no spec for.
+pub fn orphans(ws: &Workspace, plan: &Plan) -> Vec<Utf8PathBuf> {
+    let dir = ws.root.join(crate::config::REQUIREMENTS_DIR);
+    let Ok(entries) = dir.read_dir_utf8() else { return Vec::new() };
+    let mut out: Vec<Utf8PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().ends_with(".txt"))
+        .map(|e| Utf8PathBuf::from(format!("{}/{}", crate::config::REQUIREMENTS_DIR, e.file_name())))
+        .filter(|rel| !plan.iter().any(|s| &s.lock == rel))
+        .filter(|rel| std::fs::read_to_string(ws.root.join(rel)).is_ok_and(|t| lockfile::is_ours(&t)))
+        .collect();
+    out.sort();
+    out
 }
 
 fn push_findings(rows: &mut Vec<Vec<String>>, findings: Vec<Finding>) {

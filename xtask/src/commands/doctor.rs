@@ -742,7 +742,7 @@ fn check_locks(ws: &Workspace) -> Outcome {
         };
         problems.entry(kind).or_default().push(spec.lock.to_string());
     }
-    let orphans = super::lock::orphans(ws, &plan);
+    let orphans = super::check::orphans(ws, &plan);
     if !orphans.is_empty() {
         problems.insert("left over from a deleted project", orphans.iter().map(|o| o.to_string()).collect());
     }

@@ -3,17 +3,27 @@
 
 use std::fmt::Write as _;
 
-use crate::flags::GraphFormat;
 use crate::workspace::Workspace;
 
-pub fn run(ws: &Workspace, format: GraphFormat) {
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    /// Graphviz
+    Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown)
+    Mermaid,
+    Json,
+}
+
+pub fn run(ws: &Workspace, format: Format) {
     crate::ui::out(&render(ws, format));
 }
 
-pub fn render(ws: &Workspace, format: GraphFormat) -> String {
+pub fn render(ws: &Workspace, format: Format) -> String {
     let mut out = String::new();
     match format {
-        GraphFormat::Text => {
+        Format::Text => {
             for m in &ws.members {
                 let mut deps: Vec<String> = m.deps.iter().map(|&d| ws.members[d].name.clone()).collect();
                 deps.extend(m.group_deps.iter().map(|&d| format!("{} (group)", ws.members[d].name)));
@@ -29,7 +39,7 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
                 out.push('\n');
             }
         }
-        GraphFormat::Dot => {
+        Format::Dot => {
             out.push_str("digraph projects {\n    rankdir = \"BT\";\n");
             for m in &ws.members {
                 let _ = writeln!(out, "    \"{}\";", m.name);
@@ -45,7 +55,7 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
             }
             out.push_str("}\n");
         }
-        GraphFormat::Mermaid => {
+        Format::Mermaid => {
             // Ids are indices: a name may hold characters Mermaid reads as syntax.
             out.push_str("flowchart BT\n");
             for (ix, m) in ws.members.iter().enumerate() {
@@ -63,7 +73,7 @@ pub fn render(ws: &Workspace, format: GraphFormat) -> String {
                 }
             }
         }
-        GraphFormat::Json => {
+        Format::Json => {
             let names = |ix: &[usize]| ix.iter().map(|&d| ws.members[d].name.clone()).collect::<Vec<_>>();
             let projects: Vec<serde_json::Value> = ws
                 .members

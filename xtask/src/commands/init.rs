@@ -21,7 +21,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use crate::config::{CONFIG_PATH, REQUIREMENTS_DIR};
 use crate::discover::{Kind, Plan, Reason, Skip, Unit, join, plan, relative, resolve};
 use crate::error::{Failed, hinted};
-use crate::pyproject::{normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
 use crate::{fsutil, ui};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -350,7 +350,7 @@ fn render_config(plan: &Plan, kept: &Kept) -> String {
     let _ = writeln!(
         out,
         "uv = {}",
-        kept.uv.as_deref().map_or_else(|| toml_string(crate::uv::DEFAULT_VERSION), str::to_owned)
+        kept.uv.as_deref().map_or_else(|| toml_string(crate::config::DEFAULT_UV_VERSION), str::to_owned)
     );
     if !kept.settings.is_empty() {
         out += "# Kept from the config this one replaced: nothing in the tree says them.\n";

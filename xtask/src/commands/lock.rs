@@ -9,7 +9,7 @@ use anyhow::{Result, anyhow};
 use camino::Utf8PathBuf;
 
 use crate::error::hinted;
-use crate::lock::{self, LockId, Plan, Upgrade};
+use crate::lock::{self, LockId, Upgrade};
 use crate::lockfile::{self, Freshness};
 use crate::sched::{self, Status};
 use crate::ui;
@@ -195,7 +195,7 @@ fn check_upgrade_packages(ws: &Workspace, named: &BTreeSet<LockId>, upgrade: &Up
         .flat_map(|lock| lock.requirements.into_iter().map(|r| r.name))
         .collect();
     for package in &upgrade.packages {
-        let wanted = crate::pyproject::normalize(package);
+        let wanted = crate::pep508::normalize(package);
         if !pinned.contains(&wanted) {
             let hint = match crate::suggest::closest(&wanted, pinned.iter().map(String::as_str)) {
                 Some(close) => format!("did you mean `{close}`? (`--upgrade-package {close}`)"),
@@ -210,27 +210,12 @@ fn check_upgrade_packages(ws: &Workspace, named: &BTreeSet<LockId>, upgrade: &Up
 /// Removes the locks this tool wrote that no layer or env has any more (a project deleted
 /// or renamed). Returns how many.
 pub fn remove_orphans(ws: &Workspace) -> Result<usize> {
-    let orphans = orphans(ws, &lock::plan(ws));
+    let orphans = super::check::orphans(ws, &lock::plan(ws));
     for orphan in &orphans {
         std::fs::remove_file(ws.root.join(orphan)).map_err(|err| anyhow!("cannot remove {orphan}: {err}"))?;
         ui::status("Removed", &format!("{orphan} (no project or layer has this lock any more)"));
     }
     Ok(orphans.len())
-}
-
-/// Locks in the requirements folder, written by this tool, that `plan` has no spec for.
-pub fn orphans(ws: &Workspace, plan: &Plan) -> Vec<Utf8PathBuf> {
-    let dir = ws.root.join(crate::config::REQUIREMENTS_DIR);
-    let Ok(entries) = dir.read_dir_utf8() else { return Vec::new() };
-    let mut out: Vec<Utf8PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().ends_with(".txt"))
-        .map(|e| Utf8PathBuf::from(format!("{}/{}", crate::config::REQUIREMENTS_DIR, e.file_name())))
-        .filter(|rel| !plan.iter().any(|s| &s.lock == rel))
-        .filter(|rel| std::fs::read_to_string(ws.root.join(rel)).is_ok_and(|t| lockfile::is_ours(&t)))
-        .collect();
-    out.sort();
-    out
 }
 
 /// uv's own explanation, from a failed compile's error chain (the innermost cause).

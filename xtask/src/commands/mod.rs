@@ -20,13 +20,21 @@ pub mod test;
 pub mod test_all;
 pub mod update_base;
 
+/// Which projects a test run takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Named ones (none: all).
+    pub projects: Vec<String>,
+    /// Only those `affected` lists, since `since` (or the default base).
+    pub affected: bool,
+    pub since: Option<String>,
+    /// `--shard K/N`.
+    pub shard: Option<(usize, usize)>,
+}
+
 /// The projects a test run (or a CI matrix) takes, in the workspace's order: those named
 /// (by name or folder, relative to `cwd`), else the affected ones, else all; then one shard.
-pub fn selected(
-    ws: &crate::Workspace,
-    cwd: &camino::Utf8Path,
-    select: &crate::flags::Selection,
-) -> anyhow::Result<Vec<usize>> {
+pub fn selected(ws: &crate::Workspace, cwd: &camino::Utf8Path, select: &Selection) -> anyhow::Result<Vec<usize>> {
     let mut members: Vec<usize> = if !select.projects.is_empty() {
         select.projects.iter().map(|name| ws.member_named(cwd, name)).collect::<anyhow::Result<_>>()?
     } else if select.affected {

@@ -13,7 +13,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::config::CONFIG_PATH;
 use crate::error::hinted;
-use crate::pyproject::{normalize, requirement_name};
+use crate::pep508::{normalize, requirement_name};
 use crate::{Workspace, edit, fsutil, ui};
 
 #[derive(Debug, Clone, clap::Args)]

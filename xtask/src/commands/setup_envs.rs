@@ -80,12 +80,11 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
         let ok = result.is_ok();
         (result, ok)
     });
-    super::first_error(results.into_iter().filter_map(Status::error).map(|err| match crate::conflict::build_failure(
-        ws,
-        &format!("{err:#}"),
-    ) {
-        Some((what, hint)) => err.context(crate::error::Hinted::new(what, hint)),
-        None => err,
+    super::first_error(results.into_iter().filter_map(Status::error).map(|err| {
+        match crate::lock::build_failure(ws, &format!("{err:#}")) {
+            Some((what, hint)) => err.context(crate::error::Hinted::new(what, hint)),
+            None => err,
+        }
     }))?;
     crate::interrupt::check()?;
     link_all()?;
