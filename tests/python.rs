@@ -153,7 +153,9 @@ fn outcome(ws: &Workspace, project: &Project, id: &str) -> Result<(), Failed> {
         let mut args = junit::pytest_args(&xml);
         args.push("--verbosity=0".into());
         args.extend(project.selected.iter().cloned());
-        let done = pytest::command(ws, project.member, &args).and_then(|cmd| exec::capture(&cmd)).map_err(|e| format!("{e:#}"));
+        let done = pytest::command(ws, project.member, &args)
+            .and_then(|cmd| exec::capture(&cmd))
+            .map_err(|e| format!("{e:#}"));
         let cases = junit::read(&xml).map_err(|e| format!("{e:#}"));
         // Gone whatever happened: it is this run's alone (missing if pytest never started).
         let _ = std::fs::remove_file(&xml);

@@ -322,7 +322,10 @@ mod tests {
             "a shared venv installs e for f too"
         );
         // Its tests and docs are not what it installs: its dependants read none of them.
-        assert_eq!(affected(&ws, &["p/a/tests/test_a.py", "p/a/README.md"]), ["a: p/a/tests/test_a.py and 1 more file changed"]);
+        assert_eq!(
+            affected(&ws, &["p/a/tests/test_a.py", "p/a/README.md"]),
+            ["a: p/a/tests/test_a.py and 1 more file changed"]
+        );
     }
 
     #[test]

@@ -105,11 +105,7 @@ impl Item {
 /// The digest of a short value: the value itself when it is short and printable (so
 /// `explain` shows `NO_DOCKER: true -> false`), else its SHA-256.
 fn value_digest(value: &str) -> String {
-    if value.len() <= 64 && !value.contains('\n') {
-        format!("={value}")
-    } else {
-        digest::text(value)
-    }
+    if value.len() <= 64 && !value.contains('\n') { format!("={value}") } else { digest::text(value) }
 }
 
 /// The inputs of one target, in the order they were listed.
@@ -147,9 +143,8 @@ impl Items {
 
     /// What differs from `old` to `self`, item by item (by kind and name).
     pub fn changes(&self, old: &Items) -> Vec<Change> {
-        let find = |items: &Items, item: &Item| {
-            items.0.iter().find(|o| o.kind == item.kind && o.name == item.name).cloned()
-        };
+        let find =
+            |items: &Items, item: &Item| items.0.iter().find(|o| o.kind == item.kind && o.name == item.name).cloned();
         let mut out = Vec::new();
         for item in &self.0 {
             match find(old, item) {

@@ -74,7 +74,9 @@ pub fn settings_file(ws: &Workspace, member: &Member) -> String {
     match (member.installable || ws.root.join(&member.dir).join("pyproject.toml").is_file(), declared) {
         (true, false) => format!("{}/pyproject.toml [tool.monorepo]", member.dir),
         (false, _) => format!("{CONFIG_PATH} [member.\"{}\"]", member.dir),
-        (true, true) => format!("{}/pyproject.toml [tool.monorepo] or {CONFIG_PATH} [member.\"{}\"]", member.dir, member.dir),
+        (true, true) => {
+            format!("{}/pyproject.toml [tool.monorepo] or {CONFIG_PATH} [member.\"{}\"]", member.dir, member.dir)
+        }
     }
 }
 
@@ -174,13 +176,24 @@ pub fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Resu
                 &format!("{}/pyproject.toml [tool.uv.sources]", member.dir),
             ));
         }
-        let config = pytest_configs.entry(member.dir.as_path()).or_insert_with(|| inputs::pytest_config(&ws.root, &member.dir));
+        let config =
+            pytest_configs.entry(member.dir.as_path()).or_insert_with(|| inputs::pytest_config(&ws.root, &member.dir));
         for file in config.looked_at.iter().chain(&config.conftests).filter(|f| !f.starts_with(&member.dir)) {
-            items.push(Item::new(Kind::File, file.as_str(), inputs::file_digest(&ws.root.join(file)), "pytest's config"));
+            items.push(Item::new(
+                Kind::File,
+                file.as_str(),
+                inputs::file_digest(&ws.root.join(file)),
+                "pytest's config",
+            ));
         }
         let dotenv = member.dir.join(".env");
         if ws.root.join(&dotenv).exists() {
-            items.push(Item::new(Kind::File, dotenv.as_str(), inputs::file_digest(&ws.root.join(&dotenv)), "loaded by test-all and run"));
+            items.push(Item::new(
+                Kind::File,
+                dotenv.as_str(),
+                inputs::file_digest(&ws.root.join(&dotenv)),
+                "loaded by test-all and run",
+            ));
         }
         for item in settings_items(member, &settings) {
             items.push(item);
@@ -190,7 +203,12 @@ pub fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Resu
         }
         let venv = ws.root.join(&env.venv);
         items.push(Item::new(Kind::Interpreter, "python", interpreter_id(&venv), env.venv.as_str()));
-        items.push(Item::new(Kind::Lock, env.lock.as_str(), lock_id(&ws.root.join(&env.lock)), format!("env `{}`", env.name)));
+        items.push(Item::new(
+            Kind::Lock,
+            env.lock.as_str(),
+            lock_id(&ws.root.join(&env.lock)),
+            format!("env `{}`", env.name),
+        ));
         // What the other local projects in its venv provide: its own local dependencies
         // (runtime and through its groups), and a shared env's other members with theirs.
         let mut installed: Vec<usize> = Vec::new();
@@ -342,7 +360,8 @@ impl<'a> Readers<'a> {
                     glob_of.push((m, glob.as_str()));
                 }
             }
-            let config = configs.entry(member.dir.as_path()).or_insert_with(|| inputs::pytest_config(&ws.root, &member.dir));
+            let config =
+                configs.entry(member.dir.as_path()).or_insert_with(|| inputs::pytest_config(&ws.root, &member.dir));
             pytest.push(config.clone());
         }
         let globs = set.build().unwrap_or_else(|_| GlobSet::empty());
@@ -502,7 +521,8 @@ fn hash_work_tree(root: &Utf8Path, files: &mut Files) -> Result<(), String> {
     let mut gone: Vec<String> = Vec::new();
     for (path, id) in files.iter_mut() {
         if id.as_ref().is_some_and(|id| id.starts_with("120000 ")) {
-            let target = link_target_id(&root.as_std_path().join(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let target =
+                link_target_id(&root.as_std_path().join(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
             *id = id.take().map(|id| format!("{id} {target}"));
             continue;
         }
@@ -702,7 +722,9 @@ pub fn locks(ws: &Workspace, recipe: &str, flags: &str) -> LockItems {
     let layer_locks: Vec<String> = ws
         .layers
         .iter()
-        .map(|l| std::fs::read_to_string(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |t| digest::text(&t)))
+        .map(|l| {
+            std::fs::read_to_string(ws.root.join(l.lock())).map_or_else(|_| "missing".to_owned(), |t| digest::text(&t))
+        })
         .collect();
     let mut closure: Vec<String> = Vec::with_capacity(ws.members.len());
     for member in &ws.members {
@@ -733,7 +755,12 @@ pub fn locks(ws: &Workspace, recipe: &str, flags: &str) -> LockItems {
         items.push(Item::value(Kind::Tool, "lock recipe", &format!("{recipe} {flags}"), "the xtask"));
         items.push(Item::value(Kind::Tool, "uv", &ws.config.uv, CONFIG_PATH));
         items.push(Item::value(Kind::Setting, "python", python, CONFIG_PATH));
-        items.push(Item::value(Kind::Setting, "exclude-newer", ws.config.exclude_newer.as_deref().unwrap_or(""), CONFIG_PATH));
+        items.push(Item::value(
+            Kind::Setting,
+            "exclude-newer",
+            ws.config.exclude_newer.as_deref().unwrap_or(""),
+            CONFIG_PATH,
+        ));
         items.push(Item::value(Kind::Setting, "index options", &index, CONFIG_PATH));
         items
     };
@@ -770,15 +797,35 @@ pub fn locks(ws: &Workspace, recipe: &str, flags: &str) -> LockItems {
             on_layers(&mut items, &env.layers, &layers);
             for &m in &env.members {
                 let member = &ws.members[m];
-                items.push(Item::new(Kind::Package, member.name.as_str(), closure[m].as_str(), format!("{}", member.dir)));
+                items.push(Item::new(
+                    Kind::Package,
+                    member.name.as_str(),
+                    closure[m].as_str(),
+                    format!("{}", member.dir),
+                ));
                 // What its groups name is installed too.
                 for &g in &member.group_deps {
                     let dep = &ws.members[g];
-                    items.push(Item::new(Kind::Package, format!("{} (group)", dep.name), closure[g].as_str(), dep.dir.as_str()));
+                    items.push(Item::new(
+                        Kind::Package,
+                        format!("{} (group)", dep.name),
+                        closure[g].as_str(),
+                        dep.dir.as_str(),
+                    ));
                 }
                 let from = settings_file(ws, member);
-                items.push(Item::value(Kind::Setting, format!("{} extras", member.name), &member.pyproject.extras.join(","), from.as_str()));
-                items.push(Item::value(Kind::Setting, format!("{} groups", member.name), &member.pyproject.group_requirements.join("\n"), from.as_str()));
+                items.push(Item::value(
+                    Kind::Setting,
+                    format!("{} extras", member.name),
+                    &member.pyproject.extras.join(","),
+                    from.as_str(),
+                ));
+                items.push(Item::value(
+                    Kind::Setting,
+                    format!("{} groups", member.name),
+                    &member.pyproject.group_requirements.join("\n"),
+                    from.as_str(),
+                ));
             }
             items
         })

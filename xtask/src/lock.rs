@@ -238,6 +238,16 @@ impl Upgrade {
     }
 }
 
+/// Records what `spec`'s lock was compiled from, for `explain`, once the run that wrote it
+/// has succeeded (a run put back writes none). Best effort: it is only a record.
+pub fn record_inputs(ws: &Workspace, spec: &LockSpec) {
+    let record = ws.root.join(INPUTS_CACHE).join(format!("{}.json", spec.lock.file_stem().unwrap_or("lock")));
+    if let Ok(json) = serde_json::to_string_pretty(&spec.items) {
+        let _ = std::fs::create_dir_all(ws.root.join(INPUTS_CACHE));
+        let _ = fsutil::write_atomic(&record, &json);
+    }
+}
+
 /// Whether the lock on disk is what `spec` describes, intact. Reads one file.
 pub fn freshness(root: &Utf8Path, spec: &LockSpec) -> Freshness {
     lockfile::freshness(&root.join(&spec.lock), &spec.digest)
@@ -332,15 +342,7 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
                 format!("check that {lock_dir} is writable and the disk has room, then run the command again"),
             )));
         }
-        (Ok(_), _) => {
-            // What it was compiled from, for `explain` (best effort: only a record).
-            let record = ws.root.join(INPUTS_CACHE).join(format!("{}.json", spec.lock.file_stem().unwrap_or("lock")));
-            if let Ok(json) = serde_json::to_string_pretty(&spec.items) {
-                let _ = std::fs::create_dir_all(ws.root.join(INPUTS_CACHE));
-                let _ = fsutil::write_atomic(&record, &json);
-            }
-            return Ok(());
-        }
+        (Ok(_), _) => return Ok(()),
     };
     if crate::interrupt::of(&err).is_some() {
         return Err(err);

@@ -221,7 +221,9 @@ impl Workspace {
             }
         }
         match (all.build(), first) {
-            (Err(err), Some((member, glob, _))) => Err(self.bad_glob(member, &glob, &format!("with the others: {}", err.kind()))),
+            (Err(err), Some((member, glob, _))) => {
+                Err(self.bad_glob(member, &glob, &format!("with the others: {}", err.kind())))
+            }
             _ => Ok(()),
         }
     }

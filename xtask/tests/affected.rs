@@ -90,11 +90,12 @@ fn test_all_affected_sets_up_and_runs_only_the_affected_suites() {
     repo.append("projects/lib/tests/test_lib.py", "\ndef test_more():\n    assert True\n");
     let run = repo.expect(&["test-all", "--affected", "--since", "HEAD"], 0);
     let rows: Vec<&str> = run.stdout.lines().filter_map(|l| l.split_whitespace().next()).collect();
-    for (project, wanted) in [("lib", true), ("app", true), ("core", false), ("solo", false)] {
+    // A test of lib's changed, not what lib installs: app, which installs lib, is unaffected.
+    for (project, wanted) in [("lib", true), ("app", false), ("core", false), ("solo", false)] {
         assert_eq!(rows.contains(&project), wanted, "{project} in the table?\n{}", run.all());
         assert_eq!(repo.path(&format!("projects/{project}/.venv")).exists(), wanted, "{project}'s venv");
     }
-    assert!(run.stderr.contains("Finished 2 projects: 2 passed, 0 failed, 0 skipped"), "{}", run.all());
+    assert!(run.stderr.contains("Finished 1 project: 1 passed, 0 failed, 0 skipped"), "{}", run.all());
 }
 
 /// Runs `affected` without `--since` in `dir` as a GitHub Actions push build would: with
@@ -299,8 +300,12 @@ fn a_change_inside_a_nested_member_affects_it_and_not_its_parent() {
     repo.git(&["checkout", "--quiet", "--", "."]);
     repo.append("projects/big/tests/test_big.py", "\n");
     assert_eq!(affected(&repo, "HEAD"), ["big"]);
-    // The parent's pytest config is above the child's folder: it applies to both.
+    // The parent's conftest.py is above the child's folder, but the child's pyproject is its
+    // rootdir: pytest does not load it for the child. With a pytest.ini at the root, the
+    // root is both members' rootdir, and it applies to both.
     repo.write("projects/big/conftest.py", "import pytest\n");
+    assert_eq!(affected(&repo, "HEAD"), ["big"]);
+    repo.write("pytest.ini", "[pytest]\n");
     let mut both = affected(&repo, "HEAD");
     both.sort();
     assert_eq!(both, ["big", "child"]);
@@ -319,9 +324,16 @@ fn a_member_imported_by_path_carries_its_changes_to_those_that_import_it() {
     let graph = repo.expect(&["graph"], 0);
     assert!(graph.stdout.contains("one -> two (by path)"), "{}", graph.all());
     repo.write("projects/two/NOTES.md", "not on anyone's pythonpath\n");
+    assert_eq!(affected(&repo, "HEAD"), ["two"], "one reads two/src only");
+    repo.write("projects/two/src/util.py", "X = 1\n");
+    repo.write("projects/one/x.py", "X = 1\n");
     let run = repo.expect(&["affected", "--since", "HEAD"], 0);
     let mut listed: Vec<&str> = run.stdout.lines().collect();
     listed.sort_unstable();
     assert_eq!(listed, ["one", "three", "two"], "a cycle of path imports is fine\n{}", run.all());
-    assert!(run.stderr.contains("imports two by path (its pythonpath)"), "{}", run.all());
+    assert!(
+        run.stderr.contains("projects/two/src/util.py changed: on its pythonpath: projects/two/src"),
+        "{}",
+        run.all()
+    );
 }

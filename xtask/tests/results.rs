@@ -22,7 +22,9 @@ fn keys_at(root: &Utf8Path, args: &[&str]) -> BTreeMap<String, String> {
     let members: Vec<usize> = (0..ws.members.len()).collect();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     match keys::suites(&ws, &members, &args).unwrap() {
-        Keys::Known(keys) => members.iter().map(|&m| ws.members[m].name.clone()).zip(keys.into_iter().map(|k| k.key)).collect(),
+        Keys::Known(keys) => {
+            members.iter().map(|&m| ws.members[m].name.clone()).zip(keys.into_iter().map(|k| k.key)).collect()
+        }
         Keys::Off(why) => panic!("no keys: {why}"),
     }
 }

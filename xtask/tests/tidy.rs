@@ -54,13 +54,6 @@ fn the_sample_monorepo_locks_are_fresh() {
     assert!(Path::new(repo_root().join("_meta/requirements/base.txt").as_std_path()).is_file());
 }
 
-/// Import circles still allowed, each the exact set of modules of one strongly connected
-/// component. TEMPORARY: `workspace` calls `affected::check_inputs` while `affected` borrows
-/// the `Workspace`; that check is moving out of `affected` into a module of its own, which
-/// breaks this circle. Then this list is emptied, and stays empty: the test fails while an
-/// entry names no circle.
-const KNOWN: &[&[&str]] = &[&["affected", "workspace"]];
-
 /// Modules form no import circle, so each can be read (and changed) knowing only those
 /// below it. A module is a file (`commands/lock.rs` is `commands::lock`, `report/mod.rs` is
 /// `report`); its references are its `crate::` and `super::` paths, in `use` trees or
@@ -89,24 +82,13 @@ fn no_module_imports_form_a_circle() {
     let graph = import_graph(&files);
     assert!(graph.len() >= 30 && graph.values().any(|to| !to.is_empty()), "the scan found too little: {graph:?}");
 
-    let mut unexpected = Vec::new();
-    let mut seen = BTreeSet::new();
-    for component in circles(&graph) {
-        match KNOWN.iter().find(|known| known.iter().copied().collect::<BTreeSet<_>>() == component) {
-            Some(known) => {
-                seen.insert(*known);
-            }
-            None => unexpected.push(describe_circle(&graph, &component)),
-        }
-    }
+    let unexpected: Vec<String> = circles(&graph).iter().map(|component| describe_circle(&graph, component)).collect();
     assert!(
         unexpected.is_empty(),
         "modules import each other in a circle (move what the lower module needs down into it, \
          or pass it in as an argument):\n{}",
         unexpected.join("\n")
     );
-    let stale: Vec<_> = KNOWN.iter().filter(|known| !seen.contains(*known)).collect();
-    assert!(stale.is_empty(), "KNOWN allows {stale:?}, which no longer form a circle: remove them from KNOWN");
 }
 
 #[test]

@@ -172,6 +172,12 @@ pub fn compile(
             locked.extend(ready);
         }
     })();
+    if result.is_ok() {
+        let plan = lock::plan(ws);
+        for &id in &locked {
+            lock::record_inputs(ws, &plan[id]);
+        }
+    }
     if result.is_err() {
         let restored = restore(ws, backups.into_inner().unwrap_or_else(|p| p.into_inner()));
         if restored > 0 {

@@ -19,9 +19,9 @@ use crate::error::{Failed, hinted};
 use crate::exec::{self, Cut, Watch};
 use crate::interrupt::signal_name;
 use crate::junit::{self, TestCase};
+use crate::keys::{self, Keys, SuiteKey};
 use crate::pytest::{self, Counts, NO_TESTS_COLLECTED};
 use crate::report::{self, Event, Outcome, Reporters, Suite, SuiteResult, Totals};
-use crate::keys::{self, Keys, SuiteKey};
 use crate::results::{Record, ResultCache};
 use crate::sched::{self, Status};
 use crate::ui;
@@ -195,7 +195,9 @@ impl Runner<'_> {
     fn suite(&self, member: usize, suite: &Suite, key: Option<&SuiteKey>, cancel: &AtomicBool) -> SuiteResult {
         let Runner { ws, args, timeout, cache, reporters, observer, verify } = *self;
         let name = suite.project.as_str();
-        let hit = key.and_then(|key| cache.lookup(name, &key.key)).filter(|r| keys::observed_change(ws, &r.observed).is_none());
+        let hit = key
+            .and_then(|key| cache.lookup(name, &key.key))
+            .filter(|r| keys::observed_change(ws, &r.observed).is_none());
         if let Some(record) = hit.clone().filter(|_| !verify) {
             let tests = cache.junit_of(name, &record.key).and_then(|xml| junit::read(&xml).ok());
             return SuiteResult {
