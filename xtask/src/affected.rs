@@ -81,7 +81,19 @@ pub fn of_files(ws: &Workspace, files: &[Utf8PathBuf]) -> Vec<Option<Reason>> {
         _ => {}
     };
     let readers = Readers::new(ws);
+    // A member's own requirements file and what it includes (`-r`, `-c`), wherever it is.
+    let mut requirement_files: Vec<(Utf8PathBuf, usize)> = Vec::new();
+    for (m, member) in ws.members.iter().enumerate() {
+        if let Some(file) = &member.requirements {
+            for item in crate::inputs::requirements_files(&ws.root, file, crate::inputs::Kind::File, "") {
+                requirement_files.push((Utf8PathBuf::from(item.name), m));
+            }
+        }
+    }
     for file in files {
+        for (_, m) in requirement_files.iter().filter(|(f, _)| f == file) {
+            mark(&mut reasons, *m, Reason::Requirements(file.clone()));
+        }
         let owner = readers.owner(file);
         if file == CONFIG_PATH {
             for m in 0..n {

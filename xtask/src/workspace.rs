@@ -368,7 +368,7 @@ fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSe
     };
     let pyproject = pyproject::unit(settings, requirements.as_deref().map(|p| (p, text.as_str())))?;
     // What its lock depends on: its settings and its requirements file.
-    let digest = crate::digest::text(&format!("{settings:?}\n{text}"));
+    let digest = crate::digest::text(&format!("{settings:?}\n{}", crate::infile::lines_digest(&text)));
     Member::new(root, dir, pyproject, digest, requirements)
 }
 
