@@ -152,7 +152,6 @@ pub fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Resu
     common.push(Item::value(Kind::Tool, "uv", &ws.config.uv, CONFIG_PATH));
     common.push(Item::value(Kind::Setting, "pytest arguments", &serde_json::to_string(pytest_args)?, "command line"));
 
-    let mut pytest_configs: HashMap<&Utf8Path, PytestConfig> = HashMap::new();
     let mut keys = Vec::with_capacity(members.len());
     for &m in members {
         let member = &ws.members[m];
@@ -176,8 +175,7 @@ pub fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Resu
                 &format!("{}/pyproject.toml [tool.uv.sources]", member.dir),
             ));
         }
-        let config =
-            pytest_configs.entry(member.dir.as_path()).or_insert_with(|| inputs::pytest_config(&ws.root, &member.dir));
+        let config = &readers.pytest[m]; // read once, when the readers were built
         for file in config.looked_at.iter().chain(&config.conftests).filter(|f| !f.starts_with(&member.dir)) {
             items.push(Item::new(
                 Kind::File,
@@ -334,8 +332,7 @@ impl<'a> Readers<'a> {
     pub(crate) fn new(ws: &'a Workspace) -> Readers<'a> {
         let dirs = ws.members.iter().enumerate().map(|(m, member)| (member.dir.as_path(), m)).collect();
         let src_layout = ws.members.iter().map(|m| ws.root.join(&m.dir).join("src").is_dir()).collect();
-        let managed = ws.envs.iter().flat_map(|e| std::iter::once(&e.venv).chain(&e.links)).cloned();
-        let venvs = managed.chain(ws.members.iter().map(|m| m.dir.join(".venv"))).collect();
+        let venvs = venv_folders(ws).collect();
         let mut pythonpath: HashMap<&Utf8Path, Vec<(usize, bool)>> = HashMap::new();
         let mut sources: HashMap<&Utf8Path, Vec<usize>> = HashMap::new();
         let mut pytest: Vec<PytestConfig> = Vec::with_capacity(ws.members.len());
@@ -651,14 +648,18 @@ fn on_disk(root: &Utf8Path, rel: &str) -> Vec<PathBuf> {
     found
 }
 
+/// The managed venvs, the `.venv` links to shared ones, and every member's `.venv` (one
+/// the xtask did not make, too: pytest never collects a venv): no one's input.
+fn venv_folders(ws: &Workspace) -> impl Iterator<Item = Utf8PathBuf> + '_ {
+    let managed = ws.envs.iter().flat_map(|e| std::iter::once(&e.venv).chain(&e.links)).cloned();
+    managed.chain(ws.members.iter().map(|m| m.dir.join(".venv")))
+}
+
 /// The observed inputs of a passing run: the files under the root it imported (read from
 /// the list pytest's plugin wrote), outside the member's folder and every venv, each with
 /// its content digest.
 pub fn observed(ws: &Workspace, m: usize, imported: &[PathBuf]) -> Vec<(String, String)> {
-    let readers_venvs: Vec<Utf8PathBuf> = {
-        let managed = ws.envs.iter().flat_map(|e| std::iter::once(&e.venv).chain(&e.links)).cloned();
-        managed.chain(ws.members.iter().map(|m| m.dir.join(".venv"))).collect()
-    };
+    let venvs: Vec<Utf8PathBuf> = venv_folders(ws).collect();
     let root = std::fs::canonicalize(&ws.root).unwrap_or_else(|_| ws.root.as_std_path().to_path_buf());
     let own = &ws.members[m].dir;
     let mut out: BTreeMap<String, String> = BTreeMap::new();
@@ -670,7 +671,7 @@ pub fn observed(ws: &Workspace, m: usize, imported: &[PathBuf]) -> Vec<(String, 
         if rel.starts_with(own) && !own.as_str().is_empty() {
             continue;
         }
-        if readers_venvs.iter().any(|v| rel.starts_with(v)) || rel.starts_with(crate::config::TOOLS_DIR) {
+        if venvs.iter().any(|v| rel.starts_with(v)) || rel.starts_with(crate::config::TOOLS_DIR) {
             continue;
         }
         out.insert(rel.to_string(), inputs::file_digest(&ws.root.join(&rel)));
@@ -686,20 +687,17 @@ pub fn observed_change(ws: &Workspace, observed: &[(String, String)]) -> Option<
     })
 }
 
-/// Reads the list of imported files a run's plugin wrote (one path a line), from every
-/// process of the run (pytest-xdist workers write their own).
-pub fn read_imported(prefix: &Utf8Path) -> Vec<PathBuf> {
-    let Some(dir) = prefix.parent() else { return Vec::new() };
-    let name = prefix.file_name().unwrap_or_default();
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if entry.file_name().to_string_lossy().starts_with(name) {
-            if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                out.extend(text.lines().filter(|l| !l.is_empty()).map(PathBuf::from));
-            }
-            let _ = std::fs::remove_file(entry.path());
+/// Reads the lists of imported files a suite's plugin wrote into `folder` (one path a
+/// line; each process of the run, pytest-xdist's workers too, writes its own), then removes
+/// the folder. `None` when no process wrote one: what the run imported is unknown.
+pub fn read_imported(folder: &Utf8Path) -> Option<Vec<PathBuf>> {
+    let mut out: Option<Vec<PathBuf>> = None;
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        if let Ok(text) = std::fs::read_to_string(entry.path()) {
+            out.get_or_insert_with(Vec::new).extend(text.lines().filter(|l| !l.is_empty()).map(PathBuf::from));
         }
     }
+    let _ = std::fs::remove_dir_all(folder);
     out
 }
 

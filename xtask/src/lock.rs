@@ -18,7 +18,7 @@ use crate::venv;
 use crate::workspace::Workspace;
 
 /// Where the input items each lock was last compiled from are kept, for `explain`.
-pub const INPUTS_CACHE: &str = "_meta/.cache/lock-inputs";
+const INPUTS_CACHE: &str = "_meta/.cache/lock-inputs";
 /// Bump when the way locks are compiled changes, so every lock becomes stale.
 const RECIPE_VERSION: &str = "3";
 /// The flags every compile gets (besides the Python and the index options), hashed.
@@ -241,11 +241,19 @@ impl Upgrade {
 /// Records what `spec`'s lock was compiled from, for `explain`, once the run that wrote it
 /// has succeeded (a run put back writes none). Best effort: it is only a record.
 pub fn record_inputs(ws: &Workspace, spec: &LockSpec) {
-    let record = ws.root.join(INPUTS_CACHE).join(format!("{}.json", spec.lock.file_stem().unwrap_or("lock")));
     if let Ok(json) = serde_json::to_string_pretty(&spec.items) {
         let _ = std::fs::create_dir_all(ws.root.join(INPUTS_CACHE));
-        let _ = fsutil::write_atomic(&record, &json);
+        let _ = fsutil::write_atomic(&inputs_record(ws, spec), &json);
     }
+}
+
+/// What `spec`'s lock was last compiled from here, if [`record_inputs`] recorded it.
+pub fn recorded_inputs(ws: &Workspace, spec: &LockSpec) -> Option<crate::inputs::Items> {
+    serde_json::from_slice(&std::fs::read(inputs_record(ws, spec)).ok()?).ok()
+}
+
+fn inputs_record(ws: &Workspace, spec: &LockSpec) -> Utf8PathBuf {
+    ws.root.join(INPUTS_CACHE).join(format!("{}.json", spec.lock.file_stem().unwrap_or("lock")))
 }
 
 /// Whether the lock on disk is what `spec` describes, intact. Reads one file.

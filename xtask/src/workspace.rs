@@ -214,15 +214,15 @@ impl Workspace {
                 match crate::inputs::input_glob(glob) {
                     Ok(built) => {
                         all.add(built);
-                        first.get_or_insert((member, glob.clone(), String::new()));
+                        first.get_or_insert((member, glob.as_str()));
                     }
                     Err(error) => return Err(self.bad_glob(member, glob, &error)),
                 }
             }
         }
         match (all.build(), first) {
-            (Err(err), Some((member, glob, _))) => {
-                Err(self.bad_glob(member, &glob, &format!("with the others: {}", err.kind())))
+            (Err(err), Some((member, glob))) => {
+                Err(self.bad_glob(member, glob, &format!("with the others: {}", err.kind())))
             }
             _ => Ok(()),
         }

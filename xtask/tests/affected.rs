@@ -326,14 +326,16 @@ fn a_member_imported_by_path_carries_its_changes_to_those_that_import_it() {
     repo.write("projects/two/NOTES.md", "not on anyone's pythonpath\n");
     assert_eq!(affected(&repo, "HEAD"), ["two"], "one reads two/src only");
     repo.write("projects/two/src/util.py", "X = 1\n");
+    let run = repo.expect(&["affected", "--since", "HEAD"], 0);
+    assert!(
+        run.stderr.contains("one: projects/two/src/util.py changed: on its pythonpath: projects/two/src"),
+        "{}",
+        run.all()
+    );
     repo.write("projects/one/x.py", "X = 1\n");
     let run = repo.expect(&["affected", "--since", "HEAD"], 0);
     let mut listed: Vec<&str> = run.stdout.lines().collect();
     listed.sort_unstable();
     assert_eq!(listed, ["one", "three", "two"], "a cycle of path imports is fine\n{}", run.all());
-    assert!(
-        run.stderr.contains("projects/two/src/util.py changed: on its pythonpath: projects/two/src"),
-        "{}",
-        run.all()
-    );
+    assert!(run.stderr.contains("three: projects/one/x.py changed: on its pythonpath: projects/one"), "{}", run.all());
 }

@@ -17,19 +17,14 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::Workspace;
-use crate::inputs::{self, Change, Items, Kind};
+use crate::inputs::{self, Change, Kind};
 use crate::keys::{self, Keys};
 use crate::lock::{self, LockId};
 use crate::lockfile::Freshness;
 use crate::results::ResultCache;
 use crate::ui;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    #[default]
-    Text,
-    Json,
-}
+use super::Format;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Options {
@@ -167,9 +162,7 @@ fn locks(ws: &Workspace, members: &[usize]) -> Vec<LockReport> {
                 Freshness::Edited => "edited",
                 Freshness::Unreadable(_) => "unreadable",
             };
-            let record = ws.root.join(lock::INPUTS_CACHE).join(format!("{}.json", spec.lock.file_stem().unwrap_or("")));
-            let last: Option<Items> = std::fs::read(record).ok().and_then(|b| serde_json::from_slice(&b).ok());
-            let changed = match (state, last) {
+            let changed = match (state, lock::recorded_inputs(ws, spec)) {
                 ("fresh", _) | (_, None) => Vec::new(),
                 (_, Some(last)) => spec.items.changes(&last),
             };

@@ -20,6 +20,14 @@ pub mod test;
 pub mod test_all;
 pub mod update_base;
 
+/// `--format` of the commands that print a report: for people, or one JSON object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
 /// Which projects a test run takes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {

@@ -36,14 +36,9 @@ use crate::Workspace;
 use crate::lock::{self, LockId};
 use crate::lockfile::Freshness;
 use crate::ui;
-use crate::venv::{self, State};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    #[default]
-    Text,
-    Json,
-}
+use super::Format;
+use crate::venv::{self, State};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Options {

@@ -9,6 +9,7 @@
 //! the running suites are stopped (their output so far is shown), nothing new starts, and
 //! the table says what finished, what was stopped and what never started.
 
+use std::sync::OnceLock;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
@@ -119,16 +120,16 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         speculate: options.speculate,
         weights: &weights,
     };
-    // Each suite lists what it imports, so files no input declares still key its result.
-    let observer = observer_dir();
-    let observer = pytest::install_observer(&observer).is_ok().then_some(observer);
+    // Each suite that runs lists what it imports, so files no input declares still key its
+    // result; the plugin is written when the first suite runs (a cached run writes nothing).
+    let observer = OnceLock::new();
     let runner = Runner {
         ws,
         args: &args,
         timeout: options.timeout,
         cache: &cache,
         reporters: &reporters,
-        observer: observer.as_deref(),
+        observer: &observer,
         verify: options.verify_cache,
     };
     let work = |k: usize, cancel: &AtomicBool| {
@@ -145,7 +146,7 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         settled[k] = Some(result);
     });
 
-    if let Some(dir) = &observer {
+    if let Some(Some(dir)) = observer.get() {
         let _ = std::fs::remove_dir_all(dir);
     }
     let results: Vec<SuiteResult> = settled.into_iter().map(|r| r.expect("every job settles")).collect();
@@ -184,8 +185,8 @@ struct Runner<'a> {
     timeout: Option<Duration>,
     cache: &'a ResultCache,
     reporters: &'a Reporters,
-    /// Where the plugin that lists a run's imports is, when it could be written.
-    observer: Option<&'a Utf8Path>,
+    /// Where the plugin that lists a run's imports is, once written (`None`: it could not be).
+    observer: &'a OnceLock<Option<Utf8PathBuf>>,
     /// Run a cached suite too, and fail when its result is not the cached one.
     verify: bool,
 }
@@ -198,7 +199,7 @@ impl Runner<'_> {
         let hit = key
             .and_then(|key| cache.lookup(name, &key.key))
             .filter(|r| keys::observed_change(ws, &r.observed).is_none());
-        if let Some(record) = hit.clone().filter(|_| !verify) {
+        if !verify && let Some(record) = hit {
             let tests = cache.junit_of(name, &record.key).and_then(|xml| junit::read(&xml).ok());
             return SuiteResult {
                 counts: Some(record.counts),
@@ -214,9 +215,18 @@ impl Runner<'_> {
         let mut all_args = junit::pytest_args(&xml);
         all_args.extend(args.iter().cloned());
         let member_ref = &ws.members[member];
-        let imports = xml.with_extension("imports");
-        let cmd = pytest::command(ws, member, &all_args).and_then(|cmd| match observer {
-            Some(dir) if key.is_some() => pytest::observe(cmd, dir, &imports),
+        // A folder of the suite's own for the lists of what it imports (pytest-xdist's
+        // workers write one each), only when its result may be recorded.
+        let imports = key.and_then(|_| {
+            let dir = observer.get_or_init(|| {
+                let dir = observer_dir();
+                pytest::install_observer(&dir).is_ok().then_some(dir)
+            });
+            let folder = dir.as_ref()?.join(member.to_string());
+            std::fs::create_dir_all(&folder).ok().map(|()| folder)
+        });
+        let cmd = pytest::command(ws, member, &all_args).and_then(|cmd| match (&imports, observer.get()) {
+            (Some(folder), Some(Some(dir))) => pytest::observe(cmd, dir, &folder.join("imports")),
             _ => Ok(cmd),
         });
         let cmd = match cmd {
@@ -257,9 +267,12 @@ impl Runner<'_> {
             let _ = cache.record_duration(name, seconds);
         }
         let rootdir = rootdir_of(&done.output, &ws.root.join(&member_ref.dir), &ws.root, &tests);
-        let imported = keys::read_imported(&imports);
+        // What it imported; a run whose imports are unknown is not recorded: its result
+        // would rest on inputs no one looked at.
+        let imported = imports.as_deref().and_then(keys::read_imported);
         if result.passed()
             && let Some(key) = key
+            && let Some(imported) = imported
         {
             let observed = keys::observed(ws, member, &imported);
             let record = Record { key: key.key.clone(), counts, seconds, items: key.items.clone(), observed };
