@@ -174,8 +174,40 @@ fn check_line(file: &Utf8Path, number: usize, line: &str, flag: &str, value: &st
 
 /// The requirements `file` itself holds (not its includes or options), as written.
 pub fn requirements(root: &Utf8Path, file: &Utf8Path) -> Vec<String> {
-    let text = std::fs::read_to_string(root.join(file)).unwrap_or_default();
-    logical_lines(&text).into_iter().map(|(_, line)| line).filter(|line| !line.starts_with('-')).collect()
+    requirement_lines(&std::fs::read_to_string(root.join(file)).unwrap_or_default())
+}
+
+/// The requirement lines of a requirements file's text: its logical lines that are not
+/// options (`-r`, `-e`, `--hash`...), as written.
+pub fn requirement_lines(text: &str) -> Vec<String> {
+    logical_lines(text).into_iter().map(|(_, line)| line).filter(|line| !line.starts_with('-')).collect()
+}
+
+/// The requirements `file` holds and those of the files it includes with `-r` (as pip and
+/// uv install them; `-c` constraints install nothing), each file read once.
+pub fn requirements_with_includes(root: &Utf8Path, file: &Utf8Path) -> Vec<String> {
+    let mut seen: Vec<Utf8PathBuf> = Vec::new();
+    let mut out = Vec::new();
+    let mut queue = vec![file.to_owned()];
+    while let Some(file) = queue.pop() {
+        if seen.contains(&file) {
+            continue; // included twice, or a cycle
+        }
+        let text = std::fs::read_to_string(root.join(&file)).unwrap_or_default();
+        let dir = file.parent().unwrap_or(Utf8Path::new("")).to_owned();
+        for (_, line) in logical_lines(&text) {
+            match include_of(&line) {
+                Some(included) if !line.starts_with("-c") && !line.starts_with("--constraint") => {
+                    queue.push(join(&dir, included));
+                }
+                Some(_) => {}
+                None if !line.starts_with('-') => out.push(line),
+                None => {}
+            }
+        }
+        seen.push(file);
+    }
+    out
 }
 
 /// The digest of a requirements file's content as pip and uv read it: its logical lines,
@@ -227,6 +259,18 @@ mod tests {
     use super::*;
 
     use crate::fsutil::write_test_file as write;
+
+    #[test]
+    fn a_units_requirements_follow_r_includes_but_not_constraints() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        write(root, "T/a/requirements.txt", "-r ../shared/req.txt\n-c pins.txt\nattrs  # own\n-r ../shared/req.txt\n");
+        write(root, "T/shared/req.txt", "model \\\n  >=1\n-r req.txt\n");
+        write(root, "T/a/pins.txt", "never==1\n");
+        let mut got = requirements_with_includes(root, Utf8Path::new("T/a/requirements.txt"));
+        got.sort();
+        assert_eq!(got, ["attrs", "model  >=1"]);
+    }
 
     #[test]
     fn follows_includes_relative_to_their_file_and_collects_index_options() {

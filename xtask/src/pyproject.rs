@@ -238,10 +238,10 @@ impl MemberSettings {
 
 /// A member without a pyproject (a folder of tests, maybe a requirements file), declared
 /// as `[member."DIR"]` in the config: nothing to build or install, its env is its layers
-/// and its requirements file. `requirements` is the file's path (relative to the root) and
-/// text; its requirement lines are the member's dependencies, so one that names a member's
-/// package is a local dependency like any other.
-pub fn unit(settings: &MemberSettings, requirements: Option<(&Utf8Path, &str)>) -> Result<Pyproject> {
+/// and its requirements file. `dependencies` are that file's requirement lines (with what
+/// it includes, read by [`crate::infile`]); one that names a member's package is a local
+/// dependency like any other.
+pub fn unit(settings: &MemberSettings, dependencies: Vec<String>) -> Result<Pyproject> {
     for (key, set) in [("extras", !settings.extras.0.is_empty()), ("groups", !settings.groups.0.is_empty())] {
         if set {
             return Err(hinted(
@@ -250,15 +250,7 @@ pub fn unit(settings: &MemberSettings, requirements: Option<(&Utf8Path, &str)>) 
             ));
         }
     }
-    let dependencies = match requirements {
-        Some((_, text)) => text
-            .lines()
-            .map(|l| l.split(" #").next().unwrap_or_default().trim())
-            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('-') && is_requirement(l))
-            .map(str::to_owned)
-            .collect(),
-        None => Vec::new(),
-    };
+    let dependencies = dependencies.into_iter().filter(|l| is_requirement(l)).collect();
     Ok(Pyproject {
         package: String::new(),
         dependencies,

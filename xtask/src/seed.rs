@@ -83,8 +83,8 @@ pub fn uv_lock_pins(text: &str) -> Vec<(String, String)> {
 /// requirements file; ranges, wildcards, options and includes are not pins.
 pub fn requirement_pins(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.split(" #").next().unwrap_or("").trim();
+    for line in crate::infile::requirement_lines(text) {
+        let line = line.as_str();
         let Some(name) = requirement_name(line) else { continue };
         let rest = line[name.len()..].trim_start();
         let rest = match rest.strip_prefix('[') {

@@ -366,7 +366,9 @@ fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSe
         Some(path) => fsutil::read(&root.join(path))?,
         None => String::new(),
     };
-    let pyproject = pyproject::unit(settings, requirements.as_deref().map(|p| (p, text.as_str())))?;
+    let dependencies =
+        requirements.as_deref().map(|file| crate::infile::requirements_with_includes(root, file)).unwrap_or_default();
+    let pyproject = pyproject::unit(settings, dependencies)?;
     // What its lock depends on: its settings and its requirements file.
     let digest = crate::digest::text(&format!("{settings:?}\n{}", crate::infile::lines_digest(&text)));
     Member::new(root, dir, pyproject, digest, requirements)
