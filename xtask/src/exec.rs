@@ -89,6 +89,8 @@ impl Cmd {
 pub struct Captured {
     pub success: bool,
     pub code: Option<i32>,
+    /// The signal that ended it (unix), when one did: `code` is then `None`.
+    pub signal: Option<i32>,
     /// stdout and stderr, merged in the order they were written.
     pub output: String,
     pub elapsed: Duration,
@@ -198,10 +200,24 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
         stopped: crate::interrupt::received().is_some() && !output.status.success(),
         success: output.status.success(),
         code: output.status.code(),
+        signal: signal_of(&output.status),
         output: String::from_utf8_lossy(&output.stdout).into_owned(),
         elapsed: start.elapsed(),
         cut,
     })
+}
+
+/// The signal that ended a process, where the OS says (unix).
+fn signal_of(status: &std::process::ExitStatus) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        std::os::unix::process::ExitStatusExt::signal(status)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
+    }
 }
 
 /// On Linux, the child is killed when the xtask dies, however it dies: a SIGKILL runs no

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::Selection;
 use crate::commands::export::Format as ExportFormat;
 use crate::commands::graph::Format as GraphFormat;
+use crate::commands::test_all::NoTestsRun;
 use crate::lock::Upgrade;
 use crate::report::{Color, Verbosity};
 
@@ -57,6 +58,9 @@ pub enum Command {
     /// Sets up first, then runs every suite (or those named), dependencies first,
     /// independent ones in parallel.
     #[command(after_help = "A suite whose inputs are unchanged since it passed is shown `cached` and not run.\n\n\
+                            Exit codes: 0 passed; 1 a suite failed, crashed or timed out; 2 a usage or environment \
+                            error; 5 no test ran in any suite (see --no-tests); 129 / 130 / 143 stopped by SIGHUP / \
+                            SIGINT / SIGTERM.\n\n\
                             Examples:\n  cargo xtask test-all\n  cargo xtask test-all --affected --junit report.xml\n  \
                             cargo xtask test-all web model -- -k slow")]
     TestAll(TestAllArgs),
@@ -285,6 +289,9 @@ pub struct TestAllArgs {
     /// Start a suite only once its dependencies passed
     #[arg(long)]
     pub no_speculate: bool,
+    /// What a run in which no test ran at all is (fail: exit 5)
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = NoTestsRun::Fail)]
+    pub no_tests: NoTestsRun,
     /// Write one merged JUnit XML, a <testsuite> per project
     #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,

@@ -23,7 +23,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use camino::Utf8Path;
+use camino::{Utf8Path, Utf8PathBuf};
 use quick_xml::events::{BytesStart, Event};
 
 /// pytest's arguments to write its JUnit XML to `path`, in the xunit1 family (which records
@@ -395,6 +395,9 @@ fn captured(output: &str) -> String {
 pub struct Suite<'a> {
     pub name: &'a str,
     pub cases: &'a [TestCase],
+    /// Where each case is, by index of `cases`, as the report names it (a case without an
+    /// entry has no `file` and `line`).
+    pub places: &'a [Place],
     pub seconds: f64,
     /// The suite did not run this time: its recorded results are shown.
     pub cached: bool,
@@ -403,8 +406,20 @@ pub struct Suite<'a> {
     pub failure: Option<(String, String)>,
 }
 
+/// A test case's `file` and `line` in the merged report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    /// Relative to the repository's root (pytest's `file` is relative to its rootdir, which
+    /// a report tool does not know), with `/`.
+    pub file: Option<Utf8PathBuf>,
+    /// 1-based.
+    pub line: Option<u32>,
+}
+
 /// The merged JUnit XML of a run: one `<testsuite>` per project, each test's classname and
-/// name split from its node id so that `classname::name` is the node id again.
+/// name split from its node id so that `classname::name` is the node id again (a
+/// collection error, whose id is its module's path, is that path and `<collection>`); its
+/// `file` and `line` from the suite's [`Place`]s.
 pub fn merged(report_name: &str, suites: &[Suite]) -> String {
     use quick_junit::{NonSuccessKind, Property, Report, TestCaseStatus, TestSuite};
 
@@ -417,7 +432,7 @@ pub fn merged(report_name: &str, suites: &[Suite]) -> String {
         if suite.cached {
             out.add_property(Property::new("cached", "true"));
         }
-        for case in suite.cases {
+        for (index, case) in suite.cases.iter().enumerate() {
             let mut status = match case.outcome {
                 Outcome::Passed => TestCaseStatus::success(),
                 Outcome::Failed | Outcome::XPassed => TestCaseStatus::non_success(NonSuccessKind::Failure),
@@ -437,19 +452,18 @@ pub fn merged(report_name: &str, suites: &[Suite]) -> String {
             }
             let (classname, name) = split_id(&case.id);
             let mut test = quick_junit::TestCase::new(name, status);
-            if let Some(classname) = classname {
-                test.set_classname(classname);
-            }
+            test.set_classname(classname);
             test.set_time(duration(case.seconds));
             if !case.output.is_empty() {
                 test.set_system_out(case.output.as_str());
             }
             // GitLab and others link a test to its source with these (xunit1 style).
-            if let Some(file) = &case.file {
+            let place = suite.places.get(index);
+            if let Some(file) = place.and_then(|p| p.file.as_ref()) {
                 test.extra.insert("file".into(), file.as_str().into());
-            }
-            if let Some(line) = case.line {
-                test.extra.insert("line".into(), line.to_string().into());
+                if let Some(line) = place.and_then(|p| p.line) {
+                    test.extra.insert("line".into(), line.to_string().into());
+                }
             }
             out.add_test_case(test);
         }
@@ -482,13 +496,14 @@ pub fn write_merged(path: &Utf8Path, report_name: &str, suites: &[Suite]) -> Res
 
 /// A node id's classname (everything before its last name: path and classes, `::` kept)
 /// and name. The last `::` before the parameters' bracket is the split: a parameter may
-/// hold `::` (`test_x[a::b]`), a path may hold `[`.
-fn split_id(id: &str) -> (Option<&str>, &str) {
-    let Some(path_end) = id.find("::") else { return (None, id) };
+/// hold `::` (`test_x[a::b]`), a path may hold `[`. An id without `::` (a collection
+/// error's: its module's path) is the classname, and the name is `<collection>`.
+fn split_id(id: &str) -> (&str, &str) {
+    let Some(path_end) = id.find("::") else { return (id, "<collection>") };
     let tail = &id[path_end + 2..];
     let names = &tail[..tail.find('[').unwrap_or(tail.len())];
     let split = names.rfind("::").map_or(path_end, |at| path_end + 2 + at);
-    (Some(&id[..split]), &id[split + 2..])
+    (&id[..split], &id[split + 2..])
 }
 
 /// Seconds as a duration; a negative or non-finite time (a clock step) as zero.
@@ -843,10 +858,12 @@ Got:
 
     #[test]
     fn split_ids_into_classname_and_name() {
-        assert_eq!(split_id("tests/test_x.py::TestA::test_b[1]"), (Some("tests/test_x.py::TestA"), "test_b[1]"));
-        assert_eq!(split_id("tests/test_x.py::test_p[p::q]"), (Some("tests/test_x.py"), "test_p[p::q]"));
-        assert_eq!(split_id("tests/t[1].py::test"), (Some("tests/t[1].py"), "test"));
-        assert_eq!(split_id("tests/test_broken.py"), (None, "tests/test_broken.py"));
+        assert_eq!(split_id("tests/test_x.py::TestA::test_b[1]"), ("tests/test_x.py::TestA", "test_b[1]"));
+        assert_eq!(split_id("tests/test_x.py::test_p[p::q]"), ("tests/test_x.py", "test_p[p::q]"));
+        assert_eq!(split_id("tests/t[1].py::test"), ("tests/t[1].py", "test"));
+        // A collection error: always a classname.
+        assert_eq!(split_id("tests/test_broken.py"), ("tests/test_broken.py", "<collection>"));
+        assert_eq!(split_id("tests.test_broken"), ("tests.test_broken", "<collection>"));
     }
 
     /// Counts of each `<testsuite>`: (name, tests, failures, errors, skipped).
@@ -860,11 +877,12 @@ Got:
         let web = parse(PYTEST_RUN).unwrap();
         let td = parse(TEARDOWNS).unwrap();
         let suites = [
-            Suite { name: "web", cases: &web, seconds: 1.5, cached: false, failure: None },
-            Suite { name: "model", cases: &td, seconds: 0.25, cached: true, failure: None },
+            Suite { name: "web", cases: &web, places: &[], seconds: 1.5, cached: false, failure: None },
+            Suite { name: "model", cases: &td, places: &[], seconds: 0.25, cached: true, failure: None },
             Suite {
                 name: "digest",
                 cases: &[],
+                places: &[],
                 seconds: 60.0,
                 cached: false,
                 failure: Some(("timed out after 60s".into(), "collected 3 items\n".into())),
@@ -906,6 +924,52 @@ Got:
     }
 
     #[test]
+    fn merged_cases_name_their_place_and_always_a_classname() {
+        let web = parse(PYTEST_RUN).unwrap();
+        // The caller's places: files relative to the repository's root, by index.
+        let places: Vec<Place> = web
+            .iter()
+            .map(|c| Place {
+                file: c.file.as_ref().map(|f| Utf8PathBuf::from(format!("projects/web/{f}"))),
+                line: c.line,
+            })
+            .collect();
+        let suites = [Suite { name: "web", cases: &web, places: &places, seconds: 1.0, cached: false, failure: None }];
+        let report = quick_junit::Report::deserialize_from_str(&merged("run", &suites)).unwrap();
+        let cases = &report.test_suites[0].test_cases;
+        assert_eq!(cases.len(), web.len());
+        let attr = |c: &quick_junit::TestCase, key: &str| c.extra.get(key).map(|v| v.as_str().to_owned());
+        for case in cases {
+            assert!(case.classname.is_some(), "{case:?}");
+            let file = attr(case, "file").expect("every case of this run has a file");
+            assert!(file.starts_with("projects/web/tests/"), "{file}");
+        }
+        let broken = &cases[0];
+        assert_eq!(
+            (broken.classname.as_ref().map(|c| c.as_str()), broken.name.as_str()),
+            (Some("tests/test_broken_import.py"), "<collection>")
+        );
+        assert_eq!(
+            (attr(broken, "file").as_deref(), attr(broken, "line").as_deref()),
+            (Some("projects/web/tests/test_broken_import.py"), Some("1"))
+        );
+        let fail = cases.iter().find(|c| c.name.as_str() == "test_fail").unwrap();
+        assert_eq!(
+            (attr(fail, "file").as_deref(), attr(fail, "line").as_deref()),
+            (Some("projects/web/tests/test_cases.py"), Some("8"))
+        );
+        // Without a place (a file outside the repository): no file, no line.
+        let bare = [Suite { name: "web", cases: &web, places: &[], seconds: 1.0, cached: false, failure: None }];
+        let report = quick_junit::Report::deserialize_from_str(&merged("run", &bare)).unwrap();
+        assert!(
+            report.test_suites[0]
+                .test_cases
+                .iter()
+                .all(|c| c.extra.get("file").is_none() && c.extra.get("line").is_none())
+        );
+    }
+
+    #[test]
     fn write_merged_makes_folders_and_leaves_no_temp_file() {
         let dir = tempfile::tempdir().unwrap();
         let root = Utf8Path::from_path(dir.path()).unwrap();
@@ -914,7 +978,7 @@ Got:
         write_merged(
             &path,
             "run",
-            &[Suite { name: "model", cases: &cases, seconds: 1.0, cached: false, failure: None }],
+            &[Suite { name: "model", cases: &cases, places: &[], seconds: 1.0, cached: false, failure: None }],
         )
         .unwrap();
         assert_eq!(counts(&std::fs::read_to_string(&path).unwrap()), [("model".to_owned(), 3, 0, 2, 1)]);

@@ -47,8 +47,9 @@ use crate::inputs::{self, Item, Items, Kind, PytestConfig};
 use crate::lockfile;
 use crate::workspace::{Member, Workspace};
 
-/// Bumped whenever what goes into a suite's key changes, so old records stop matching.
-const SUITE_FORMAT: &str = "xtask-test-results-3";
+/// Bumped whenever what goes into a suite's key, or what a record may hold, changes, so old
+/// records stop matching (4: only a run proven to pass is recorded, never "no tests").
+const SUITE_FORMAT: &str = "xtask-test-results-4";
 /// Variables pytest reads itself: always inputs.
 const PYTEST_VARIABLES: [&str; 2] = ["PYTEST_ADDOPTS", "PYTEST_PLUGINS"];
 
@@ -147,6 +148,7 @@ pub fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Resu
 
     let mut common = Items::default();
     common.push(Item::value(Kind::Tool, "results format", SUITE_FORMAT, "the xtask"));
+    common.push(Item::value(Kind::Tool, "pytest plugin", crate::pytest::PLUGIN, "the xtask"));
     let platform = format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH);
     common.push(Item::value(Kind::Tool, "platform", &platform, "this machine"));
     common.push(Item::value(Kind::Tool, "uv", &ws.config.uv, CONFIG_PATH));

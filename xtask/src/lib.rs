@@ -29,6 +29,7 @@ pub mod metadata;
 pub mod paths;
 pub mod pep440;
 pub mod pep508;
+pub mod progress;
 pub mod pyproject;
 pub mod pytest;
 pub mod python;
@@ -42,6 +43,7 @@ pub mod suggest;
 pub mod ui;
 pub mod uv;
 pub mod venv;
+pub mod verdict;
 pub mod workspace;
 
 pub use workspace::Workspace;

@@ -124,6 +124,7 @@ fn run(command: Option<Command>) -> Result<()> {
                     junit: args.junit.map(|path| cwd.join(path)),
                 },
                 pytest_args: args.pytest_args,
+                no_tests: args.no_tests,
             };
             test_all::run(&ws, &members, &options)
         }

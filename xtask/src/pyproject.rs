@@ -82,6 +82,23 @@ pub struct TestSettings {
     /// `env-inputs`: environment variables its suite reads (`NAME`, or `PREFIX_*`): a
     /// change of one reruns it. No other variable is an input.
     pub env_inputs: Vec<String>,
+    /// `no-tests`: what a suite with no test files at all is.
+    pub no_tests: NoTests,
+}
+
+/// What a suite with no test files at all is (a member may have none on purpose: a
+/// library tested through its dependants). One with test files that collects nothing is a
+/// failure whatever this says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoTests {
+    /// `no tests`, with a warning.
+    #[default]
+    Warn,
+    /// `no tests`, expected: no warning.
+    Pass,
+    /// A failure.
+    Fail,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -181,6 +198,7 @@ pub struct MemberSettings {
     inputs: Strings,
     #[serde(default)]
     env_inputs: Strings,
+    no_tests: Option<NoTests>,
     /// Only for a member without a pyproject: its requirements file, relative to its folder.
     requirements: Option<NonEmpty>,
     /// `install = false`: a member whose pyproject does not build (or should not be
@@ -208,6 +226,7 @@ impl MemberSettings {
             runner: if self.runner == TestRunner::default() { f.runner } else { self.runner },
             inputs: strings(self.inputs, f.inputs),
             env_inputs: strings(self.env_inputs, f.env_inputs),
+            no_tests: self.no_tests.or(f.no_tests),
             requirements: self.requirements.or(f.requirements),
             install: self.install.or(f.install),
         }
@@ -232,6 +251,7 @@ impl MemberSettings {
             runner: self.runner,
             inputs: self.inputs.0.clone(),
             env_inputs: self.env_inputs.0.clone(),
+            no_tests: self.no_tests.unwrap_or_default(),
         }
     }
 }
@@ -812,7 +832,7 @@ mod tests {
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.layer` (line 4)");
         assert_eq!(
             hint,
-            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs, env-inputs, requirements, install"
+            "did you mean `layers`? the keys allowed in [tool.monorepo] are: layers, env, python, extras, groups, timeout, name, pythonpath, environment, pytest-args, testpaths, runner, inputs, env-inputs, no-tests, requirements, install"
         );
         let (message, hint) = error("[project]\nname = \"x\"\n[tool.monorepo]\nvenv = \"shared\"\n");
         assert_eq!(message, "p/pyproject.toml: unknown key `tool.monorepo.venv` (line 4)");

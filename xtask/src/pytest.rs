@@ -95,10 +95,119 @@ pub fn dotenv(ws: &Workspace, m: usize) -> Result<Vec<(String, String)>> {
     })
 }
 
-/// The plugin `test-all` loads into each suite (`-p xtask_observe`): at the end of the run
-/// it writes the files of every module the process imported, one a line, to
-/// `$XTASK_OBSERVE_OUT` (a worker of pytest-xdist to a file of its own beside it).
-const OBSERVE_PLUGIN: &str = r#"import os, sys
+/// The plugin `test-all` loads into each suite (`-p xtask_pytest`). It keeps the evidence
+/// a result rests on, where a crash cannot take it back:
+///
+/// - `$XTASK_PROGRESS_OUT`: the session as it goes, one JSON object a line, each written
+///   and flushed as it happens (read by [`crate::progress`]): the rootdir, what was
+///   collected and deselected (and, when nothing was, how many files look like tests),
+///   collection errors, each test as it starts and each phase's report, and the session's
+///   end with its exit status. A stopped or crashed run still says which tests finished
+///   and which one was running. Written by pytest-xdist's controller only, which hears
+///   every worker's reports.
+/// - `$XTASK_OBSERVE_OUT`: at the end, the files of every module the process imported, one
+///   a line (a pytest-xdist worker writes a file of its own beside it).
+pub const PLUGIN: &str = r#"import fnmatch, json, os, sys
+
+_out = None
+_deselected = 0
+
+
+def _write(record):
+    if _out is not None:
+        try:
+            _out.write(json.dumps(record) + "\n")
+            _out.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def pytest_configure(config):
+    global _out
+    path = os.environ.get("XTASK_PROGRESS_OUT")
+    if path and not hasattr(config, "workerinput"):
+        _out = open(path, "a", encoding="utf-8", errors="surrogateescape")
+        _write({"event": "configure", "rootdir": str(config.rootpath)})
+
+
+def pytest_deselected(items):
+    global _deselected
+    _deselected += len(items)
+
+
+def _line_in(text, path):
+    # The last line of a traceback that names `path`: `path:3: in <module>` or
+    # `File ".../path", line 3`.
+    line = None
+    name = path.replace("\\", "/")
+    for row in text.replace("\\", "/").splitlines():
+        row = row.strip().lstrip("E").strip()
+        if row.startswith(name + ":"):
+            head = row[len(name) + 1:].split(":", 1)[0]
+            line = int(head) if head.isdigit() else line
+        elif row.startswith("File \"") and ("/" + name + "\"") in ("/" + row):
+            tail = row.rsplit("line ", 1)[-1].split(",", 1)[0].strip()
+            line = int(tail) if tail.isdigit() else line
+    return line
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        text = report.longreprtext
+        path = report.nodeid.split("::")[0]
+        _write({"event": "collect-error", "id": report.nodeid, "file": path, "line": _line_in(text, path),
+                "message": text[-20000:]})
+
+
+def _test_files(config):
+    # pytest's defaults too: a `python_files` typo must not hide the files it misses.
+    patterns = list(config.getini("python_files")) + ["test_*.py", "*_test.py"]
+    norecurse = config.getini("norecursedirs")
+    ignored = {os.path.abspath(p) for p in (config.getoption("ignore") or [])}
+    count = 0
+    for top, dirs, files in os.walk(str(config.invocation_params.dir)):
+        dirs[:] = [d for d in dirs if os.path.join(top, d) not in ignored
+                   and not any(fnmatch.fnmatch(d, p) for p in norecurse)
+                   and not os.path.exists(os.path.join(top, d, "pyvenv.cfg"))]
+        count += sum(1 for f in files if f.endswith(".py") and os.path.join(top, f) not in ignored
+                     and any(fnmatch.fnmatch(f, p) for p in patterns))
+        if count >= 1000:
+            break
+    return count
+
+
+def pytest_collection_finish(session):
+    record = {"event": "collected", "items": len(session.items), "deselected": _deselected}
+    if not session.items and not _deselected:
+        try:
+            record["test-files"] = _test_files(session.config)
+        except Exception:
+            pass
+    _write(record)
+
+
+def pytest_runtest_logstart(nodeid, location):
+    line = None if location[1] is None else location[1] + 1
+    _write({"event": "start", "id": nodeid, "file": location[0], "line": line})
+
+
+def pytest_runtest_logreport(report):
+    record = {"event": "report", "id": report.nodeid, "when": report.when, "outcome": report.outcome,
+              "seconds": report.duration}
+    if hasattr(report, "wasxfail"):
+        record["xfail"] = True
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        record["message"] = getattr(crash, "message", "") or ""
+        record["details"] = report.longreprtext[-20000:]
+    elif report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        record["message"] = str(report.longrepr[2])
+    _write(record)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _write({"event": "finish", "status": int(exitstatus)})
+
 
 def pytest_unconfigure(config):
     out = os.environ.get("XTASK_OBSERVE_OUT")
@@ -111,25 +220,34 @@ def pytest_unconfigure(config):
         f.write("\n".join(files))
 "#;
 
-/// Writes the plugin [`observe`] loads into `plugin_dir` (a folder of this run's own).
-pub fn install_observer(plugin_dir: &Utf8Path) -> Result<()> {
+/// Writes the plugin [`with_plugin`] loads into `plugin_dir` (a folder of this run's own).
+pub fn install_plugin(plugin_dir: &Utf8Path) -> Result<()> {
     std::fs::create_dir_all(plugin_dir)?;
-    crate::fsutil::write_atomic(&plugin_dir.join("xtask_observe.py"), OBSERVE_PLUGIN)
+    crate::fsutil::write_atomic(&plugin_dir.join("xtask_pytest.py"), PLUGIN)
 }
 
-/// `cmd` with the plugin that lists what the run imports, writing to `out`. The plugin's
-/// folder goes last on `PYTHONPATH`, after the member's own.
-pub fn observe(mut cmd: Cmd, plugin_dir: &Utf8Path, out: &Utf8Path) -> Result<Cmd> {
+/// `cmd` with the xtask's plugin loaded, recording the session to `progress` and, when
+/// given, what the run imports to `imports`. The plugin's folder goes last on
+/// `PYTHONPATH`, after the member's own.
+pub fn with_plugin(
+    mut cmd: Cmd,
+    plugin_dir: &Utf8Path,
+    progress: &Utf8Path,
+    imports: Option<&Utf8Path>,
+) -> Result<Cmd> {
     let mut paths: Vec<std::path::PathBuf> = match cmd.env.iter().rev().find(|(k, _)| k == "PYTHONPATH") {
         Some((_, v)) => std::env::split_paths(v).collect(),
         None => Vec::new(),
     };
     paths.push(plugin_dir.as_std_path().to_path_buf());
     let joined = std::env::join_paths(&paths)?;
-    cmd = cmd.env("PYTHONPATH", joined).env("XTASK_OBSERVE_OUT", out.as_str());
+    cmd = cmd.env("PYTHONPATH", joined).env("XTASK_PROGRESS_OUT", progress.as_str());
+    if let Some(imports) = imports {
+        cmd = cmd.env("XTASK_OBSERVE_OUT", imports.as_str());
+    }
     // After the program's own first arguments (`-m pytest`), before the rest.
     let at = usize::from(cmd.args.first().is_some_and(|a| a == "-m")) * 2;
-    cmd.args.splice(at..at, ["-p".into(), "xtask_observe".into()]);
+    cmd.args.splice(at..at, ["-p".into(), "xtask_pytest".into()]);
     Ok(cmd)
 }
 

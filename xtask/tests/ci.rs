@@ -75,6 +75,12 @@ fn merged_junit_and_json_events_count_what_pytest_counted() {
     assert_eq!((mixed.tests, mixed.failures, mixed.errors, skipped), (5, 1, 0, 2), "{xml}");
     assert_eq!(mixed.test_cases.len(), 5, "{xml}");
     assert_eq!((suites["fine"].tests, suites["fine"].failures), (1, 0), "{xml}");
+    // Each case names its file relative to the repository's root, and has a classname.
+    for case in &mixed.test_cases {
+        let file = case.extra.get("file").map(|f| f.as_str().to_owned()).unwrap_or_default();
+        assert_eq!(file, "projects/mixed/tests/test_mixed.py", "{xml}");
+        assert_eq!(case.classname.as_ref().map(|c| c.as_str()), Some("tests/test_mixed.py"), "{xml}");
+    }
 }
 
 #[test]
@@ -93,8 +99,17 @@ fn github_actions_gets_groups_annotations_on_the_failing_line_and_a_step_summary
         ],
     );
     assert_eq!(run.code, 1, "{}", run.all());
+    // The group's body is text only: between `::stop-commands::TOKEN` and `::TOKEN::`.
+    let group = run.stdout.split("::group::mixed (projects/mixed)\n").nth(1).unwrap_or_else(|| panic!("{}", run.all()));
+    let token =
+        group.lines().next().and_then(|l| l.strip_prefix("::stop-commands::")).unwrap_or_else(|| panic!("{group}"));
+    assert!(token.len() >= 32, "{token}");
+    let body = group.split_once(&format!("\n::{token}::\n::endgroup::\n")).map(|(body, _)| body);
+    assert!(body.is_some_and(|b| b.contains("test_fail")), "{}", run.all());
+    // After the table, the failing tests as `cargo xtask test PROJECT -- ID` takes them.
+    assert!(run.stdout.contains("failing tests:\n  mixed  tests/test_mixed.py::test_fail\n"), "{}", run.all());
     assert!(
-        run.stdout.contains("::group::mixed (projects/mixed)\n") && run.stdout.contains("::endgroup::"),
+        run.stdout.contains("rerun one with: cargo xtask test mixed -- tests/test_mixed.py::test_fail\n"),
         "{}",
         run.all()
     );
@@ -114,6 +129,63 @@ fn github_actions_gets_groups_annotations_on_the_failing_line_and_a_step_summary
     let table = std::fs::read_to_string(&summary).unwrap();
     assert!(table.contains("| project | result |") && table.contains("| mixed | ❌ FAILED |"), "{table}");
     assert!(table.contains("`tests/test_mixed.py::test_fail`"), "{table}");
+}
+
+/// The workflow commands GitHub's runner would act on in `log`: every line starting with
+/// `::`, except those between `::stop-commands::TOKEN` and `::TOKEN::`.
+fn workflow_commands(log: &str) -> Vec<&str> {
+    let mut stopped: Option<String> = None;
+    let mut commands = Vec::new();
+    for line in log.lines().map(str::trim) {
+        match &stopped {
+            Some(token) if line == format!("::{token}::") => stopped = None,
+            Some(_) => {}
+            None if line.starts_with("::") => {
+                stopped = line.strip_prefix("::stop-commands::").map(str::to_owned);
+                if stopped.is_none() {
+                    commands.push(line);
+                }
+            }
+            None => {}
+        }
+    }
+    commands
+}
+
+#[test]
+fn a_tests_output_cannot_forge_workflow_commands_and_a_syntax_error_is_annotated_on_its_line() {
+    let repo = Repo::new();
+    repo.project(
+        "noisy",
+        &[],
+        &[],
+        "def test_forges():\n    print('::endgroup::')\n    print('::error file=README.md,line=1::forged')\n    assert False\n",
+    );
+    // A collection error ends pytest's session: the syntax error is a project of its own.
+    repo.project("broken", &[], &[], "x = 1\n\ndef f(:\n    pass\n");
+    let root = repo.path("");
+    let run = repo.xtask_in(
+        "",
+        &["test-all", "--keep-going"],
+        &[("GITHUB_ACTIONS", "true"), ("GITHUB_WORKSPACE", root.to_str().unwrap())],
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.contains("::error file=README.md,line=1::forged"), "the test printed it\n{}", run.all());
+    let commands = workflow_commands(&run.stdout);
+    assert_eq!(commands.iter().filter(|c| c.starts_with("::group::")).count(), 2, "{commands:#?}");
+    assert_eq!(commands.iter().filter(|c| **c == "::endgroup::").count(), 2, "{commands:#?}");
+    // The forged line is only inside a group (and, escaped, in the test's own annotation).
+    assert!(!commands.iter().any(|c| c.starts_with("::error file=README.md")), "{commands:#?}");
+    assert!(
+        commands.iter().any(|c| c.starts_with(
+            "::error file=projects/broken/tests/test_broken.py,line=3,title=broken%3A tests/test_broken.py::"
+        )),
+        "a collection error on the line its traceback names: {commands:#?}"
+    );
+    assert!(
+        commands.iter().any(|c| c.starts_with("::error file=projects/noisy/tests/test_noisy.py,line=")),
+        "{commands:#?}"
+    );
 }
 
 #[test]

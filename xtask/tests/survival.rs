@@ -278,7 +278,7 @@ fn two_setup_envs_at_once_both_succeed_and_one_waits() {
 
 #[test]
 fn a_signal_stops_test_all_its_pytest_and_prints_the_summary() {
-    for (signal, code) in [(15, 143), (2, 130)] {
+    for (signal, code) in [(15, 143), (2, 130), (1, 129)] {
         let repo = Repo::new();
         let pid_file = repo.path("hang.pid");
         repo.project(

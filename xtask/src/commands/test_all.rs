@@ -16,16 +16,18 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::error::{Failed, hinted};
-use crate::exec::{self, Cut, Watch};
-use crate::interrupt::signal_name;
+use crate::error::{ExitCode, Failed, hinted};
+use crate::exec::{self, Watch};
 use crate::junit::{self, TestCase};
 use crate::keys::{self, Keys, SuiteKey};
-use crate::pytest::{self, Counts, NO_TESTS_COLLECTED};
+use crate::progress::Session;
+use crate::pyproject::NoTests;
+use crate::pytest;
 use crate::report::{self, Event, Outcome, Reporters, Suite, SuiteResult, Totals};
 use crate::results::{Record, ResultCache};
 use crate::sched::{self, Status};
 use crate::ui;
+use crate::verdict::{self, Verdict};
 use crate::workspace::Workspace;
 
 #[derive(Debug, Clone)]
@@ -43,6 +45,20 @@ pub struct Options {
     pub timeout: Option<Duration>,
     pub pytest_args: Vec<String>,
     pub report: report::Options,
+    /// What a run in which no test ran at all is.
+    pub no_tests: NoTestsRun,
+}
+
+/// `--no-tests`: what a run is when no test ran in any suite (as nextest's `--no-tests`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum NoTestsRun {
+    /// Exit 5, pytest's own code for it.
+    #[default]
+    Fail,
+    /// A warning, exit 0.
+    Warn,
+    /// Exit 0.
+    Pass,
 }
 
 impl Default for Options {
@@ -56,6 +72,7 @@ impl Default for Options {
             timeout: None,
             pytest_args: Vec::new(),
             report: report::Options::default(),
+            no_tests: NoTestsRun::Fail,
         }
     }
 }
@@ -120,22 +137,22 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         speculate: options.speculate,
         weights: &weights,
     };
-    // Each suite that runs lists what it imports, so files no input declares still key its
-    // result; the plugin is written when the first suite runs (a cached run writes nothing).
-    let observer = OnceLock::new();
+    // Each suite that runs records its session (the evidence its result rests on) and lists
+    // what it imports (so files no input declares still key its result).
+    let plugin = OnceLock::new();
     let runner = Runner {
         ws,
         args: &args,
         timeout: options.timeout,
         cache: &cache,
         reporters: &reporters,
-        observer: &observer,
+        plugin: &plugin,
         verify: options.verify_cache,
     };
     let work = |k: usize, cancel: &AtomicBool| {
         let key = keys.as_ref().map(|keys| &keys[k]);
         let result = runner.suite(members[k], &suites[k], key, cancel);
-        let ok = result.result.passed();
+        let ok = result.result.ok();
         (result, ok)
     };
     let mut settled: Vec<Option<SuiteResult>> = vec![None; members.len()];
@@ -146,7 +163,7 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         settled[k] = Some(result);
     });
 
-    if let Some(Some(dir)) = observer.get() {
+    if let Some(Some(dir)) = plugin.get() {
         let _ = std::fs::remove_dir_all(dir);
     }
     let results: Vec<SuiteResult> = settled.into_iter().map(|r| r.expect("every job settles")).collect();
@@ -163,10 +180,18 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
                 totals.passed += 1;
                 totals.cached += 1;
             }
-            r if r.passed() => totals.passed += 1,
+            Outcome::Passed => totals.passed += 1,
+            Outcome::NoTests | Outcome::NoTestsSelected => totals.no_tests += 1,
             r if r.failed() => totals.failed += 1,
             Outcome::Stopped => totals.stopped += 1,
             _ => totals.skipped += 1,
+        }
+    }
+    for (&m, result) in members.iter().zip(&results) {
+        if result.result == Outcome::NoTests && ws.members[m].pyproject.tests.no_tests == NoTests::Warn {
+            let name = &ws.members[m].name;
+            let declare = "declare `no-tests = \"pass\"` in its [tool.monorepo] if that is expected";
+            ui::status("Warning", &format!("{name} has no test files: {declare}"));
         }
     }
     reporters.emit(&Event::RunFinished { totals: &totals });
@@ -174,7 +199,40 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     if let Some(interrupted) = interrupted {
         return Err(interrupted.into());
     }
-    if totals.failed + totals.skipped > 0 { Err(Failed.into()) } else { Ok(()) }
+    if totals.failed + totals.skipped > 0 {
+        return Err(Failed.into());
+    }
+    no_test_ran(ws, members, &results, options.no_tests)
+}
+
+/// The run passed, or had nothing to pass: when no test ran in any suite (each one's tests
+/// deselected or absent), that is `--no-tests`'s call, unless every suite declared it has
+/// none (`no-tests = "pass"`).
+fn no_test_ran(ws: &Workspace, members: &[usize], results: &[SuiteResult], policy: NoTestsRun) -> Result<()> {
+    let ran = |r: &SuiteResult| {
+        r.result == Outcome::Cached
+            || r.counts.is_some_and(|c| c.passed + c.failed + c.errors + c.skipped + c.xfailed + c.xpassed > 0)
+    };
+    let declared = |(&m, r): (&usize, &SuiteResult)| {
+        r.result == Outcome::NoTests && ws.members[m].pyproject.tests.no_tests == NoTests::Pass
+    };
+    if results.iter().any(ran) || members.iter().zip(results).all(declared) {
+        return Ok(());
+    }
+    let message = "no test ran in any suite (each one's tests were deselected, or it has none)";
+    match policy {
+        NoTestsRun::Fail => {
+            ui::err(&format!(
+                "error: {message}\nhint: check `-k` / `-m`; `--no-tests=warn` or `--no-tests=pass` accepts a run without tests\n"
+            ));
+            Err(ExitCode(pytest::NO_TESTS_COLLECTED).into())
+        }
+        NoTestsRun::Warn => {
+            ui::status("Warning", message);
+            Ok(())
+        }
+        NoTestsRun::Pass => Ok(()),
+    }
 }
 
 /// What every suite of a run shares.
@@ -185,8 +243,8 @@ struct Runner<'a> {
     timeout: Option<Duration>,
     cache: &'a ResultCache,
     reporters: &'a Reporters,
-    /// Where the plugin that lists a run's imports is, once written (`None`: it could not be).
-    observer: &'a OnceLock<Option<Utf8PathBuf>>,
+    /// Where the xtask's pytest plugin is, once written (`None`: it could not be).
+    plugin: &'a OnceLock<Option<Utf8PathBuf>>,
     /// Run a cached suite too, and fail when its result is not the cached one.
     verify: bool,
 }
@@ -194,7 +252,7 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// One suite: from the cache when its key has a passing record, else pytest.
     fn suite(&self, member: usize, suite: &Suite, key: Option<&SuiteKey>, cancel: &AtomicBool) -> SuiteResult {
-        let Runner { ws, args, timeout, cache, reporters, observer, verify } = *self;
+        let Runner { ws, args, timeout, cache, reporters, plugin, verify } = *self;
         let name = suite.project.as_str();
         let hit = key
             .and_then(|key| cache.lookup(name, &key.key))
@@ -215,18 +273,22 @@ impl Runner<'_> {
         let mut all_args = junit::pytest_args(&xml);
         all_args.extend(args.iter().cloned());
         let member_ref = &ws.members[member];
-        // A folder of the suite's own for the lists of what it imports (pytest-xdist's
-        // workers write one each), only when its result may be recorded.
-        let imports = key.and_then(|_| {
-            let dir = observer.get_or_init(|| {
-                let dir = observer_dir();
-                pytest::install_observer(&dir).is_ok().then_some(dir)
-            });
-            let folder = dir.as_ref()?.join(member.to_string());
-            std::fs::create_dir_all(&folder).ok().map(|()| folder)
+        // The plugin, written when the first suite runs (a cached run writes nothing), and a
+        // folder of the suite's own for its record (pytest-xdist's workers write one each).
+        let plugin = plugin.get_or_init(|| {
+            let dir = plugin_dir();
+            pytest::install_plugin(&dir).is_ok().then_some(dir)
         });
-        let cmd = pytest::command(ws, member, &all_args).and_then(|cmd| match (&imports, observer.get()) {
-            (Some(folder), Some(Some(dir))) => pytest::observe(cmd, dir, &folder.join("imports")),
+        let folder = plugin.as_ref().map(|dir| dir.join(member.to_string()));
+        let folder = folder.filter(|f| std::fs::create_dir_all(f).is_ok());
+        let progress_file = folder.as_ref().map(|f| f.join("progress.jsonl"));
+        // What it imports is listed (in a folder: each pytest-xdist worker writes its own
+        // list) only when its result may be recorded.
+        let imports = folder.as_ref().filter(|_| key.is_some()).map(|f| f.join("imports"));
+        let imports = imports.filter(|i| std::fs::create_dir_all(i).is_ok());
+        let list = imports.as_ref().map(|i| i.join("list"));
+        let cmd = pytest::command(ws, member, &all_args).and_then(|cmd| match (plugin, &progress_file) {
+            (Some(dir), Some(progress)) => pytest::with_plugin(cmd, dir, progress, list.as_deref()),
             _ => Ok(cmd),
         });
         let cmd = match cmd {
@@ -245,32 +307,34 @@ impl Runner<'_> {
                 return SuiteResult { output: format!("{err:#}"), ..SuiteResult::not_run(Outcome::Error, first) };
             }
         };
-        let tests = junit::read(&xml).unwrap_or_default();
-        let counts = counts_of(&tests, pytest::parse_counts(&done.output));
-        let (result, note) = if let Some(signal) = crate::interrupt::received().filter(|_| done.stopped) {
-            (Outcome::Stopped, format!("stopped by {}", signal_name(signal.signal)))
-        } else if done.cut == Some(Cut::TimedOut) {
-            let after = timeout.unwrap_or_default().as_secs();
-            (Outcome::TimedOut, format!("timed out after {after}s: stopped, its output so far is shown"))
-        } else if done.cut == Some(Cut::Cancelled) {
-            (Outcome::Skipped, "cancelled".to_owned())
-        } else if done.success {
-            (Outcome::Passed, String::new())
-        } else if done.code == Some(NO_TESTS_COLLECTED) {
-            (Outcome::NoTests, String::new())
-        } else {
-            (Outcome::Failed, format!("pytest exit code {}", done.code.map_or("none".into(), |c| c.to_string())))
+        let ended = verdict::Ended {
+            code: done.code,
+            signal: done.signal,
+            cut: done.cut,
+            stopped_by: crate::interrupt::received().filter(|_| done.stopped).map(|i| i.signal),
+            timeout,
         };
+        let junit_cases = junit::read(&xml).map_err(|err| format!("{err:#}"));
+        let session = progress_file.as_deref().and_then(Session::read);
+        let no_tests = member_ref.pyproject.tests.no_tests;
+        let Verdict { outcome: result, note, tests, counts } =
+            verdict::judge(&ended, junit_cases, session.as_ref(), &done.output, no_tests);
         let seconds = done.elapsed.as_secs_f64();
         if done.cut.is_none() && !done.stopped {
             // Best effort: a cache that cannot be written only costs a rerun.
             let _ = cache.record_duration(name, seconds);
         }
-        let rootdir = rootdir_of(&done.output, &ws.root.join(&member_ref.dir), &ws.root, &tests);
+        let rootdir = session
+            .as_ref()
+            .and_then(|s| s.rootdir.clone())
+            .or_else(|| rootdir_of(&done.output, &ws.root.join(&member_ref.dir), &ws.root, &tests));
         // What it imported; a run whose imports are unknown is not recorded: its result
         // would rest on inputs no one looked at.
         let imported = imports.as_deref().and_then(keys::read_imported);
-        if result.passed()
+        if let Some(folder) = &folder {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+        if result == Outcome::Passed
             && let Some(key) = key
             && let Some(imported) = imported
         {
@@ -284,7 +348,7 @@ impl Runner<'_> {
         // `--verify-cache`: the cache would have said passed; a run that does not is a
         // false `cached`, which names what the key was made of.
         let (result, note, output) = match (&hit, key) {
-            (Some(record), Some(key)) if !result.passed() || counts.passed != record.counts.passed => (
+            (Some(record), Some(key)) if result != Outcome::Passed || counts.passed != record.counts.passed => (
                 Outcome::Failed,
                 format!(
                     "the cache disagrees: recorded passed ({} passed), this run {} ({} passed)",
@@ -350,33 +414,6 @@ fn settle(
     }
 }
 
-/// The counts as pytest counts them: each test's outcome from the JUnit XML, and from the
-/// closing line what JUnit cannot tell (a deselected test is not in it; a non-strict xpass
-/// is written as a pass).
-fn counts_of(tests: &[TestCase], closing: Counts) -> Counts {
-    if tests.is_empty() {
-        return closing; // no JUnit: pytest stopped before writing it
-    }
-    let mut counts = Counts::default();
-    for test in tests {
-        match test.outcome {
-            junit::Outcome::Passed => counts.passed += 1,
-            junit::Outcome::Failed => counts.failed += 1,
-            junit::Outcome::Error => counts.errors += 1,
-            junit::Outcome::Skipped => counts.skipped += 1,
-            junit::Outcome::XFailed => counts.xfailed += 1,
-            junit::Outcome::XPassed => counts.xpassed += 1,
-        }
-    }
-    if closing.xpassed > counts.xpassed {
-        let unseen = (closing.xpassed - counts.xpassed).min(counts.passed);
-        counts.passed -= unseen;
-        counts.xpassed += unseen;
-    }
-    counts.deselected = closing.deselected;
-    counts
-}
-
 /// pytest's rootdir, which its node ids and files are relative to: from its header
 /// (`rootdir: /path`), else the first of the member's folder and its ancestors that holds
 /// the tests' files.
@@ -399,10 +436,10 @@ fn describe_items(items: &crate::inputs::Items) -> String {
     out
 }
 
-/// A folder of this process's own for the plugin that lists what a suite imports.
-fn observer_dir() -> Utf8PathBuf {
+/// A folder of this process's own for the xtask's pytest plugin and each suite's records.
+fn plugin_dir() -> Utf8PathBuf {
     let dir = Utf8PathBuf::try_from(std::env::temp_dir()).unwrap_or_else(|_| Utf8PathBuf::from("."));
-    dir.join(format!("xtask-observe-{}", std::process::id()))
+    dir.join(format!("xtask-pytest-{}", std::process::id()))
 }
 
 /// A file of this process's own for a suite's JUnit XML: never shared with a parallel suite

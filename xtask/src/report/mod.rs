@@ -20,19 +20,27 @@ use crate::pytest::Counts;
 
 pub use terminal::{Color, Verbosity};
 
-/// What became of one suite.
+/// What became of one suite. A suite passes only on evidence (see `verdict`): pytest's
+/// exit 0, its JUnit report and the record of its session's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Passed,
-    /// pytest collected nothing (exit code 5): not a failure.
+    /// The member has no test files at all: a warning, or fine where it declares
+    /// `no-tests = "pass"`. Never counted as passed, never cached.
     NoTests,
+    /// Its tests were all deselected by the caller's own `-k` / `-m`: fine, but not a pass.
+    NoTestsSelected,
     Failed,
     /// It ran past its timeout and was stopped.
     TimedOut,
+    /// The process died before its session ended: a signal (`SIGSEGV`), or an exit from
+    /// inside a test (`os._exit`).
+    Crashed,
     /// A signal to the xtask stopped it.
     Stopped,
-    /// It could not be run (pytest missing, the xtask panicked...).
+    /// It could not be run, or left no evidence of its result (pytest missing, no JUnit
+    /// report, the xtask panicked...).
     Error,
     /// Not run: its inputs are unchanged since it passed; the counts are the recorded ones.
     Cached,
@@ -43,14 +51,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Whether the run counts it as passing.
-    pub fn passed(self) -> bool {
-        matches!(self, Outcome::Passed | Outcome::NoTests | Outcome::Cached)
+    /// Whether the run may go on as if it passed: its dependants run, it fails nothing.
+    pub fn ok(self) -> bool {
+        matches!(self, Outcome::Passed | Outcome::NoTests | Outcome::NoTestsSelected | Outcome::Cached)
     }
 
     /// Whether the run counts it as failing.
     pub fn failed(self) -> bool {
-        matches!(self, Outcome::Failed | Outcome::TimedOut | Outcome::Error)
+        matches!(self, Outcome::Failed | Outcome::TimedOut | Outcome::Crashed | Outcome::Error)
     }
 
     /// The word in the table.
@@ -58,8 +66,10 @@ impl Outcome {
         match self {
             Outcome::Passed => "ok",
             Outcome::NoTests => "no tests",
+            Outcome::NoTestsSelected => "no tests selected",
             Outcome::Failed => "FAILED",
             Outcome::TimedOut => "TIMED OUT",
+            Outcome::Crashed => "CRASHED",
             Outcome::Stopped => "stopped",
             Outcome::Error => "ERROR",
             Outcome::Cached => "cached",
@@ -119,14 +129,79 @@ impl SuiteResult {
         let file = self.rootdir.as_ref()?.join(test.file.as_deref()?);
         file.strip_prefix(root).ok().map(|rel| Utf8PathBuf::from(rel.as_str().replace('\\', "/")))
     }
+
+    /// A test's line: pytest's (its failure's, else its definition's), else, for a
+    /// collection error (whose XML has no `line`), the last line of its traceback that
+    /// names its file (`tests/test_x.py:3: in <module>`, or a SyntaxError's
+    /// `File "/abs/tests/test_x.py", line 3`).
+    pub fn line_of(&self, test: &TestCase) -> Option<u32> {
+        if test.line.is_some() {
+            return test.line;
+        }
+        let collection_error = test.outcome == crate::junit::Outcome::Error && !test.id.contains("::");
+        if !collection_error {
+            return None;
+        }
+        traceback_line(&test.details, test.file.as_deref()?)
+    }
+
+    /// A test's node id as pytest takes it in the member's folder (`member_dir`, relative to
+    /// `root`), where `cargo xtask test PROJECT -- ID` runs it: its path part made relative
+    /// to that folder instead of pytest's rootdir. Kept as it is when that path is outside
+    /// the folder, or pytest's rootdir is unknown.
+    pub fn id_in(&self, test: &TestCase, root: &Utf8Path, member_dir: &Utf8Path) -> String {
+        let Some(rootdir) = &self.rootdir else { return test.id.clone() };
+        let (path, rest) = test.id.split_at(test.id.find("::").unwrap_or(test.id.len()));
+        let path = crate::fsutil::lexical(&rootdir.join(path));
+        let folder = crate::fsutil::lexical(&root.join(member_dir));
+        match path.strip_prefix(&folder) {
+            Ok(rel) if !rel.as_str().is_empty() => format!("{}{rest}", rel.as_str().replace('\\', "/")),
+            _ => test.id.clone(),
+        }
+    }
+}
+
+/// The 1-based line of the last line of a traceback that names `file` (relative to pytest's
+/// rootdir, so possibly the end of an absolute path): `tests/test_x.py:3: in <module>`, or
+/// `File "/abs/tests/test_x.py", line 3`.
+fn traceback_line(details: &str, file: &str) -> Option<u32> {
+    let file = file.replace('\\', "/");
+    // The whole path, or its end after a separator: not the end of a longer name.
+    let names = |path: &str| path == file || path.strip_suffix(file.as_str()).is_some_and(|head| head.ends_with('/'));
+    let number = |text: &str| -> Option<u32> {
+        let digits: &str = &text[..text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len())];
+        digits.parse().ok().filter(|&n| n > 0)
+    };
+    details.lines().rev().find_map(|line| {
+        let line = line.replace('\\', "/");
+        let quoted = line.split("File \"").skip(1).find_map(|rest| {
+            let (path, after) = rest.split_once("\", line ")?;
+            if names(path) { number(after) } else { None }
+        });
+        quoted.or_else(|| {
+            let needle = format!("{file}:");
+            line.match_indices(&needle).find_map(|(at, _)| {
+                let head = &line[..at];
+                if !(head.is_empty() || head.ends_with(['/', ' ', '\t'])) {
+                    return None;
+                }
+                let rest = &line[at + needle.len()..];
+                let n = number(rest)?;
+                rest.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with(':').then_some(n)
+            })
+        })
+    })
 }
 
 /// The run's totals.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Totals {
     pub projects: usize,
+    /// Suites that ran their tests and passed, and cached ones.
     pub passed: usize,
     pub cached: usize,
+    /// Suites in which no test ran (`no tests`, `no tests selected`): not passed.
+    pub no_tests: usize,
     pub failed: usize,
     pub skipped: usize,
     pub stopped: usize,
@@ -189,12 +264,12 @@ impl Reporters {
     pub fn new(root: &Utf8Path, options: &Options) -> Reporters {
         let github = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
         let mut all: Vec<Box<dyn Reporter>> =
-            vec![Box::new(terminal::Terminal::new(options.verbosity, options.color, options.json, github))];
+            vec![Box::new(terminal::Terminal::new(root, options.verbosity, options.color, options.json, github))];
         if github {
             all.push(Box::new(github::GitHub::new(root, options.json)));
         }
         if let Some(path) = &options.junit {
-            all.push(Box::new(junit_file::JunitFile::new(path.clone())));
+            all.push(Box::new(junit_file::JunitFile::new(path.clone(), root)));
         }
         if options.json {
             all.push(Box::new(json::Json));
@@ -238,4 +313,76 @@ pub fn describe(counts: &Counts) -> String {
     ];
     let said: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, w)| format!("{n} {w}")).collect();
     if said.is_empty() { "no tests ran".to_owned() } else { said.join(", ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::junit::Outcome as TestOutcome;
+
+    fn case(id: &str, file: Option<&str>, line: Option<u32>, outcome: TestOutcome, details: &str) -> TestCase {
+        TestCase {
+            id: id.to_owned(),
+            file: file.map(str::to_owned),
+            line,
+            outcome,
+            seconds: 0.0,
+            message: String::new(),
+            details: details.to_owned(),
+            output: String::new(),
+        }
+    }
+
+    fn ran_in(rootdir: Option<&str>) -> SuiteResult {
+        SuiteResult { rootdir: rootdir.map(Utf8PathBuf::from), ..SuiteResult::not_run(Outcome::Failed, String::new()) }
+    }
+
+    #[test]
+    fn ids_as_the_members_folder_names_them() {
+        let root = Utf8Path::new("/repo");
+        let dir = Utf8Path::new("projects/web");
+        let id = |rootdir: Option<&str>, id: &str| {
+            ran_in(rootdir).id_in(&case(id, None, None, TestOutcome::Failed, ""), root, dir)
+        };
+        // pytest's rootdir is the member's folder: as pytest wrote it.
+        assert_eq!(id(Some("/repo/projects/web"), "tests/t.py::T::test_a[x::y]"), "tests/t.py::T::test_a[x::y]");
+        // The repository's root, or a folder between (a shared ini file): made relative.
+        assert_eq!(id(Some("/repo"), "projects/web/tests/t.py::test_a[a/b]"), "tests/t.py::test_a[a/b]");
+        assert_eq!(id(Some("/repo/projects"), "web/tests/t.py::test_a"), "tests/t.py::test_a");
+        // A collection error: the id is the module's path.
+        assert_eq!(id(Some("/repo"), "projects/web/tests/test_broken.py"), "tests/test_broken.py");
+        // A file outside the member's folder, or no rootdir known: kept.
+        assert_eq!(id(Some("/repo"), "shared/tests/t.py::test_a"), "shared/tests/t.py::test_a");
+        assert_eq!(id(Some("/repo/projects/web/sub/.."), "tests/t.py::test_a"), "tests/t.py::test_a");
+        assert_eq!(id(None, "projects/web/tests/t.py::test_a"), "projects/web/tests/t.py::test_a");
+        // pytest's internal error has no path.
+        assert_eq!(id(Some("/repo"), "pytest::internal"), "pytest::internal");
+    }
+
+    #[test]
+    fn a_collection_errors_line_comes_from_its_traceback() {
+        let result = ran_in(Some("/repo/projects/web"));
+        let file = Some("tests/test_x.py");
+        let line = |details: &str| result.line_of(&case("tests/test_x.py", file, None, TestOutcome::Error, details));
+        // An import error: pytest's traceback entries, the last that names the file.
+        assert_eq!(
+            line(
+                "ImportError while importing test module '/repo/projects/web/tests/test_x.py'.\nTraceback:\n/usr/lib/python3.11/importlib/__init__.py:126: in import_module\n    return _bootstrap._gcd_import(name[level:], package, level)\ntests/test_x.py:1: in <module>\n    import helper\ntests/test_x.py:3: in <module>\n    import nope\nhelper.py:2: in <module>\nE   ModuleNotFoundError: No module named 'nope'"
+            ),
+            Some(3)
+        );
+        // A syntax error: Python's own `File "...", line N`, the path absolute.
+        let syntax = "../.venv/lib/python3.11/site-packages/_pytest/python.py:507: in importtestmodule\n    mod = import_path(\n/usr/lib/python3.11/ast.py:50: in parse\n    return compile(source, filename, mode, flags,\nE     File \"/repo/projects/web/tests/test_x.py\", line 12\nE       def f(:\nE             ^\nE   SyntaxError: invalid syntax";
+        assert_eq!(line(syntax), Some(12));
+        assert_eq!(line(&syntax.replace('/', "\\")), Some(12), "Windows paths");
+        // Another file whose name ends the same, or no line at all: none.
+        assert_eq!(line("E     File \"/repo/projects/web/tests/my_tests/test_x.py\", line 4"), None);
+        assert_eq!(line("mytests/test_x.py:4: in <module>\nE   ValueError"), None);
+        assert_eq!(line("ImportError while importing test module '/repo/projects/web/tests/test_x.py'."), None);
+        // pytest's own line wins; a test that is not a collection error gets none from text.
+        let known = case("tests/test_x.py", file, Some(1), TestOutcome::Error, syntax);
+        assert_eq!(result.line_of(&known), Some(1));
+        let test = case("tests/test_x.py::test_a", file, None, TestOutcome::Error, syntax);
+        assert_eq!(result.line_of(&test), None);
+    }
 }

@@ -1,14 +1,17 @@
 //! The human reporter: a live line of what runs (on a terminal), a line per settled suite,
 //! the output of failing suites (all with `-v`; in GitHub Actions, every suite's in a
-//! collapsed group), then the table and the closing line.
+//! collapsed group), then the table, the failing tests (their ids as pytest takes them in
+//! the member's folder, with the command that reruns one) and the closing line.
 
 use std::io::IsTerminal as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use super::{Event, Outcome, Reporter, Suite, SuiteResult, Totals, describe};
+use crate::junit::Outcome as TestOutcome;
 use crate::ui;
 
 /// How much the terminal shows.
@@ -46,6 +49,8 @@ pub fn use_color(color: Color, to_stderr: bool) -> bool {
 }
 
 pub struct Terminal {
+    /// The repository's root, which members' folders are relative to.
+    root: Utf8PathBuf,
     verbosity: Verbosity,
     color: bool,
     /// Human output goes to stderr: stdout carries JSON.
@@ -91,7 +96,7 @@ impl Live {
 }
 
 impl Terminal {
-    pub fn new(verbosity: Verbosity, color: Color, to_stderr: bool, github: bool) -> Terminal {
+    pub fn new(root: &Utf8Path, verbosity: Verbosity, color: Color, to_stderr: bool, github: bool) -> Terminal {
         // The live line is redrawn in place: only on a terminal, and not in a CI log.
         let live = (std::io::stderr().is_terminal() && !github && std::env::var_os("CI").is_none()).then(|| {
             let live = Arc::new(Mutex::new(Live { running: Vec::new(), done: 0, total: 0, shown: false, over: false }));
@@ -109,6 +114,7 @@ impl Terminal {
             live
         });
         Terminal {
+            root: root.to_owned(),
             verbosity,
             color: use_color(color, to_stderr),
             to_stderr,
@@ -139,10 +145,12 @@ impl Terminal {
 
     fn settled_line(&self, suite: &Suite, result: &SuiteResult) -> String {
         let (verb, code) = match result.result {
-            Outcome::Passed | Outcome::NoTests => ("PASS", "1;32"),
+            Outcome::Passed => ("PASS", "1;32"),
+            Outcome::NoTests | Outcome::NoTestsSelected => ("NO TESTS", "1;33"),
             Outcome::Cached => ("CACHED", "1;36"),
             Outcome::Failed => ("FAIL", "1;31"),
             Outcome::TimedOut => ("TIMEOUT", "1;31"),
+            Outcome::Crashed => ("CRASH", "1;31"),
             Outcome::Error => ("ERROR", "1;31"),
             Outcome::Stopped => ("STOPPED", "1;33"),
             Outcome::Skipped => ("SKIP", "1;33"),
@@ -171,7 +179,7 @@ impl Terminal {
         }
         let body = result.output.trim_end();
         if self.github {
-            format!("::group::{title}\n{body}\n::endgroup::\n")
+            super::github::group(&title, body)
         } else {
             format!("\n──── {title} ────\n{body}\n\n")
         }
@@ -183,11 +191,11 @@ impl Terminal {
             live.running.retain(|(name, _)| name != &suite.project);
             live.done += 1;
         }
-        let failing = !result.result.passed() && result.seconds.is_some();
+        let failing = !result.result.ok() && result.seconds.is_some();
         let show_output = !result.output.trim().is_empty()
             && (failing || self.verbosity == Verbosity::Verbose || (self.github && result.seconds.is_some()));
         let mut text = String::new();
-        if self.verbosity != Verbosity::Quiet || !result.result.passed() {
+        if self.verbosity != Verbosity::Quiet || result.result != Outcome::Passed && result.result != Outcome::Cached {
             text += &self.settled_line(suite, result);
         }
         if show_output {
@@ -210,13 +218,19 @@ impl Terminal {
         let rows: Vec<Vec<String>> = self
             .settled
             .iter()
-            .filter(|(_, r)| self.verbosity != Verbosity::Quiet || !r.result.passed())
+            .filter(|(_, r)| {
+                self.verbosity != Verbosity::Quiet || r.result != Outcome::Passed && r.result != Outcome::Cached
+            })
             .map(|(suite, result)| row(suite, result))
             .collect();
         if !rows.is_empty() {
             let header =
                 ["project", "result", "passed", "failed", "errors", "skipped", "deselected", "seconds", "note"];
             self.print(&format!("\n{}\n", ui::table(&header, &rows)));
+        }
+        let failing = failing_tests(&self.settled, &self.root);
+        if !failing.is_empty() {
+            self.print(&format!("{failing}\n"));
         }
         let cached = if totals.cached > 0 {
             format!(" ({} cached: unchanged since they passed; --no-cache runs them)", totals.cached)
@@ -225,10 +239,11 @@ impl Terminal {
         };
         let stopped =
             if totals.interrupted.is_some() { format!(", {} stopped", totals.stopped) } else { String::new() };
+        let no_tests = if totals.no_tests > 0 { format!(", {} with no tests", totals.no_tests) } else { String::new() };
         ui::status(
             if totals.interrupted.is_some() { "Stopped" } else { "Finished" },
             &format!(
-                "{}: {} passed{cached}, {} failed{stopped}, {} skipped in {}",
+                "{}: {} passed{cached}{no_tests}, {} failed{stopped}, {} skipped in {}",
                 ui::count(totals.projects, "project"),
                 totals.passed,
                 totals.failed,
@@ -237,6 +252,46 @@ impl Terminal {
             ),
         );
     }
+}
+
+/// At most this many failing tests are listed.
+const FAILING_SHOWN: usize = 20;
+
+/// The failing tests, a line each (`PROJECT  ID`, the id as pytest takes it in the member's
+/// folder), then how to rerun one; empty when none failed.
+fn failing_tests(settled: &[(Suite, SuiteResult)], root: &Utf8Path) -> String {
+    let mut failing: Vec<(&str, String)> = Vec::new();
+    for (suite, result) in settled {
+        let tests = result.tests.iter().filter(|t| matches!(t.outcome, TestOutcome::Failed | TestOutcome::Error));
+        for test in tests {
+            let id = result.id_in(test, root, &suite.dir);
+            // A failure and its teardown's error are one test.
+            if !failing.iter().any(|(p, i)| *p == suite.project && *i == id) {
+                failing.push((&suite.project, id));
+            }
+        }
+    }
+    let Some((project, id)) = failing.first() else { return String::new() };
+    let width = failing.iter().map(|(p, _)| p.chars().count()).max().unwrap_or(0);
+    let mut text = String::from("failing tests:\n");
+    for (project, id) in failing.iter().take(FAILING_SHOWN) {
+        text += &format!("  {project:<width$}  {}\n", printable(id));
+    }
+    if failing.len() > FAILING_SHOWN {
+        text += &format!("  ... and {} more\n", failing.len() - FAILING_SHOWN);
+    }
+    text += &format!(
+        "rerun one with: cargo xtask test {} -- {}\n",
+        crate::exec::shell_word(project),
+        crate::exec::shell_word(&printable(id))
+    );
+    text
+}
+
+/// `text` with its control characters (a line break, an escape sequence) shown escaped, so
+/// one id prints as one line.
+fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 /// A row of the table.
@@ -295,5 +350,69 @@ impl Reporter for Terminal {
             Event::RunFinished { totals } => self.summary(totals),
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::junit::TestCase;
+
+    fn case(id: &str, outcome: TestOutcome) -> TestCase {
+        TestCase {
+            id: id.to_owned(),
+            file: None,
+            line: None,
+            outcome,
+            seconds: 0.0,
+            message: String::new(),
+            details: String::new(),
+            output: String::new(),
+        }
+    }
+
+    fn suite(project: &str, rootdir: &str, tests: Vec<TestCase>) -> (Suite, SuiteResult) {
+        let result = SuiteResult {
+            tests,
+            rootdir: Some(rootdir.into()),
+            ..SuiteResult::not_run(Outcome::Failed, String::new())
+        };
+        (Suite { project: project.to_owned(), dir: format!("projects/{project}").into() }, result)
+    }
+
+    #[test]
+    fn failing_tests_are_listed_as_the_members_folder_names_them() {
+        let settled = vec![
+            // pytest's rootdir is the repository's (a pytest.ini at the top).
+            suite(
+                "web",
+                "/repo",
+                vec![
+                    case("projects/web/tests/t.py::test_a[1 2]", TestOutcome::Failed),
+                    case("projects/web/tests/t.py::test_a[1 2]", TestOutcome::Error),
+                    case("projects/web/tests/t.py::test_ok", TestOutcome::Passed),
+                ],
+            ),
+            suite("model", "/repo/projects/model", vec![case("tests/test_broken.py", TestOutcome::Error)]),
+        ];
+        let text = failing_tests(&settled, Utf8Path::new("/repo"));
+        assert_eq!(
+            text,
+            "failing tests:\n  web    tests/t.py::test_a[1 2]\n  model  tests/test_broken.py\n\
+             rerun one with: cargo xtask test web -- 'tests/t.py::test_a[1 2]'\n"
+        );
+        assert_eq!(failing_tests(&settled[..0], Utf8Path::new("/repo")), "");
+    }
+
+    #[test]
+    fn a_long_list_is_cut_and_ids_stay_on_their_line() {
+        let tests = (0..23).map(|i| case(&format!("tests/t.py::test_{i}"), TestOutcome::Failed)).collect();
+        let mut settled = vec![suite("web", "/repo/projects/web", tests)];
+        let text = failing_tests(&settled, Utf8Path::new("/repo"));
+        assert_eq!(text.lines().filter(|l| l.starts_with("  web  ")).count(), FAILING_SHOWN, "{text}");
+        assert!(text.contains("\n  ... and 3 more\n"), "{text}");
+        settled[0].1.tests = vec![case("tests/t.py::test[a\n::error::x]", TestOutcome::Failed)];
+        let text = failing_tests(&settled, Utf8Path::new("/repo"));
+        assert!(text.contains("  web  tests/t.py::test[a\\n::error::x]\n"), "{text}");
     }
 }
