@@ -9,6 +9,16 @@
 
 mod support;
 
+// Table-driven rows: the harness, and a file of rows per area.
+#[path = "catalogue/config_rows.rs"]
+mod config_rows;
+#[path = "catalogue/modes_rows.rs"]
+mod modes_rows;
+#[path = "catalogue/names_rows.rs"]
+mod names_rows;
+#[path = "catalogue/table.rs"]
+mod table;
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -1043,4 +1053,20 @@ fn flags_since_a_ref_that_git_does_not_know() {
 fn flags_affected_outside_a_git_repository() {
     let repo = Repo::sample();
     fails(&repo, &["affected", "--since", "main"], &["is not in a git repository", "hint: run `git init` and commit"]);
+}
+
+/// The catalogue's size: its one-input tests here and in `errors.rs`, and its table rows.
+#[test]
+fn the_catalogue_holds_at_least_250_distinct_bad_inputs() {
+    let count = |source: &str| source.matches("#[test]\nfn ").count();
+    let tests = count(include_str!("catalogue.rs")) - 1; // not this one
+    let errors = count(include_str!("errors.rs"));
+    let tables = [config_rows::CASES, modes_rows::CASES, names_rows::CASES];
+    let names: Vec<&str> = tables.iter().flat_map(|t| t.iter().map(|c| c.name)).collect();
+    let mut distinct = names.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), names.len(), "two rows share a name");
+    let total = tests + errors + names.len();
+    assert!(total >= 250, "{total} bad inputs: {tests} tests, {errors} in errors.rs, {} rows", names.len());
 }
