@@ -57,7 +57,8 @@ impl Reason {
             Reason::PytestConfig(file) => format!("pytest config {file} applies to it"),
             Reason::Input(file) => format!("{file} changed: an input of it ([tool.monorepo].inputs)"),
             Reason::Pythonpath { file, folder } => {
-                let folder = if folder.as_str().is_empty() { "the root" } else { folder.as_str() };
+                let folder =
+                    if folder.as_str().is_empty() { "the root".into() } else { folder.as_str().replace('\\', "/") };
                 format!("{file} changed: on its pythonpath: {folder}")
             }
             Reason::Source { file, folder } => format!("{file} changed: it installs {folder} ([tool.uv.sources])"),

@@ -1,6 +1,7 @@
 //! Why a lock cannot be resolved, in the monorepo's terms: which project (and file) asks for
-//! what, against which pin of which layer, or against which other project in the same env.
-//! uv's own explanation stays attached as the cause.
+//! what, against which pin of which layer, or against which other project in the same env;
+//! or which direct URL requirement names a file that cannot be had (blamed on that URL, not
+//! on the index). uv's own explanation stays attached as the cause.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +23,9 @@ struct Asked {
 
 /// An explanation for the failed compile of `plan[id]`, when the inputs show one.
 pub fn explain(ws: &Workspace, plan: &Plan, id: LockId, uv_output: &str) -> Option<Hinted> {
+    if let Some(failure) = crate::uv::url_failure(uv_output) {
+        return Some(url_failure(ws, plan, id, &failure));
+    }
     if crate::uv::is_network_failure(uv_output) {
         return None; // nothing was resolved, so nothing conflicts
     }
@@ -79,6 +83,35 @@ pub fn explain(ws: &Workspace, plan: &Plan, id: LockId, uv_output: &str) -> Opti
         return None;
     }
     Some(Hinted::new(format!("cannot lock `{}` ({}): {}", spec.name, spec.lock, findings.join("; ")), hints.join("; ")))
+}
+
+/// A direct URL requirement whose file uv could not get: the requirement and the file that
+/// writes it, and its URL's answer.
+fn url_failure(ws: &Workspace, plan: &Plan, id: LockId, failure: &crate::uv::UrlFailure) -> Hinted {
+    let spec = &plan[id];
+    let cannot = format!("cannot lock `{}` ({})", spec.name, spec.lock);
+    let unreachable = failure.why == "cannot be reached";
+    let written = asked(ws, id).into_iter().find(|a| a.requirement.contains(failure.url.as_str()));
+    match written {
+        Some(a) => Hinted::new(
+            format!("{cannot}: {} requires `{}`, and its URL {}", a.file, a.requirement, failure.why),
+            if unreachable {
+                format!(
+                    "check the network and that URL's host, or fix the URL of {} in {} (or require it by name, from the index)",
+                    a.name, a.file
+                )
+            } else {
+                format!(
+                    "fix the URL of {} in {} (or require it by name, from the index), then run the command again",
+                    a.name, a.file
+                )
+            },
+        ),
+        None => Hinted::new(
+            format!("{cannot}: uv cannot get `{}`: its URL {}", failure.requirement, failure.why),
+            "fix that URL where it is required (a dependency's metadata, when no file of the repository names it)",
+        ),
+    }
 }
 
 /// The requirements that went into lock `id`, with their files: a layer's `.in` lines, or

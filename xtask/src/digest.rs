@@ -38,6 +38,21 @@ impl Hasher {
     }
 }
 
+/// HMAC-SHA256 (RFC 2104) of `message` under `key`, in lowercase hex: what signs a remote
+/// cache entry.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
+    hex(&Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize())
+}
+
 fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(64);
     for byte in bytes {
@@ -49,6 +64,19 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test cases 2 and 6 of RFC 4231: a short key, and a key longer than the block.
+        assert_eq!(
+            hmac_sha256(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
 
     #[test]
     fn sha256_is_hex_of_the_digest() {

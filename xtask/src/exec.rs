@@ -2,9 +2,9 @@
 //!
 //! - Long-running children, and those run in parallel (uv's compiles and syncs, pytest):
 //!   duct, with their output captured (stdout and stderr merged, in order) so parallel work
-//!   never interleaves on the terminal, each in its own process group, which `interrupt`
-//!   stops on a signal: a hung pytest and the processes it started go with it
-//!   ([`capture`], [`run_ok`], [`interactive`]).
+//!   never interleaves on the terminal, each in its own process tree (a process group on
+//!   unix, a Job Object on Windows), which `interrupt` stops on a signal: a hung pytest and
+//!   the processes it started go with it ([`capture`], [`run_ok`], [`interactive`]).
 //! - Short sequential calls whose stdout is the answer (git, an interpreter asked its
 //!   version, the uv bootstrap's venv and pip): xshell, with stdout and stderr apart, so a
 //!   warning never lands in `git -z` output ([`read`], [`read_ok`]).
@@ -126,8 +126,9 @@ pub fn capture(cmd: &Cmd) -> Result<Captured> {
     capture_watched(cmd, Watch::default())
 }
 
-/// [`capture`], stopping the child's whole process group when `watch` says so: SIGINT first,
-/// SIGKILL after [`CUT_GRACE`], so nothing it started outlives it.
+/// [`capture`], stopping the child's whole process tree when `watch` says so: on unix SIGINT
+/// first, SIGKILL after [`CUT_GRACE`]; on Windows its Job Object at once (no signal reaches
+/// one tree alone there). Nothing it started outlives it.
 pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
     crate::interrupt::check()?;
     let start = Instant::now();
@@ -137,6 +138,14 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
         expr = expr.before_spawn(|command| {
             std::os::unix::process::CommandExt::process_group(command, 0);
             die_with_us(command);
+            Ok(())
+        });
+    }
+    #[cfg(windows)]
+    {
+        // Suspended until it is in its Job Object: it can start nothing outside it.
+        expr = expr.before_spawn(|command| {
+            std::os::windows::process::CommandExt::creation_flags(command, windows::CREATE_SUSPENDED);
             Ok(())
         });
     }
@@ -161,10 +170,10 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
             anyhow!(err).context(format!("cannot run `{}`", cmd.display()))
         }
     })?;
-    let groups = handle.pids();
-    for &group in &groups {
-        crate::interrupt::register(group);
-    }
+    let tree = Tree::of(&handle.pids()).map_err(|err| {
+        let _ = handle.kill();
+        anyhow!(err).context(format!("cannot run `{}` in a Job Object of its own", cmd.display()))
+    })?;
     let mut cut = None;
     if watch.deadline.is_some() || watch.cancel.is_some() {
         let mut sent: Option<Instant> = None;
@@ -181,10 +190,10 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
             if cut.is_some() {
                 match sent {
                     None => {
-                        stop(&handle, &groups, false);
+                        tree.stop(false);
                         sent = Some(now);
                     }
-                    Some(at) if now - at >= CUT_GRACE => stop(&handle, &groups, true),
+                    Some(at) if now - at >= CUT_GRACE => tree.stop(true),
                     Some(_) => {}
                 }
             }
@@ -192,9 +201,9 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
         }
     }
     let output = handle.into_output();
-    for &group in &groups {
-        crate::interrupt::unregister(group);
-    }
+    // Unregisters it; on Windows, whatever it left running in its job (a daemon that let go
+    // of the output) ends here.
+    drop(tree);
     let output = output.with_context(|| format!("cannot wait for `{}`", cmd.display()))?;
     Ok(Captured {
         stopped: crate::interrupt::received().is_some() && !output.status.success(),
@@ -249,19 +258,58 @@ fn die_with_us(command: &mut std::process::Command) {
     let _ = command;
 }
 
-/// Stops a child's process group: politely first (SIGINT), then for good.
-fn stop(handle: &duct::Handle, groups: &[u32], kill: bool) {
-    #[cfg(unix)]
-    for &group in groups {
-        crate::interrupt::kill_group(group, if kill { libc::SIGKILL } else { libc::SIGINT });
+/// A running child's whole process tree, registered with `interrupt` while it lives: on
+/// unix its process group (the child's pid); on Windows also the Job Object that holds it
+/// and everything it starts, which kills them all when its handle closes (when the call
+/// that made it returns, or when the xtask dies, however it dies).
+struct Tree {
+    groups: Vec<u32>,
+    #[cfg(windows)]
+    job: windows::Job,
+}
+
+impl Tree {
+    /// The tree of the children `pids` (on Windows, started suspended: they are put in a new
+    /// job, then resumed).
+    fn of(pids: &[u32]) -> std::io::Result<Tree> {
+        #[cfg(windows)]
+        let job = windows::Job::holding(pids)?;
+        #[cfg(windows)]
+        crate::interrupt::register_job(job.raw());
+        for &group in pids {
+            crate::interrupt::register(group);
+        }
+        Ok(Tree {
+            groups: pids.to_vec(),
+            #[cfg(windows)]
+            job,
+        })
     }
-    #[cfg(not(unix))]
-    {
-        let _ = (groups, kill);
-        let _ = handle.kill();
+
+    /// Stops the tree: on unix politely first (SIGINT), then for good (SIGKILL); on Windows
+    /// for good at once.
+    fn stop(&self, kill: bool) {
+        #[cfg(unix)]
+        for &group in &self.groups {
+            crate::interrupt::kill_group(group, if kill { libc::SIGKILL } else { libc::SIGINT });
+        }
+        #[cfg(windows)]
+        {
+            let _ = kill;
+            crate::interrupt::terminate_job(self.job.raw());
+        }
     }
-    #[cfg(unix)]
-    let _ = handle;
+}
+
+impl Drop for Tree {
+    fn drop(&mut self) {
+        for &group in &self.groups {
+            crate::interrupt::unregister(group);
+        }
+        // Before the job's handle closes (a field, dropped after this).
+        #[cfg(windows)]
+        crate::interrupt::unregister_job(self.job.raw());
+    }
 }
 
 /// Runs `cmd` with the terminal attached (stdin, stdout and stderr inherited, in the
@@ -277,6 +325,10 @@ pub fn interactive(cmd: &Cmd) -> Result<i32> {
     for (key, value) in &cmd.env {
         command.env(key, value);
     }
+    // Windows: in a Job Object of its own, so that nothing of it outlives a killed xtask (the
+    // console's Ctrl-C reaches it by itself, as the terminal's does on unix).
+    #[cfg(windows)]
+    std::os::windows::process::CommandExt::creation_flags(&mut command, windows::CREATE_SUSPENDED);
     let mut child = command.spawn().map_err(|err| {
         if err.kind() == std::io::ErrorKind::NotFound {
             hinted(
@@ -286,6 +338,12 @@ pub fn interactive(cmd: &Cmd) -> Result<i32> {
         } else {
             anyhow!(err).context(format!("cannot run `{}`", cmd.display()))
         }
+    })?;
+    #[cfg(windows)]
+    let _job = windows::Job::holding(&[child.id()]).map_err(|err| {
+        let _ = child.kill();
+        let _ = child.wait();
+        anyhow!(err).context(format!("cannot run `{}` in a Job Object of its own", cmd.display()))
     })?;
     // Ctrl-C at the terminal reaches the child by itself (it shares the terminal's
     // foreground group, so `--pdb` gets it); a SIGTERM or SIGHUP sent to the xtask alone
@@ -417,6 +475,152 @@ pub fn run_ok(cmd: &Cmd) -> Result<Captured> {
     Ok(done)
 }
 
+/// Whether process `pid` is running, as the OS says (the repository lock's "held by").
+#[cfg(windows)]
+pub(crate) fn is_alive(pid: u32) -> bool {
+    windows::is_alive(pid)
+}
+
+/// The Windows twin of a process group: a Job Object (nextest holds its tests the same way).
+#[cfg(windows)]
+mod windows {
+    use std::io;
+    use std::os::windows::io::{AsRawHandle as _, FromRawHandle as _, OwnedHandle};
+
+    use windows_sys::Win32::Foundation::{ERROR_ACCESS_DENIED, HANDLE, INVALID_HANDLE_VALUE, STILL_ACTIVE};
+    use windows_sys::Win32::System::Diagnostics::ToolHelp::{
+        CreateToolhelp32Snapshot, TH32CS_SNAPTHREAD, THREADENTRY32, Thread32First, Thread32Next,
+    };
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JobObjectExtendedLimitInformation, SetInformationJobObject,
+    };
+    pub(super) use windows_sys::Win32::System::Threading::CREATE_SUSPENDED;
+    use windows_sys::Win32::System::Threading::{
+        GetExitCodeProcess, OpenProcess, OpenThread, PROCESS_QUERY_LIMITED_INFORMATION, PROCESS_SET_QUOTA,
+        PROCESS_TERMINATE, ResumeThread, THREAD_SUSPEND_RESUME,
+    };
+
+    /// A Job Object that kills every process in it when its last handle closes. The handle
+    /// is not inheritable: no child keeps the job open after the xtask is gone.
+    pub(crate) struct Job(OwnedHandle);
+
+    impl Job {
+        pub(crate) fn new() -> io::Result<Job> {
+            // SAFETY: no attributes and no name are valid arguments; a non-null result is a
+            // handle this process owns, closed once, by OwnedHandle.
+            let job = unsafe {
+                let raw = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+                if raw.is_null() {
+                    return Err(io::Error::last_os_error());
+                }
+                Job(OwnedHandle::from_raw_handle(raw))
+            };
+            let mut limits = JOBOBJECT_EXTENDED_LIMIT_INFORMATION::default();
+            limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+            // SAFETY: the information class matches the struct passed, with its own size.
+            let set = unsafe {
+                SetInformationJobObject(
+                    job.handle(),
+                    JobObjectExtendedLimitInformation,
+                    (&raw const limits).cast(),
+                    size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+                )
+            };
+            if set == 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(job)
+        }
+
+        /// A new job holding the processes `pids`, which were created suspended: each is put
+        /// in it, then resumed, so that nothing they start is ever outside it.
+        pub(crate) fn holding(pids: &[u32]) -> io::Result<Job> {
+            let job = Job::new()?;
+            for &pid in pids {
+                job.adopt(pid)?;
+                resume(pid)?;
+            }
+            Ok(job)
+        }
+
+        fn adopt(&self, pid: u32) -> io::Result<()> {
+            let process = open_process(pid, PROCESS_SET_QUOTA | PROCESS_TERMINATE)?;
+            // SAFETY: both handles are open, with the access rights the call needs.
+            if unsafe { AssignProcessToJobObject(self.handle(), process.as_raw_handle()) } == 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        }
+
+        fn handle(&self) -> HANDLE {
+            self.0.as_raw_handle()
+        }
+
+        /// The handle as a number, for `interrupt`'s registry (valid while `self` lives).
+        pub(crate) fn raw(&self) -> usize {
+            self.handle() as usize
+        }
+    }
+
+    fn open_process(pid: u32, access: u32) -> io::Result<OwnedHandle> {
+        // SAFETY: OpenProcess takes any pid; a non-null result is ours to close.
+        unsafe {
+            let raw = OpenProcess(access, 0, pid);
+            if raw.is_null() { Err(io::Error::last_os_error()) } else { Ok(OwnedHandle::from_raw_handle(raw)) }
+        }
+    }
+
+    /// Resumes the threads of a process created suspended (std keeps the handle of its main
+    /// thread to itself): the system's threads are listed, and those of `pid` resumed.
+    fn resume(pid: u32) -> io::Result<()> {
+        // SAFETY: a snapshot handle (checked) is closed by OwnedHandle; each entry is a plain
+        // struct with its size set, as Thread32First/Next require; each thread handle
+        // (checked) is closed by OwnedHandle.
+        unsafe {
+            let raw = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+            if raw == INVALID_HANDLE_VALUE {
+                return Err(io::Error::last_os_error());
+            }
+            let snapshot = OwnedHandle::from_raw_handle(raw);
+            let mut entry = THREADENTRY32 { dwSize: size_of::<THREADENTRY32>() as u32, ..Default::default() };
+            let mut resumed = 0;
+            let mut more = Thread32First(snapshot.as_raw_handle(), &mut entry) != 0;
+            while more {
+                if entry.th32OwnerProcessID == pid {
+                    let thread = OpenThread(THREAD_SUSPEND_RESUME, 0, entry.th32ThreadID);
+                    if !thread.is_null() {
+                        let thread = OwnedHandle::from_raw_handle(thread);
+                        if ResumeThread(thread.as_raw_handle()) != u32::MAX {
+                            resumed += 1;
+                        }
+                    }
+                }
+                more = Thread32Next(snapshot.as_raw_handle(), &mut entry) != 0;
+            }
+            if resumed == 0 {
+                return Err(io::Error::other(format!("found no thread of process {pid} to resume")));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn is_alive(pid: u32) -> bool {
+        match open_process(pid, PROCESS_QUERY_LIMITED_INFORMATION) {
+            Ok(process) => {
+                let mut code = 0u32;
+                // SAFETY: an open handle with the query right, and a u32 to write to.
+                let read = unsafe { GetExitCodeProcess(process.as_raw_handle(), &mut code) } != 0;
+                // (A process that exited with code 259 reads as running: Windows' own quirk.)
+                read && code == STILL_ACTIVE as u32
+            }
+            // Another user's process is there, closed to us; a pid that names nothing is
+            // refused as a bad parameter.
+            Err(err) => err.raw_os_error() == Some(ERROR_ACCESS_DENIED as i32),
+        }
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -462,5 +666,166 @@ mod tests {
         assert_eq!(found("missing"), None);
         assert_eq!(found("./manage.py"), Some(root.join("project/./manage.py")));
         assert_eq!(found("./tool"), None, "a path is not looked up on PATH");
+    }
+}
+
+/// Under Wine on Linux in CI (`.ci/windows-tests`), and on Windows itself.
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::*;
+
+    /// Where a sleeper appends its pid, and how many sleepers deep its tree goes.
+    const PIDS: &str = "XTASK_TEST_SLEEPER_PIDS";
+    const DEPTH: &str = "XTASK_TEST_SLEEPER_DEPTH";
+
+    /// Not a test: the process tree the tests below start (this binary, run with `--exact`
+    /// on this name and the variables set). It writes its pid, starts the next sleeper
+    /// (which shares its output), and sleeps.
+    #[test]
+    #[ignore = "not a test: a process of the trees that the job tests start and end"]
+    fn sleeper() {
+        let (Ok(pids), Ok(depth)) = (std::env::var(PIDS), std::env::var(DEPTH)) else { return };
+        let depth: u32 = depth.parse().unwrap();
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&pids).unwrap();
+        std::io::Write::write_all(&mut file, format!("{}\n", std::process::id()).as_bytes()).unwrap();
+        let next = (depth > 1).then(|| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(sleeper_args())
+                .env(DEPTH, (depth - 1).to_string())
+                .spawn()
+                .unwrap()
+        });
+        std::thread::sleep(Duration::from_secs(120));
+        if let Some(mut next) = next {
+            next.wait().unwrap();
+        }
+    }
+
+    fn sleeper_args() -> [&'static str; 5] {
+        ["--exact", "exec::windows_tests::sleeper", "--ignored", "--nocapture", "--test-threads=1"]
+    }
+
+    /// The pids the sleepers wrote, once `n` have (within a minute: Wine starts a process
+    /// in a second or so).
+    fn wait_for_pids(file: &Utf8Path, n: usize) -> Vec<u32> {
+        let start = Instant::now();
+        loop {
+            let pids: Vec<u32> = std::fs::read_to_string(file)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.trim().parse().ok())
+                .collect();
+            if pids.len() >= n {
+                return pids;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "only {} of {n} sleepers started", pids.len());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Every one of `pids` is gone (within a few seconds: an ended process lingers while
+    /// its handles close).
+    fn assert_gone(pids: &[u32]) {
+        let start = Instant::now();
+        while pids.iter().any(|&pid| is_alive(pid)) && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let alive: Vec<u32> = pids.iter().copied().filter(|&pid| is_alive(pid)).collect();
+        assert!(alive.is_empty(), "still running: {alive:?} of {pids:?}");
+    }
+
+    #[test]
+    fn a_cut_ends_the_whole_tree_a_cmd_script_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let pids = root.join("pids");
+        let exe = std::env::current_exe().unwrap();
+        // cmd, the sleeper it starts, and the sleeper that one starts: a grandchild's child.
+        let cmd = Cmd::new("cmd", root)
+            .args(["/d", "/c"])
+            .arg(exe.as_os_str())
+            .args(sleeper_args())
+            .env(PIDS, pids.as_str())
+            .env(DEPTH, "2");
+        let cancel = AtomicBool::new(false);
+        let (done, sleepers) = std::thread::scope(|s| {
+            let sleepers = s.spawn(|| {
+                let found = wait_for_pids(&pids, 2);
+                cancel.store(true, Ordering::SeqCst);
+                found
+            });
+            let done = capture_watched(&cmd, Watch { deadline: None, cancel: Some(&cancel) }).unwrap();
+            (done, sleepers.join().unwrap())
+        });
+        assert_eq!(done.cut, Some(Cut::Cancelled));
+        assert!(!done.success);
+        // A sleeper left running would hold the output pipe open for two minutes.
+        assert!(done.elapsed < Duration::from_secs(60), "{:?}", done.elapsed);
+        assert_gone(&sleepers);
+    }
+
+    #[test]
+    fn a_deadline_ends_the_tree_and_keeps_what_it_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let pids = root.join("pids");
+        let cmd = Cmd::new(std::env::current_exe().unwrap().into_os_string(), root)
+            .args(sleeper_args())
+            .env(PIDS, pids.as_str())
+            .env(DEPTH, "2");
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let done = capture_watched(&cmd, Watch { deadline: Some(deadline), cancel: None }).unwrap();
+        assert_eq!(done.cut, Some(Cut::TimedOut));
+        assert!(done.elapsed < Duration::from_secs(60), "{:?}", done.elapsed);
+        assert!(done.output.contains("running 1 test"), "{}", done.output);
+        // Both had started within the deadline (on a slow machine, at least the first).
+        assert_gone(&wait_for_pids(&pids, 1));
+    }
+
+    #[test]
+    fn closing_the_job_ends_the_tree_as_the_death_of_the_xtask_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let pids = root.join("pids");
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command.args(sleeper_args()).env(PIDS, pids.as_str()).env(DEPTH, "2");
+        command.stdout(std::process::Stdio::null());
+        std::os::windows::process::CommandExt::creation_flags(&mut command, windows::CREATE_SUSPENDED);
+        let mut child = command.spawn().unwrap();
+        let job = windows::Job::holding(&[child.id()]).unwrap();
+        let sleepers = wait_for_pids(&pids, 2);
+        assert_eq!(sleepers[0], child.id());
+        // Ending the child alone, as the xtask did before jobs, leaves its child running:
+        // neither Windows nor Wine ends a process with its parent.
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_gone(&sleepers[..1]);
+        assert!(is_alive(sleepers[1]), "the grandchild ended with its parent: this test would prove nothing");
+        // The job's last handle closing (as when the xtask dies) ends the rest.
+        drop(job);
+        assert_gone(&sleepers);
+    }
+
+    #[test]
+    fn a_child_started_suspended_runs_once_in_its_job() {
+        let done = capture(&Cmd::new("cmd", ".").args(["/d", "/c", "echo in a job"])).unwrap();
+        assert!(done.success, "{}", done.output);
+        assert_eq!(done.output.trim(), "in a job");
+        assert_eq!(done.cut, None);
+        assert_eq!(interactive(&Cmd::new("cmd", ".").args(["/d", "/c", "exit 7"])).unwrap(), 7);
+        let missing = capture(&Cmd::new("no-such-program-xtask", ".")).unwrap_err();
+        assert!(crate::error::hint_of(&missing).is_some_and(|h| h.contains("put it on PATH")), "{missing:#}");
+    }
+
+    #[test]
+    fn is_alive_asks_the_os() {
+        assert!(is_alive(std::process::id()));
+        let mut child = std::process::Command::new("cmd").args(["/d", "/c", "exit 3"]).spawn().unwrap();
+        let pid = child.id();
+        assert_eq!(child.wait().unwrap().code(), Some(3));
+        assert!(!is_alive(pid), "exited, its handle still open");
+        drop(child);
+        assert!(!is_alive(pid), "exited and closed");
+        assert!(!is_alive(u32::MAX - 2), "no such process");
     }
 }

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::commands::Selection;
 use crate::commands::export::Format as ExportFormat;
 use crate::commands::graph::Format as GraphFormat;
+use crate::commands::setup_envs::Modes;
 use crate::commands::test_all::NoTestsRun;
 use crate::lock::Upgrade;
 use crate::report::{Color, Verbosity};
@@ -28,14 +29,14 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Compile every stale lock
     ///
     /// Base, then layers, then one per env. Existing pins are kept unless an upgrade asks;
     /// -p limits it to projects or layers (and what they need).
     #[command(after_help = "Examples:\n  cargo xtask lock\n  cargo xtask lock --upgrade-package numpy -p scoring\n  \
-                            cargo xtask lock --check")]
+                            cargo xtask lock --check\n  cargo xtask lock --locked")]
     Lock(LockArgs),
     /// Check locks and venvs, offline
     ///
@@ -50,8 +51,10 @@ pub enum Command {
     UpdateBase(UpdateBaseArgs),
     /// Create or sync every venv exactly to its lock
     ///
-    /// Locks first where needed; skips fresh ones.
-    #[command(after_help = "Examples:\n  cargo xtask setup-envs\n  cargo xtask setup-envs -p web -j 2")]
+    /// Locks first where needed (--locked: fails instead; --frozen: uses the locks as they
+    /// are); skips fresh ones.
+    #[command(after_help = "Examples:\n  cargo xtask setup-envs\n  cargo xtask setup-envs -p web -j 2\n  \
+                      cargo xtask setup-envs --locked --offline")]
     SetupEnvs(SetupEnvsArgs),
     /// Run every project's suite in its own venv
     ///
@@ -62,7 +65,7 @@ pub enum Command {
                             error; 5 no test ran in any suite (see --no-tests); 129 / 130 / 143 stopped by SIGHUP / \
                             SIGINT / SIGTERM.\n\n\
                             Examples:\n  cargo xtask test-all\n  cargo xtask test-all --affected --junit report.xml\n  \
-                            cargo xtask test-all web model -- -k slow")]
+                            cargo xtask test-all --locked --keep-going\n  cargo xtask test-all web model -- -k slow")]
     TestAll(TestAllArgs),
     /// Run one project's suite, the terminal attached
     ///
@@ -200,6 +203,15 @@ pub struct LockArgs {
     /// Write nothing: exit 1 if any lock is stale (what `check` does, with the venvs)
     #[arg(long, conflicts_with_all = ["upgrade", "upgrade_package", "projects"])]
     pub check: bool,
+    /// Write nothing: exit 1 naming each lock (of -p's scope) that `lock` would write
+    #[arg(long)]
+    pub locked: bool,
+    /// Refused: `lock --frozen` would lock nothing (see --locked)
+    #[arg(long, hide = true)]
+    pub frozen: bool,
+    /// No network: uv resolves from its cache and the find-links folders only
+    #[arg(long)]
+    pub offline: bool,
     #[command(flatten)]
     pub upgrade: UpgradeArgs,
     /// Only these projects or layers (and what they need)
@@ -216,6 +228,9 @@ pub struct UpdateBaseArgs {
     /// Re-lock only: leave the venvs as they are
     #[arg(long)]
     pub no_sync: bool,
+    /// No network: uv resolves and installs from its cache and the find-links folders only
+    #[arg(long)]
+    pub offline: bool,
     #[command(flatten)]
     pub jobs: Jobs,
 }
@@ -225,6 +240,8 @@ pub struct SetupEnvsArgs {
     /// Only the envs of these projects
     #[arg(short = 'p', long = "project", value_name = "PROJECT")]
     pub projects: Vec<String>,
+    #[command(flatten)]
+    pub modes: Modes,
     #[command(flatten)]
     pub jobs: Jobs,
 }
@@ -289,6 +306,12 @@ pub struct TestAllArgs {
     /// Start a suite only once its dependencies passed
     #[arg(long)]
     pub no_speculate: bool,
+    /// Do not read or write the remote cache ([monorepo] remote-cache)
+    #[arg(long)]
+    pub no_remote_cache: bool,
+    /// Read the remote cache, never write it
+    #[arg(long, conflicts_with = "no_remote_cache")]
+    pub remote_cache_read_only: bool,
     /// What a run in which no test ran at all is (fail: exit 5)
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = NoTestsRun::Fail)]
     pub no_tests: NoTestsRun,
@@ -306,6 +329,8 @@ pub struct TestAllArgs {
     /// Only failures and the summary
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub modes: Modes,
     #[command(flatten)]
     pub jobs: Jobs,
     /// Options for pytest, after `--`
@@ -329,6 +354,8 @@ impl TestAllArgs {
 pub struct TestArgs {
     /// The project (default: the one whose folder you are in)
     pub project: Option<String>,
+    #[command(flatten)]
+    pub modes: Modes,
     /// Options for pytest, after `--`
     #[arg(last = true, value_name = "PYTEST_ARGS")]
     pub pytest_args: Vec<String>,
@@ -339,6 +366,9 @@ pub struct CiMatrixArgs {
     /// How many shards
     #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub shards: usize,
+    /// First write this machine's recorded durations to _meta/test-durations.json (commit it)
+    #[arg(long)]
+    pub write_durations: bool,
     #[command(flatten)]
     pub select: SelectArgs,
 }
@@ -351,6 +381,8 @@ pub struct ExportArgs {
     /// Write here instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<String>,
+    #[command(flatten)]
+    pub modes: Modes,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -374,6 +406,9 @@ pub struct InitArgs {
     /// Write nothing: exit 1 if the config no longer describes the tree
     #[arg(long)]
     pub check: bool,
+    /// Adopt no unit in the folders GLOB matches (relative to the root; repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -507,6 +542,34 @@ mod tests {
         assert_eq!(args.pytest_args, ["-k", "slow", "--", "-x"]);
         let Command::TestAll(since) = parse_strs(&["test-all", "--since", "v1"]).unwrap() else { panic!() };
         assert!(since.select.selection(None).affected, "--since implies --affected");
+    }
+
+    #[test]
+    fn the_commands_that_lock_or_sync_take_the_ci_modes() {
+        let modes = |locked, frozen, offline| Modes { locked, frozen, offline };
+        let Command::SetupEnvs(setup) = parse_strs(&["setup-envs", "--locked", "--offline"]).unwrap() else { panic!() };
+        assert_eq!(setup.modes, modes(true, false, true));
+        let Command::TestAll(all) = parse_strs(&["test-all", "web", "--frozen", "--", "-x"]).unwrap() else { panic!() };
+        assert_eq!((all.modes, all.pytest_args), (modes(false, true, false), vec!["-x".to_owned()]));
+        let Command::Test(test) = parse_strs(&["test", "web", "--locked"]).unwrap() else { panic!() };
+        assert_eq!(test.modes, modes(true, false, false));
+        let Command::Run(run) = parse_strs(&["run", "web", "--offline", "--", "python", "--locked"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!((run.modes, run.command.len()), (modes(false, false, true), 2), "after `--`, the command's");
+        let Command::Export(export) = parse_strs(&["export", "web", "--frozen"]).unwrap() else { panic!() };
+        assert_eq!(export.modes, modes(false, true, false));
+        let Command::Lock(lock) = parse_strs(&["lock", "--locked", "-p", "web", "--offline"]).unwrap() else {
+            panic!()
+        };
+        assert!(lock.locked && lock.offline && !lock.frozen);
+        let Command::UpdateBase(base) = parse_strs(&["update-base", "--offline"]).unwrap() else { panic!() };
+        assert!(base.offline);
+        assert!(
+            parse_strs(&["update-base", "--locked"]).is_err(),
+            "update-base re-locks: --locked means nothing there"
+        );
+        assert!(parse_strs(&["graph", "--offline"]).is_err());
     }
 
     #[test]

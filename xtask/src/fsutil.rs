@@ -16,10 +16,87 @@ pub fn write_atomic(path: &Utf8Path, contents: &str) -> Result<()> {
 }
 
 /// [`write_atomic`] for bytes that need not be UTF-8 (a lock put back exactly as it was).
+/// On failure the temp file is removed, wherever it is: nothing is left behind.
 pub fn write_atomic_bytes(path: &Utf8Path, contents: &[u8]) -> Result<()> {
     let tmp = temp_path(path);
-    std::fs::write(&tmp, contents).with_context(|| format!("cannot write {tmp}"))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {tmp} to {path}"))
+    let written = std::fs::write(&tmp, contents).and_then(|()| std::fs::rename(&tmp, path));
+    match written {
+        Ok(()) => Ok(()),
+        Err(err) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(write_error(path, err))
+        }
+    }
+}
+
+/// The error for a write of `path` that failed, with the fix where the user has one: the
+/// path is a folder; permission denied (which folder, `chmod`, the owner); a read-only
+/// file system.
+pub fn write_error(path: &Utf8Path, err: std::io::Error) -> anyhow::Error {
+    let dir = match path.parent().filter(|p| !p.as_str().is_empty()) {
+        Some(dir) => dir.to_owned(),
+        None => Utf8PathBuf::from("."),
+    };
+    let hint = if path.is_dir() {
+        Some((
+            format!("cannot write {path}: it is a folder"),
+            format!("name a file instead (say {path}/<name>), or move the folder away"),
+        ))
+    } else {
+        match err.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                Some((format!("cannot write {path}: permission denied"), permission_hint(&dir, path)))
+            }
+            std::io::ErrorKind::ReadOnlyFilesystem => Some((
+                format!("cannot write {path}: the file system is read-only"),
+                format!(
+                    "run where {dir} is writable (a checkout mounted read-only can only be checked: `cargo xtask check`)"
+                ),
+            )),
+            std::io::ErrorKind::NotFound if !dir.exists() => Some((
+                format!("cannot write {path}: there is no folder {dir}"),
+                format!("create it (`mkdir -p {dir}`)"),
+            )),
+            std::io::ErrorKind::NotADirectory => Some((
+                format!("cannot write {path}: a part of {dir} is a file, not a folder"),
+                format!("name a path under a folder, or move the file in the way ({dir} or above it)"),
+            )),
+            _ => None,
+        }
+    };
+    match hint {
+        Some((message, hint)) => anyhow::Error::new(err).context(crate::error::Hinted::new(message, hint)),
+        None => anyhow::Error::new(err).context(format!("cannot write {path}")),
+    }
+}
+
+/// The fix for permission denied on `path` in `dir`: who must be able to write where.
+pub fn permission_hint(dir: &Utf8Path, path: &Utf8Path) -> String {
+    format!(
+        "make {dir} writable for this user (`chmod u+w {dir}`, and `chmod u+w {path}` if it exists); if another user made them (a run with sudo?), give them back: `ls -ld {dir} {path}` shows the owner, `sudo chown -R $USER {dir}` fixes it"
+    )
+}
+
+/// A file a command was asked to write (`--junit FILE`, `-o FILE`), checked before any work:
+/// a folder there, or a file where a folder above it should be, is an error naming `flag`.
+pub fn check_file_path(path: &Utf8Path, flag: &str) -> Result<()> {
+    if path.is_dir() {
+        return Err(crate::error::hinted(
+            format!("{flag} {path}: that is a folder, and what is written there is one file"),
+            format!("name a file, say {flag} {}", path.join(path_file_hint(flag))),
+        ));
+    }
+    if let Some(blocked) = path.ancestors().skip(1).find(|a| a.exists()).filter(|a| !a.is_dir()) {
+        return Err(crate::error::hinted(
+            format!("{flag} {path}: {blocked} is a file, so no folder can be made there"),
+            format!("name a path whose folders are folders (not under {blocked})"),
+        ));
+    }
+    Ok(())
+}
+
+fn path_file_hint(flag: &str) -> &'static str {
+    if flag == "--junit" { "junit.xml" } else { "requirements.txt" }
 }
 
 /// `path` with `.` and `..` resolved by text (the folder may be a link: the user meant the
@@ -155,6 +232,37 @@ mod tests {
         assert_eq!(human_bytes(12 * 1024 * 1024 + 300 * 1024), "12.3 MiB");
         assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
         assert_eq!(human_bytes(5 * 1024u64.pow(5)), "5120.0 TiB");
+    }
+
+    #[test]
+    fn a_write_that_fails_leaves_no_temp_file_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        std::fs::create_dir(root.join("report.xml")).unwrap();
+        let err = write_atomic(&root.join("report.xml"), "<x/>").unwrap_err();
+        assert!(format!("{err}").ends_with("report.xml: it is a folder"), "{err:#}");
+        assert!(crate::error::hint_of(&err).is_some_and(|h| h.starts_with("name a file instead")), "{err:#}");
+        let left: Vec<_> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, ["report.xml"], "the temp file is gone");
+        let err = write_atomic(&root.join("missing/report.xml"), "<x/>").unwrap_err();
+        assert!(format!("{err}").contains("there is no folder"), "{err:#}");
+        assert!(check_file_path(&root.join("report.xml"), "--junit").is_err());
+        write_test_file(root, "file", "");
+        let under = check_file_path(&root.join("file/sub/x.xml"), "-o").unwrap_err();
+        assert!(format!("{under}").contains("file is a file, so no folder can be made there"), "{under:#}");
+        assert!(check_file_path(&root.join("new/x.xml"), "-o").is_ok());
+    }
+
+    #[test]
+    fn permission_denied_names_the_folder_and_the_fix() {
+        let err = write_error(
+            Utf8Path::new("/r/_meta/requirements/a.txt"),
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        );
+        assert_eq!(err.to_string(), "cannot write /r/_meta/requirements/a.txt: permission denied");
+        let hint = crate::error::hint_of(&err).unwrap();
+        assert!(hint.starts_with("make /r/_meta/requirements writable for this user (`chmod u+w"), "{hint}");
+        assert!(hint.contains("sudo chown -R $USER /r/_meta/requirements"), "{hint}");
     }
 
     #[cfg(unix)]

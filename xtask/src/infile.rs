@@ -1,7 +1,10 @@
 //! Requirements input files (`.in`): the files a layer's input pulls in with `-r` and `-c`,
 //! followed recursively, and the index options (`--index-url`, `--extra-index-url`,
 //! `--find-links`, `--no-index`) they hold. Everything that can change a compile is hashed,
-//! so editing an included file makes its locks stale.
+//! so editing an included file makes its locks stale. The requirements they hold are kept
+//! with their file and line, and the `--hash` written on each: a lock carries those hashes
+//! (and a compile checks them, see `lock.rs`). A `-r` include of a file that is being read
+//! (itself, or a cycle) is an error, as is a hash that is not a sha256.
 
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
@@ -18,24 +21,48 @@ pub struct InputTree {
     pub files: Vec<(Utf8PathBuf, String)>,
     /// The index options of all of them; relative `find_links` are relative to the root.
     pub index: IndexOptions,
+    /// The requirements they install: those of the input and of what it includes with `-r`
+    /// (not the `-c` constraints), in the order met.
+    pub requirements: Vec<Requirement>,
+}
+
+/// A requirement line of an input file, and where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    /// Relative to the root, with `/`.
+    pub file: Utf8PathBuf,
+    /// Its first line, from 1.
+    pub line: usize,
+    /// The requirement as written, without the options after it (`--hash=...`).
+    pub text: String,
+    /// Its package, PEP 503-normalised; `None` for a path or a URL written alone.
+    pub name: Option<String>,
+    /// The hashes written on it by hand, `sha256:<hex>` in lowercase, in their order.
+    pub hashes: Vec<String>,
 }
 
 /// Reads `input` (relative to `root`) and what it includes. A missing include is an error
 /// naming the file and line that include it.
 pub fn read_tree(root: &Utf8Path, input: &Utf8Path) -> Result<InputTree> {
     let mut tree = InputTree::default();
-    visit(root, input, None, &mut tree)?;
+    visit(root, input, None, &mut Vec::new(), false, &mut tree)?;
     Ok(tree)
 }
 
+/// Reads `file` into `tree`, then what it includes. `reading` is the chain of `-r` includes
+/// that led here: a `-r` of one of them goes round in a circle, which pip would read
+/// forever and uv reads silently once. `constraint`: read as constraints (through `-c`),
+/// whose lines install nothing.
 fn visit(
     root: &Utf8Path,
     file: &Utf8Path,
     included_at: Option<(&Utf8Path, usize)>,
+    reading: &mut Vec<Utf8PathBuf>,
+    constraint: bool,
     tree: &mut InputTree,
 ) -> Result<()> {
     if tree.files.iter().any(|(f, _)| f == file) {
-        return Ok(()); // included twice, or in a cycle: hashed once
+        return Ok(()); // included twice: hashed once
     }
     let text = std::fs::read_to_string(root.join(file)).map_err(|err| {
         let why = match err.kind() {
@@ -63,6 +90,7 @@ fn visit(
         }
     })?;
     tree.files.push((file.to_owned(), lines_digest(&text)));
+    reading.push(file.to_owned());
     let dir = file.parent().unwrap_or(Utf8Path::new(""));
     for (number, line) in logical_lines(&text) {
         let (flag, value) = match line.split_once([' ', '=']) {
@@ -76,9 +104,18 @@ fn visit(
             ));
         }
         match flag {
-            "-r" | "--requirement" | "-c" | "--constraint" if !value.contains("://") => {
+            "-r" | "--requirement" if !value.contains("://") => {
                 let included = join(dir, value);
-                visit(root, &included, Some((file, number)), tree)?;
+                check_not_circular(file, number, &included, reading)?;
+                visit(root, &included, Some((file, number)), reading, constraint, tree)?;
+            }
+            "-c" | "--constraint" if !value.contains("://") => {
+                let included = join(dir, value);
+                // A file read as constraints may name the one that reads it (`-c base.in`
+                // in base.in pins nothing new): no circle to refuse there.
+                if !reading.contains(&included) {
+                    visit(root, &included, Some((file, number)), reading, true, tree)?;
+                }
             }
             "--no-index" => tree.index.no_index = true,
             "-i" | "--index-url" if tree.index.index_url.is_none() => tree.index.index_url = Some(value.to_owned()),
@@ -89,10 +126,97 @@ fn visit(
                 let link = if is_local_relative(value) { join(dir, value).into_string() } else { value.to_owned() };
                 tree.index.merge(&IndexOptions { find_links: vec![link], ..IndexOptions::default() });
             }
-            _ => check_line(file, number, &line, flag, value)?,
+            _ => {
+                check_line(file, number, &line, flag, value)?;
+                if !line.starts_with('-') && !constraint {
+                    tree.requirements.push(requirement_of(file, number, &line)?);
+                }
+            }
         }
     }
+    reading.pop();
     Ok(())
+}
+
+/// A `-r` of a file that is being read: itself, or one that (through its own includes)
+/// included this one.
+fn check_not_circular(file: &Utf8Path, number: usize, included: &Utf8Path, reading: &[Utf8PathBuf]) -> Result<()> {
+    if included == file {
+        return Err(hinted(
+            format!("{file}:{number} includes {file} itself (`-r`)"),
+            format!("remove line {number} of {file}: its own requirements are read without it"),
+        ));
+    }
+    if let Some(at) = reading.iter().position(|f| f == included) {
+        let mut chain: Vec<&str> = reading[at..].iter().map(|f| f.as_str()).collect();
+        chain.push(included.as_str());
+        return Err(hinted(
+            format!(
+                "{file}:{number} includes {included}, which includes {file}: the `-r` includes go round in a circle ({})",
+                chain.join(" -> ")
+            ),
+            format!("remove one of the `-r` lines of the circle; say, line {number} of {file}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A requirement line, read: its text before its options, its name, and the hashes written
+/// on it, each checked to be a sha256 (what a lock holds and a sync verifies).
+fn requirement_of(file: &Utf8Path, number: usize, line: &str) -> Result<Requirement> {
+    let (text, options) = match line.find(" --").or_else(|| line.find("\t--")) {
+        Some(at) => (line[..at].trim(), line[at..].trim()),
+        None => (line.trim(), ""),
+    };
+    let mut hashes = Vec::new();
+    let mut words = options.split_whitespace();
+    while let Some(word) = words.next() {
+        let value = match word.strip_prefix("--hash") {
+            Some("") => words.next().unwrap_or_default(),
+            Some(rest) if rest.starts_with('=') => &rest[1..],
+            _ => continue,
+        };
+        hashes.push(check_hash(file, number, value)?);
+    }
+    let name = crate::pep508::requirement_name(text).map(crate::pep508::normalize);
+    // A path or a URL written alone (`./wheels/x.whl`) has no name a lock entry would
+    // carry; pip's `name @ URL` has one.
+    let name = name.filter(|_| !(text.contains("://") || text.starts_with(['.', '/', '~'])) || text.contains('@'));
+    if !hashes.is_empty() && name.is_none() {
+        return Err(hinted(
+            format!("{file}:{number}: a hash on `{text}` cannot be checked: the line names no package"),
+            format!("write it as `NAME @ {text} --hash=...` on line {number} of {file}"),
+        ));
+    }
+    Ok(Requirement { file: file.to_owned(), line: number, text: text.to_owned(), name, hashes })
+}
+
+/// `sha256:<64 hex digits>` (any case), as `sha256:<lowercase hex>`; anything else is an
+/// error naming the file and line.
+fn check_hash(file: &Utf8Path, number: usize, value: &str) -> Result<String> {
+    let fix = format!(
+        "write the sha256 of the file it installs on line {number} of {file}: `--hash=sha256:` and 64 hex \
+         digits (`sha256sum FILE`, or `pip hash FILE`)"
+    );
+    match value.split_once(':') {
+        Some((alg, hex)) if alg.eq_ignore_ascii_case("sha256") => {
+            if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Ok(format!("sha256:{}", hex.to_ascii_lowercase()))
+            } else {
+                Err(hinted(
+                    format!("{file}:{number}: `--hash={value}` is not a sha256 (64 hex digits after `sha256:`)"),
+                    fix,
+                ))
+            }
+        }
+        Some((alg, _)) if !alg.is_empty() => Err(hinted(
+            format!(
+                "{file}:{number}: `--hash={value}` is a {alg} hash: a lock holds sha256 hashes, so only those can be checked"
+            ),
+            fix,
+        )),
+        _ => Err(hinted(format!("{file}:{number}: `--hash={value}` is not a hash (`--hash=sha256:<hex>`)"), fix)),
+    }
 }
 
 /// The options read above that take a value: without one, uv would be given an empty
@@ -136,6 +260,15 @@ fn check_line(file: &Utf8Path, number: usize, line: &str, flag: &str, value: &st
         if attached {
             return Ok(());
         }
+        if flag == "--hash" {
+            return Err(hinted(
+                format!("{file}:{number}: `{line}` is a hash on a line of its own"),
+                format!(
+                    "put it on the line of the requirement it checks (`pkg==1.0 --hash=sha256:...`, or after a `\\` \
+                     at the end of that line) in {file}"
+                ),
+            ));
+        }
         if !OPTIONS.contains(&flag) {
             let close = crate::suggest::closest(flag, OPTIONS.iter().copied().filter(|o| o.starts_with("--")))
                 .map(|close| format!("did you mean `{close}`? "))
@@ -157,17 +290,14 @@ fn check_line(file: &Utf8Path, number: usize, line: &str, flag: &str, value: &st
     if line.contains("://") || line.starts_with(['.', '/', '~']) {
         return Ok(());
     }
-    let valid = crate::pep508::requirement_name(line).is_some_and(|name| {
-        let rest = line[name.len()..].trim_start();
-        rest.is_empty() || rest.starts_with(['[', '(', '<', '>', '=', '!', '~', ';', '@']) || rest.starts_with("--")
-    });
-    if !valid {
-        return Err(hinted(
+    let requirement = line.find(" --").map_or(line, |at| &line[..at]).trim();
+    if let Some(why) = crate::pep508::requirement_error(requirement) {
+        return Err(anyhow::anyhow!("{why}").context(crate::error::Hinted::new(
             format!("{file}:{number}: `{line}` is not a requirement"),
             format!(
                 "write one PEP 508 requirement per line of {file} (e.g. `pytest>=8`), or an option such as `-r other.in`"
             ),
-        ));
+        )));
     }
     Ok(())
 }
@@ -342,9 +472,71 @@ mod tests {
         write(
             root,
             "_meta/requirements/base.in",
-            "pytest>=8\nnumpy [x] ; python_version >= '3.12'\nrequests@ https://x/r.whl\n./wheels/a.whl\n\
-             https://example.org/b.tar.gz\n--pre\n--only-binary :all:\n-e ./local\n-e.\ntiny==1 --hash=sha256:ab\nsix\n",
+            &format!(
+                "pytest>=8\nnumpy [x] ; python_version >= '3.12'\nrequests@ https://x/r.whl\n./wheels/a.whl\n\
+                 https://example.org/b.tar.gz\n--pre\n--only-binary :all:\n-e ./local\n-e.\ntiny==1 --hash=sha256:{}\nsix\n",
+                "ab".repeat(32)
+            ),
         );
         read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap();
+    }
+
+    #[test]
+    fn an_include_of_a_file_being_read_is_an_error_but_a_file_included_twice_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let base = Utf8Path::new("_meta/requirements/base.in");
+        let error = |text: &str| {
+            write(root, base.as_str(), text);
+            let err = read_tree(root, base).unwrap_err();
+            (err.to_string(), crate::error::hint_of(&err).unwrap_or_default().to_owned())
+        };
+        let (message, hint) = error("pytest\n-r ./base.in\n");
+        assert_eq!(message, "_meta/requirements/base.in:2 includes _meta/requirements/base.in itself (`-r`)");
+        assert!(hint.starts_with("remove line 2 of _meta/requirements/base.in"), "{hint}");
+        write(root, "_meta/requirements/a.in", "-r b.in\n");
+        write(root, "_meta/requirements/b.in", "six\n-r a.in\n");
+        let (message, _) = error("pytest\n-r a.in\n");
+        assert_eq!(
+            message,
+            "_meta/requirements/b.in:2 includes _meta/requirements/a.in, which includes _meta/requirements/b.in: the \
+             `-r` includes go round in a circle (_meta/requirements/a.in -> _meta/requirements/b.in -> _meta/requirements/a.in)"
+        );
+        // A diamond reads each file once; a constraint naming its reader pins nothing new.
+        write(root, "_meta/requirements/b.in", "six\n-c ../requirements/base.in\n");
+        write(root, "_meta/requirements/c.in", "-r b.in\n");
+        write(root, base.as_str(), "pytest\n-r a.in\n-r c.in\n");
+        let tree = read_tree(root, base).unwrap();
+        let files: Vec<&str> = tree.files.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            files,
+            [
+                "_meta/requirements/base.in",
+                "_meta/requirements/a.in",
+                "_meta/requirements/b.in",
+                "_meta/requirements/c.in"
+            ]
+        );
+    }
+
+    #[test]
+    fn requirements_keep_their_line_and_the_hashes_written_on_them_and_constraints_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Utf8Path::from_path(dir.path()).unwrap();
+        let (a, b) = ("A".repeat(64), "b".repeat(64));
+        write(
+            root,
+            "_meta/requirements/base.in",
+            &format!(
+                "# tools\npytest>=8\nTiny_A==1.0 \\\n    --hash=sha256:{a} \\\n    --hash sha256:{b}\n-c pins.txt\n"
+            ),
+        );
+        write(root, "_meta/requirements/pins.txt", &format!("six==1 --hash=sha256:{b}\n"));
+        let tree = read_tree(root, Utf8Path::new("_meta/requirements/base.in")).unwrap();
+        let got: Vec<(usize, &str, Option<&str>, &[String])> =
+            tree.requirements.iter().map(|r| (r.line, r.text.as_str(), r.name.as_deref(), &r.hashes[..])).collect();
+        let hashes = [format!("sha256:{}", a.to_lowercase()), format!("sha256:{b}")];
+        assert_eq!(got, [(2, "pytest>=8", Some("pytest"), &[][..]), (3, "Tiny_A==1.0", Some("tiny-a"), &hashes[..])]);
+        assert!(tree.requirements.iter().all(|r| r.file == "_meta/requirements/base.in"));
     }
 }

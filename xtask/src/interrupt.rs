@@ -7,8 +7,9 @@
 //! from the handler: each command sees [`received`] at its next step, starts nothing new,
 //! puts back what all-or-nothing promises (locks), reports, and exits 128 + the signal.
 //!
-//! On Windows, a console's Ctrl-C reaches every process attached to it, children included;
-//! the flag alone is kept.
+//! On Windows, a console's Ctrl-C reaches every process attached to it, children included:
+//! the flag is kept, and each child's Job Object (see `exec`) still running after [`GRACE`]
+//! is terminated, which ends its whole tree.
 
 use std::fmt;
 use std::sync::Mutex;
@@ -21,6 +22,9 @@ pub const GRACE: Duration = Duration::from_secs(5);
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
 /// The process groups (unix: the leader's pid) of the children running now.
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+/// Windows: the Job Objects (raw handles) holding the children running now.
+#[cfg(windows)]
+static JOBS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
 /// A run stopped by a signal: `main` exits with 128 + `signal`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +106,10 @@ pub fn install() {
                 std::thread::sleep(Duration::from_millis(50));
             }
             SIGNAL.store(2, Ordering::SeqCst);
+            // The console's Ctrl-C reached every child too; what still runs after GRACE
+            // (a child that ignores it, or one not on the console) is ended with its tree.
+            std::thread::sleep(GRACE);
+            stop_jobs();
         });
     }
 }
@@ -142,6 +150,43 @@ pub(crate) fn register(group: u32) {
 
 pub(crate) fn unregister(group: u32) {
     CHILDREN.lock().unwrap_or_else(|p| p.into_inner()).retain(|&g| g != group);
+}
+
+/// Windows: records a running child's Job Object (its raw handle, valid until it is
+/// unregistered). A signal received meanwhile ends its tree at once: the console's Ctrl-C
+/// came before the child did.
+#[cfg(windows)]
+pub(crate) fn register_job(job: usize) {
+    JOBS.lock().unwrap_or_else(|p| p.into_inner()).push(job);
+    if received().is_some() {
+        terminate_job(job);
+    }
+}
+
+#[cfg(windows)]
+pub(crate) fn unregister_job(job: usize) {
+    JOBS.lock().unwrap_or_else(|p| p.into_inner()).retain(|&j| j != job);
+}
+
+/// Ends every process in a Job Object, with the exit code Windows gives a console process
+/// that Ctrl-C ended (`STATUS_CONTROL_C_EXIT`).
+#[cfg(windows)]
+pub(crate) fn terminate_job(job: usize) {
+    // SAFETY: `job` is an open Job Object's handle: exec keeps each open while it is
+    // registered (and passes only its own), and `stop_jobs` holds the registry's lock.
+    unsafe {
+        windows_sys::Win32::System::JobObjects::TerminateJobObject(
+            job as windows_sys::Win32::Foundation::HANDLE,
+            0xC000_013A,
+        );
+    }
+}
+
+#[cfg(windows)]
+fn stop_jobs() {
+    for &job in JOBS.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        terminate_job(job);
+    }
 }
 
 /// Whether `signal`'s disposition is "ignore" (as inherited from the parent).

@@ -125,6 +125,14 @@ pub fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Resu
         }
     }
 
+    // A source folder outside the repository (allowed by `external-paths`) is not in git's
+    // listing: its files are read from the disk.
+    for member in &ws.members {
+        for source in member.path_sources.iter().filter(|s| s.dir.starts_with("..") || s.dir.is_absolute()) {
+            sources.entry(source.dir.as_path()).or_insert_with(|| outside_tree(&ws.root, &source.dir));
+        }
+    }
+
     // What each project installed in a venv provides, in dependency order: its package
     // files, the folders its sources install, and its local dependencies' (recursively).
     let mut provides: Vec<String> = Vec::with_capacity(n);
@@ -700,6 +708,33 @@ pub fn read_imported(folder: &Utf8Path) -> Option<Vec<PathBuf>> {
         }
     }
     let _ = std::fs::remove_dir_all(folder);
+    out
+}
+
+/// The files of a folder outside the repository, by content (`dir`-relative paths under
+/// `dir`): what git cannot list. Venvs, `.git`, caches and build metadata are left out,
+/// as git's ignores would leave them out inside.
+fn outside_tree(root: &Utf8Path, dir: &Utf8Path) -> BTreeMap<String, String> {
+    fn walk(base: &std::path::Path, rel: &Utf8Path, out: &mut BTreeMap<String, String>, shown: &Utf8Path) {
+        let Ok(entries) = std::fs::read_dir(base.join(rel.as_std_path())) else { return };
+        for entry in entries.flatten() {
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            let path = rel.join(&name);
+            let full = entry.path();
+            if full.is_dir() {
+                let skipped = matches!(name.as_str(), ".git" | "__pycache__" | "node_modules" | ".venv" | ".tox")
+                    || name.ends_with(".egg-info")
+                    || full.join("pyvenv.cfg").is_file();
+                if !skipped {
+                    walk(base, &path, out, shown);
+                }
+            } else if let Ok(bytes) = std::fs::read(&full) {
+                out.insert(format!("{shown}/{path}"), digest::sha256(&bytes));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root.join(dir).as_std_path(), Utf8Path::new(""), &mut out, dir);
     out
 }
 

@@ -27,6 +27,9 @@ pub struct Layer {
     pub input_items: Vec<crate::inputs::Item>,
     /// The index options its input files hold (relative `find_links` relative to the root).
     pub index: IndexOptions,
+    /// The requirements its input files hold (not their `-c` constraints), each with its
+    /// file, line and the hashes written on it.
+    pub requirements: Vec<crate::infile::Requirement>,
 }
 
 impl Layer {
@@ -105,6 +108,7 @@ pub fn resolve(root: &Utf8Path, config_path: &Utf8Path, configs: &[LayerConfig])
                 inputs: tree.files.into_iter().map(|(f, _)| f).collect(),
                 input_items,
                 index: tree.index,
+                requirements: tree.requirements,
             })
         })
         .collect()

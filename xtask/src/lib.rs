@@ -33,6 +33,7 @@ pub mod progress;
 pub mod pyproject;
 pub mod pytest;
 pub mod python;
+pub mod remote;
 pub mod repo_lock;
 pub mod report;
 pub mod results;

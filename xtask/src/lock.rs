@@ -172,11 +172,21 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
         let _ = writeln!(input, "-e ./{}{extras}", member.dir);
         sources.push(member.dir.join("pyproject.toml"));
     }
-    // Folders its projects' `[tool.uv.sources]` name, relative to the root.
+    // Folders its projects' `[tool.uv.sources]` name, relative to the root (`./../x` for
+    // one outside it that the config allows; an allowed absolute one as written).
     for &m in editables {
         for source in &ws.members[m].path_sources {
-            let _ = writeln!(input, "{}./{}", if source.editable { "-e " } else { "" }, source.dir);
-            sources.push(source.dir.join("pyproject.toml"));
+            let outside =
+                source.dir.is_absolute() || source.dir.starts_with("..") || source.dir.as_str().starts_with('/');
+            let prefix = if outside { "" } else { "./" };
+            let _ = writeln!(input, "{}{prefix}{}", if source.editable { "-e " } else { "" }, source.dir);
+            // A folder's pyproject is what its lock reads; a wheel or an sdist is itself.
+            let read = if ws.root.join(&source.dir).is_file() {
+                source.dir.clone()
+            } else {
+                source.dir.join("pyproject.toml")
+            };
+            sources.push(read);
         }
     }
     // A member that is not installed brings its requirements: its requirements file, or
@@ -200,9 +210,12 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
             sources.push(member.dir.join("pyproject.toml"));
         }
     }
-    // Group requirements that name a member are installed as that member's editable.
+    // Group requirements that name an installed member are installed as that member's
+    // editable (one naming a member that is not installed is an error at load, but where
+    // `index-packages` says the index's package is meant).
     let is_local = |req: &str| {
-        requirement_name(req).is_some_and(|n| ws.members.iter().any(|m| m.pyproject.package == normalize(n)))
+        requirement_name(req)
+            .is_some_and(|n| ws.members.iter().any(|m| m.installable && m.pyproject.package == normalize(n)))
     };
     for &m in members {
         for req in ws.members[m].pyproject.group_requirements.iter().filter(|r| !is_local(r)) {
@@ -299,6 +312,10 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
         crate::ui::status("Seeding", &format!("{} from the pins of {}", spec.name, crate::seed::describe(&from)));
         seed = Some(pins);
     }
+    // uv takes the hashes of a starting point's pins as the files' own: those written by
+    // hand (which the last compile put in this lock) must be checked against the files anew.
+    let hashed = hand_hashes(ws, spec);
+    let seed = seed.map(|seed| without_hashes_of(&seed, &hashed));
     // uv writes its output beside the lock: a folder that cannot be written is found here,
     // before uv runs, and named as such.
     let writable = match &seed {
@@ -336,12 +353,21 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
         cmd = cmd.args(["--upgrade-package", package]);
     }
     let compiled = crate::exec::run_ok(&cmd);
-    let written = compiled.as_ref().ok().map(|_| {
-        let body = fsutil::read(&out)?;
-        let text = lockfile::render(&spec.digest, &sources, &spec.index.relative_to(lock_dir), &body);
+    let body = compiled.as_ref().ok().map(|_| fsutil::read(&out));
+    let _ = std::fs::remove_file(&out);
+    // The hashes written by hand in its `.in` files, checked against what uv found.
+    let body = match body {
+        Some(Ok(body)) => {
+            let local = |name: &str, version: &str| local_file_hashes(&ws.root, &spec.index, name, version);
+            Some(Ok(with_hand_hashes(&body, &hashed, &local)
+                .map_err(|(what, hint)| anyhow::Error::new(cannot(what, hint)))?))
+        }
+        other => other,
+    };
+    let written = body.map(|body| {
+        let text = lockfile::render(&spec.digest, &sources, &spec.index.relative_to(lock_dir), &body?);
         fsutil::write_atomic(&lock, &text)
     });
-    let _ = std::fs::remove_file(&out);
     let err = match (compiled, written) {
         (Err(err), _) => err,
         (Ok(_), Some(Err(err))) => {
@@ -392,6 +418,125 @@ pub fn compile(ws: &Workspace, uv: &Uv, spec: &LockSpec, upgrade: &Upgrade) -> R
         format!("cannot lock `{}` ({})", spec.name, spec.lock),
         format!("the resolver's explanation is above; adjust the requirements in: {}", sources.join(", ")),
     )))
+}
+
+/// The requirements of `spec`'s layer inputs that carry hashes written by hand.
+fn hand_hashes<'a>(ws: &'a Workspace, spec: &LockSpec) -> Vec<&'a crate::infile::Requirement> {
+    let layers: Vec<usize> = match spec.id {
+        LockId::Layer(ix) => ws.layers[ix].extends.iter().copied().chain([ix]).collect(),
+        LockId::Env(e) => ws.envs[e].layers.clone(),
+    };
+    layers.iter().flat_map(|&l| ws.layers[l].requirements.iter()).filter(|r| !r.hashes.is_empty()).collect()
+}
+
+/// A lock's text (or a seed's) with no hashes on the entries of the packages `hashed`
+/// names: only the pins, for uv to find the files' hashes itself.
+fn without_hashes_of(text: &str, hashed: &[&crate::infile::Requirement]) -> String {
+    let Ok(lock) = lockfile::parse(text) else { return text.to_owned() };
+    let mut out = text.to_owned();
+    for entry in lock.requirements.iter().filter(|e| hashed.iter().any(|r| r.name.as_deref() == Some(e.name.as_str())))
+    {
+        let head = entry.text.lines().next().unwrap_or_default().trim_end_matches('\\').trim_end();
+        out = out.replacen(&entry.text, head, 1);
+    }
+    out
+}
+
+/// The sha256 of each file of `name==version` in the local `find-links` folders of `index`
+/// (relative to `root`, or absolute): uv lists one file of a version found there, and a
+/// hash written by hand may be another's (its sdist, a wheel for another platform).
+fn local_file_hashes(root: &Utf8Path, index: &IndexOptions, name: &str, version: &str) -> Vec<String> {
+    // `{dist}-{version}-{tags}.whl`, `{dist}-{version}.tar.gz`, `{dist}-{version}.zip`.
+    let of = |file: &str| -> Option<(String, String)> {
+        let (dist, version) = match file.strip_suffix(".whl") {
+            Some(wheel) => {
+                let mut parts = wheel.split('-');
+                (parts.next()?, parts.next()?)
+            }
+            None => file.strip_suffix(".tar.gz").or_else(|| file.strip_suffix(".zip"))?.rsplit_once('-')?,
+        };
+        Some((normalize(dist), version.to_owned()))
+    };
+    let mut out = Vec::new();
+    for link in index.find_links.iter().filter(|l| !l.contains("://")) {
+        let folder = if Utf8Path::new(link).is_absolute() { Utf8PathBuf::from(link) } else { root.join(link) };
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if of(&file).is_some_and(|(d, v)| d == name && v == version)
+                && let Ok(bytes) = std::fs::read(entry.path())
+            {
+                out.push(format!("sha256:{}", crate::digest::sha256(&bytes)));
+            }
+        }
+    }
+    out
+}
+
+/// uv's output (`body`) with each entry of a package hashed by hand carrying those hashes
+/// instead of uv's (the hand-written ones say which files may be installed, as pip's
+/// hash-checking mode reads them). A requirement none of whose hashes is that of a file of
+/// the version locked (one uv lists, or, by `local`, one in a local `find-links` folder)
+/// is an error, as `(what, hint)`, naming its file and line: the sync would refuse every
+/// file, or the hash is of another file than the one meant.
+pub fn with_hand_hashes(
+    body: &str,
+    hashed: &[&crate::infile::Requirement],
+    local: &dyn Fn(&str, &str) -> Vec<String>,
+) -> Result<String, (String, String)> {
+    if hashed.is_empty() {
+        return Ok(body.to_owned());
+    }
+    let lock = lockfile::parse(body).map_err(|err| {
+        (format!("cannot read what uv wrote to check the hashes written by hand: {err}"), "run it again".to_owned())
+    })?;
+    let mut out = body.to_owned();
+    let mut names: Vec<&str> = hashed.iter().filter_map(|r| r.name.as_deref()).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let written: Vec<&&crate::infile::Requirement> =
+            hashed.iter().filter(|r| r.name.as_deref() == Some(name)).collect();
+        let mut hashes: Vec<&str> = Vec::new();
+        for req in &written {
+            for hash in &req.hashes {
+                if !hashes.contains(&hash.as_str()) {
+                    hashes.push(hash);
+                }
+            }
+        }
+        // Not in the lock: no Python it is compiled for installs it (a marker excludes them).
+        for entry in lock.requirements.iter().filter(|e| e.name == name) {
+            let pinned = format!("{name}{}", entry.pin);
+            let mut files = entry.hashes.clone();
+            if let lockfile::Pin::Version(version) = &entry.pin
+                && written.iter().any(|r| !r.hashes.iter().any(|h| files.contains(h)))
+            {
+                files.extend(local(name, version));
+            }
+            if let Some(req) = written.iter().find(|r| !r.hashes.iter().any(|h| files.contains(h))) {
+                let which = if req.hashes.len() == 1 { "the hash" } else { "none of the hashes" };
+                return Err((
+                    format!(
+                        "{which} on line {} of {} (`{}`) does not match any file of {pinned}",
+                        req.line, req.file, req.text
+                    ),
+                    format!(
+                        "the resolution picked {pinned}: pin the version the hash is of (`{name}==...`) on line {} of \
+                         {}, or write the sha256 of a file of {pinned} (`pip download {pinned} --no-deps`, then \
+                         `sha256sum` it)",
+                        req.line, req.file
+                    ),
+                ));
+            }
+            let head = entry.text.lines().next().unwrap_or_default().trim_end_matches('\\').trim_end();
+            let mut text = head.to_owned();
+            for hash in &hashes {
+                text.push_str(&format!(" \\\n    --hash={hash}"));
+            }
+            out = out.replacen(&entry.text, &text, 1);
+        }
+    }
+    Ok(out)
 }
 
 /// Where a compile looks for packages, for a message: `the package index (URL, ...)`.
@@ -511,6 +656,40 @@ mod plan_tests {
         project(&root, "c", "");
         project(&root, "a", "\"idna\"");
         assert_eq!(changed(&before, &digests(&root)), ["a", "b"]);
+    }
+
+    #[test]
+    fn hand_written_hashes_replace_uvs_and_one_of_no_file_is_an_error_naming_its_line() {
+        let uv = "-e ./p/a\ntiny-a==1.17.0 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n    # via lib\nsix==1.17.0 \\\n    --hash=sha256:cc\n";
+        let req = |hashes: &[&str]| crate::infile::Requirement {
+            file: "_meta/requirements/base.in".into(),
+            line: 4,
+            text: "tiny-a>=1.16".into(),
+            name: Some("tiny-a".into()),
+            hashes: hashes.iter().map(|h| (*h).to_owned()).collect(),
+        };
+        let none = |_: &str, _: &str| Vec::new();
+        let kept = with_hand_hashes(uv, &[&req(&["sha256:bb", "sha256:dd"])], &none).unwrap();
+        assert_eq!(
+            kept,
+            "-e ./p/a\ntiny-a==1.17.0 \\\n    --hash=sha256:bb \\\n    --hash=sha256:dd\n    # via lib\nsix==1.17.0 \\\n    --hash=sha256:cc\n"
+        );
+        let (what, hint) = with_hand_hashes(uv, &[&req(&["sha256:dd"])], &none).unwrap_err();
+        assert_eq!(
+            what,
+            "the hash on line 4 of _meta/requirements/base.in (`tiny-a>=1.16`) does not match any file of tiny-a==1.17.0"
+        );
+        assert!(hint.starts_with("the resolution picked tiny-a==1.17.0: pin the version the hash is of"), "{hint}");
+        // A file of the version in a local folder counts, though uv listed another.
+        let local = |name: &str, version: &str| {
+            if (name, version) == ("tiny-a", "1.17.0") { vec!["sha256:dd".to_owned()] } else { Vec::new() }
+        };
+        assert!(with_hand_hashes(uv, &[&req(&["sha256:dd"])], &local).unwrap().contains("--hash=sha256:dd\n    # via"));
+        // The starting point of the next compile carries no hash written by hand.
+        assert_eq!(
+            without_hashes_of(&kept, &[&req(&["sha256:bb"])]),
+            "-e ./p/a\ntiny-a==1.17.0\n    # via lib\nsix==1.17.0 \\\n    --hash=sha256:cc\n"
+        );
     }
 
     #[test]

@@ -204,13 +204,124 @@ pub type ParseError = crate::error::LineError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Freshness {
     Fresh,
+    /// Nothing at its path (or a folder, which `check` and `lock` name as such).
     Missing,
     /// Its inputs changed since it was compiled (or it was compiled by an older recipe).
     Stale,
     /// Its body does not match the body digest: edited by hand, cut short, or merged.
     Edited,
-    /// It cannot be read at all.
-    Unreadable(ParseError),
+    /// It is there but cannot be read at all.
+    Unreadable(ReadError),
+}
+
+/// Why a lock that is there cannot be read; each with its fix ([`ReadError::hint`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The file system refused (permissions, a link to itself): its words, as `ls` says them.
+    Io { kind: std::io::ErrorKind, message: String },
+    /// Git's merge conflict markers: merged by git and not resolved. The first marker's
+    /// line and text.
+    Conflict { line: usize, marker: String },
+    /// Not a lock: not UTF-8, or a line that is neither a pin nor an option.
+    Invalid(ParseError),
+}
+
+impl ReadError {
+    fn io(err: &std::io::Error) -> ReadError {
+        ReadError::Io { kind: err.kind(), message: io_words(err) }
+    }
+
+    /// What is wrong, naming the lock: `_meta/requirements/x.txt cannot be read (permission denied)`.
+    pub fn describe(&self, lock: &Utf8Path) -> String {
+        match self {
+            ReadError::Io { message, .. } => format!("{lock} cannot be read ({message})"),
+            ReadError::Conflict { line, marker } => format!(
+                "{lock} has unresolved git merge conflicts (line {line}: `{marker}`): a lock is never merged by hand"
+            ),
+            ReadError::Invalid(err) => format!("{lock} cannot be read: {err}"),
+        }
+    }
+
+    /// The fix.
+    pub fn hint(&self, lock: &Utf8Path) -> String {
+        match self {
+            ReadError::Io { kind: std::io::ErrorKind::PermissionDenied, .. } => format!(
+                "make it readable for this user (`chmod u+rw {lock}`), or, if another user made it (a run with sudo?), give it back (`ls -l {lock}` shows its owner; `sudo chown $USER {lock}`)"
+            ),
+            ReadError::Io { .. } => {
+                format!(
+                    "look at it (`ls -l {lock}`): a lock is a plain file; remove what is there, then `cargo xtask lock` writes it"
+                )
+            }
+            ReadError::Conflict { .. } => format!(
+                "take either side of the lock (`git checkout --theirs -- {lock}`, or `--ours`), resolve the merge of its inputs (pyproject.toml, .in files), then run `cargo xtask lock`: it compiles the lock again from the merged inputs"
+            ),
+            ReadError::Invalid(_) => "run `cargo xtask lock`: it compiles the lock again from its inputs".to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Io { message, .. } => f.write_str(message),
+            ReadError::Conflict { line, marker } => write!(f, "line {line}: `{marker}`: unresolved git merge conflict"),
+            ReadError::Invalid(err) => err.fmt(f),
+        }
+    }
+}
+
+/// An I/O error in the words `ls` would use: `permission denied`, without `(os error 13)`.
+fn io_words(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text.to_owned(),
+    }
+}
+
+/// The first line (from 1) that is one of git's merge conflict markers, and the marker:
+/// `<<<<<<< ours`, `||||||| base`, `=======`, `>>>>>>> theirs`.
+pub fn conflict_marker(text: &str) -> Option<(usize, String)> {
+    text.lines().enumerate().find_map(|(ix, line)| {
+        let line = line.trim_end_matches('\r');
+        let is_marker = ["<<<<<<<", ">>>>>>>", "|||||||"]
+            .iter()
+            .any(|m| line.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with(' ')))
+            || line == "=======";
+        is_marker.then(|| (ix + 1, line.to_owned()))
+    })
+}
+
+/// Reads the lock at `path`: `None` when nothing is there (or a folder), else its text and
+/// what it says, or why it cannot be read. The one way this crate reads a lock to use it.
+pub fn read(path: &Utf8Path) -> Result<Option<(String, Lock)>, ReadError> {
+    let text = match read_text(path)? {
+        Some(text) => text,
+        None => return Ok(None),
+    };
+    if let Some((line, marker)) = conflict_marker(&text) {
+        return Err(ReadError::Conflict { line, marker });
+    }
+    let lock = parse(&text).map_err(ReadError::Invalid)?;
+    Ok(Some((text, lock)))
+}
+
+/// The text of the file at `path`: `None` when there is none (or a folder there).
+fn read_text(path: &Utf8Path) -> Result<Option<String>, ReadError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound || path.is_dir() => return Ok(None),
+        Err(err) => return Err(ReadError::io(&err)),
+    };
+    String::from_utf8(bytes).map(Some).map_err(|err| {
+        ReadError::Invalid(ParseError {
+            line: 1 + err.as_bytes()[..err.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+            message: "not UTF-8 text".into(),
+        })
+    })
 }
 
 impl Lock {
@@ -273,18 +384,10 @@ pub fn pins_of<'a>(requirements: impl Iterator<Item = &'a Requirement>) -> BTree
 /// the header is read and the body hashed: a body that matches its digest is what was
 /// written, so it needs no parse (this is on every command's no-op path).
 pub fn freshness(path: &Utf8Path, inputs_digest: &str) -> Freshness {
-    let bytes = match std::fs::read(path) {
-        Err(_) => return Freshness::Missing,
-        Ok(bytes) => bytes,
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(err) => {
-            return Freshness::Unreadable(ParseError {
-                line: 1 + err.as_bytes()[..err.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
-                message: "not UTF-8 text".into(),
-            });
-        }
+    let text = match read_text(path) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Freshness::Missing,
+        Err(err) => return Freshness::Unreadable(err),
     };
     let (header, body) = split(&text);
     let value = |prefix: &str| header.lines().find_map(|l| l.strip_prefix(prefix)).map(str::trim);
@@ -292,9 +395,12 @@ pub fn freshness(path: &Utf8Path, inputs_digest: &str) -> Freshness {
     if intact && value(INPUTS_DIGEST) == Some(inputs_digest) {
         return Freshness::Fresh;
     }
+    if let Some((line, marker)) = conflict_marker(&text) {
+        return Freshness::Unreadable(ReadError::Conflict { line, marker });
+    }
     match parse(&text) {
         Ok(lock) => lock.freshness(inputs_digest),
-        Err(err) => Freshness::Unreadable(err),
+        Err(err) => Freshness::Unreadable(ReadError::Invalid(err)),
     }
 }
 
@@ -573,6 +679,37 @@ mod tests {
         assert!(parse("-r other.txt\n").unwrap_err().message.contains("no `-r` option"));
         assert!(parse("six>=1\n").is_err());
         assert!(parse("six==1 \\\n").is_err());
+    }
+
+    #[test]
+    fn merge_conflicts_and_refused_reads_are_named_for_what_they_are() {
+        let conflicted = format!("{}<<<<<<< HEAD\nsix==1.0\n=======\nsix==2.0\n>>>>>>> topic\n", written());
+        let line = written().lines().count() + 1;
+        assert_eq!(conflict_marker(&conflicted), Some((line, "<<<<<<< HEAD".to_owned())));
+        assert_eq!(conflict_marker("a\r\n=======\r\n"), Some((2, "=======".to_owned())));
+        assert_eq!(conflict_marker("six==1 # <<<<<<< not at the start\n========\n"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join("x.txt");
+        std::fs::write(&path, &conflicted).unwrap();
+        let lock = Utf8Path::new("_meta/requirements/x.txt");
+        let Freshness::Unreadable(err) = freshness(&path, "d1") else { panic!("not unreadable") };
+        assert_eq!(err, ReadError::Conflict { line, marker: "<<<<<<< HEAD".into() });
+        assert!(err.describe(lock).starts_with("_meta/requirements/x.txt has unresolved git merge conflicts (line"));
+        assert!(err.hint(lock).contains("git checkout --theirs -- _meta/requirements/x.txt"));
+        assert_eq!(read(&path), Err(err));
+        assert_eq!(read(&path.with_file_name("none.txt")), Ok(None));
+        let denied = ReadError::io(&std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(denied.describe(lock), "_meta/requirements/x.txt cannot be read (permission denied)");
+        assert!(
+            denied.hint(lock).starts_with("make it readable for this user (`chmod u+rw _meta/requirements/x.txt`)")
+        );
+        #[cfg(unix)]
+        {
+            std::fs::remove_file(&path).unwrap();
+            std::os::unix::fs::symlink("x.txt", &path).unwrap();
+            let Freshness::Unreadable(ReadError::Io { message, .. }) = freshness(&path, "d1") else { panic!() };
+            assert_eq!(message, "too many levels of symbolic links", "not missing");
+        }
     }
 
     #[test]

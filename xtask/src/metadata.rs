@@ -113,6 +113,7 @@ pub fn resolve(
         pyproject.dependencies = requires_dist.iter().filter(|r| extra_of(r).is_none()).cloned().collect();
     }
     if pyproject.dynamic.iter().any(|d| d == "optional-dependencies") {
+        pyproject.declared_extras = Some(provides_extra(&metadata));
         pyproject.extra_requirements = requires_dist
             .iter()
             .filter_map(|r| extra_of(r).filter(|(e, _)| pyproject.extras.contains(e)).map(|(_, req)| req))
@@ -247,6 +248,17 @@ fn build(
     })();
     let _ = std::fs::remove_dir_all(&work);
     result
+}
+
+/// The extras a `METADATA` file declares (`Provides-Extra`), PEP 685-normalised.
+pub fn provides_extra(metadata: &str) -> Vec<String> {
+    metadata
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.eq_ignore_ascii_case("provides-extra"))
+        .map(|(_, value)| crate::pep508::normalize(value.trim()))
+        .collect()
 }
 
 /// The `Requires-Dist` headers of a core metadata file, folded lines unfolded.

@@ -35,6 +35,10 @@ pub struct Pyproject {
     pub group_requirements: Vec<String>,
     /// `[tool.monorepo].extras`: extras of the member installed in its env.
     pub extras: Vec<String>,
+    /// The extras it declares (`[project.optional-dependencies]`'s keys, PEP 685-normalised),
+    /// which a requirement on it may ask for; `None` while its build backend has not said
+    /// (dynamic `optional-dependencies`, see [`crate::metadata`]).
+    pub declared_extras: Option<Vec<String>>,
     /// The optional dependencies those extras bring.
     pub extra_requirements: Vec<String>,
     /// `[tool.monorepo].layers`: opt-in requirement layers (base is implicit).
@@ -161,8 +165,9 @@ struct UvTable {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// `{ path = "../prebuilt" }`: a folder, relative to the member's; `editable` as asked
-    /// (uv's default for a folder source is editable here: it is the repository's code).
-    Path { path: String, editable: bool },
+    /// (uv's default for a folder source is editable here: it is the repository's code);
+    /// `line`: where the path is written in the pyproject, when it can be told.
+    Path { path: String, editable: bool, line: Option<usize> },
     /// `{ workspace = true }`: another member.
     Workspace,
     /// Any other kind (git, url, index): left to uv.
@@ -277,6 +282,7 @@ pub fn unit(settings: &MemberSettings, dependencies: Vec<String>) -> Result<Pypr
         requires_python: None,
         group_requirements: Vec::new(),
         extras: Vec::new(),
+        declared_extras: Some(Vec::new()),
         extra_requirements: Vec::new(),
         layers: settings.layers.0.clone(),
         env: settings.env.clone().map(|e| e.0),
@@ -411,6 +417,7 @@ pub fn parse_in(
                 Some(path) => Source::Path {
                     path: path.to_owned(),
                     editable: t.get("editable").and_then(Value::as_bool).unwrap_or(true),
+                    line: line_of_string(text, path),
                 },
                 None => Source::Other,
             },
@@ -456,22 +463,27 @@ pub fn parse_in(
         }
     }
     for req in dependencies.iter().chain(&group_requirements).chain(&extra_requirements) {
-        if !is_requirement(req) {
-            let quoted = [format!("\"{req}\""), format!("'{req}'")];
-            let line = text.lines().position(|l| quoted.iter().any(|q| l.contains(q.as_str())));
-            let at = line.map(|ix| format!(" (line {})", ix + 1)).unwrap_or_default();
-            return Err(hinted(
+        if let Some(why) = crate::pep508::requirement_error(req) {
+            let at = line_of_string(text, req).map(|line| format!(" (line {line})")).unwrap_or_default();
+            // What is wrong with it as the cause, as uv says it.
+            return Err(anyhow::anyhow!("{why}").context(crate::error::Hinted::new(
                 format!("{path}: `{req}` is not a valid requirement{at}"),
                 "write requirements the PEP 508 way, e.g. `numpy>=1.26`",
-            ));
+            )));
         }
     }
+    let declared_extras = if project.dynamic.0.iter().any(|d| d == "optional-dependencies") {
+        None
+    } else {
+        Some(project.optional_dependencies.0.keys().map(|e| normalize(e)).collect())
+    };
     Ok(Pyproject {
         package: normalize(&name),
         dependencies,
         requires_python,
         group_requirements,
         extras,
+        declared_extras,
         extra_requirements,
         layers,
         env: tool.env.map(|env| env.0),
@@ -483,6 +495,21 @@ pub fn parse_in(
         sources,
         dynamic: project.dynamic.0,
     })
+}
+
+/// The line (from 1) of `text` where the TOML string `value` is first written, quoted
+/// either way; `None` when it cannot be told (an escape, a multi-line string).
+pub fn line_of_string(text: &str, value: &str) -> Option<usize> {
+    let quoted = [format!("\"{value}\""), format!("'{value}'")];
+    text.lines().position(|l| quoted.iter().any(|q| l.contains(q.as_str()))).map(|ix| ix + 1)
+}
+
+/// The extras a PEP 508 requirement asks for (`pkg[a, B]` gives `a`, `b`), PEP 685-normalised.
+pub fn extras_of(req: &str) -> Vec<String> {
+    let Some(name) = crate::pep508::requirement_name(req) else { return Vec::new() };
+    let rest = req.trim_start()[name.len()..].trim_start();
+    let Some((inside, _)) = rest.strip_prefix('[').and_then(|r| r.split_once(']')) else { return Vec::new() };
+    inside.split(',').map(str::trim).filter(|e| !e.is_empty()).map(normalize).collect()
 }
 
 /// A PEP 735 group's requirements, following `{include-group = "..."}` entries.

@@ -48,6 +48,9 @@ pub struct Record {
     /// Files under the root the run imported that no item covers, with their digests.
     #[serde(default)]
     pub observed: Vec<(String, String)>,
+    /// The remote cache this record was fetched from (`None`: a run here recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_from: Option<String>,
 }
 
 /// The last recorded duration of a member's suite.
@@ -88,16 +91,29 @@ impl ResultCache {
     /// record so a cached suite can still be reported per test. Keeps the [`KEEP`] most
     /// recently used records of the member and removes older ones with their XML.
     pub fn store(&self, member_name: &str, record: &Record, junit: Option<&Utf8Path>) -> Result<()> {
+        let junit = match junit {
+            Some(path) => Some(std::fs::read(path).with_context(|| format!("cannot read {path}"))?),
+            None => None,
+        };
+        self.store_bytes(member_name, record, junit.as_deref())
+    }
+
+    /// Keeps a record fetched from the remote cache `from` (its signature checked), with its
+    /// JUnit XML: the next run hits it here.
+    pub fn store_fetched(&self, member_name: &str, record: &Record, junit: Option<&str>, from: &str) -> Result<()> {
+        let record = Record { fetched_from: Some(from.to_owned()), ..record.clone() };
+        self.store_bytes(member_name, &record, junit.map(str::as_bytes))
+    }
+
+    fn store_bytes(&self, member_name: &str, record: &Record, junit: Option<&[u8]>) -> Result<()> {
         let json = self
             .file(member_name, &record.key, "json")
             .with_context(|| format!("`{}` is not a results key", record.key))?;
         let dir = json.parent().expect("a record is in its member's folder");
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {dir}"))?;
         // The XML first: a record that is there always has its XML, when it was given one.
-        if let Some(junit) = junit {
-            let xml = json.with_extension("xml");
-            let bytes = std::fs::read(junit).with_context(|| format!("cannot read {junit}"))?;
-            write_atomic(&xml, &bytes)?;
+        if let Some(bytes) = junit {
+            write_atomic(&json.with_extension("xml"), bytes)?;
         }
         let bytes = serde_json::to_vec_pretty(record)?;
         write_atomic(&json, &bytes)?;
@@ -227,6 +243,7 @@ mod tests {
             seconds: 1.5,
             items: Items::default(),
             observed: Vec::new(),
+            fetched_from: None,
         }
     }
 

@@ -7,6 +7,8 @@
 //! folder or a folder above it, up to the root: a uv workspace keeps one at its root), then
 //! the `==` pins of their top-level `requirements*.txt` and `constraints*.txt`; for a layer,
 //! those of every member, as a layer's pins are every env's. The first pin of a package wins.
+//! A `uv.lock` may hold several versions of a package, one per Python (its
+//! `resolution-markers`): the one for the env's Python (a layer's: the config's) is taken.
 
 use camino::Utf8PathBuf;
 
@@ -22,6 +24,10 @@ pub fn adopted(ws: &Workspace, env: Option<usize>) -> Option<(String, Vec<Utf8Pa
         None => (0..ws.members.len()).collect(),
     };
     let local: Vec<&str> = ws.members.iter().map(|m| m.pyproject.package.as_str()).collect();
+    let python = crate::venv::version_of_request(match env {
+        Some(e) => &ws.envs[e].python,
+        None => &ws.config.python,
+    });
     let mut files: Vec<Utf8PathBuf> = Vec::new();
     for &m in &members {
         let dir = &ws.members[m].dir;
@@ -45,7 +51,11 @@ pub fn adopted(ws: &Workspace, env: Option<usize>) -> Option<(String, Vec<Utf8Pa
     let mut from = Vec::new();
     for file in files {
         let Ok(text) = std::fs::read_to_string(ws.root.join(&file)) else { continue };
-        let found = if file.file_name() == Some("uv.lock") { uv_lock_pins(&text) } else { requirement_pins(&text) };
+        let found = if file.file_name() == Some("uv.lock") {
+            uv_lock_pins(&text, Some(&python))
+        } else {
+            requirement_pins(&text)
+        };
         let before = pins.len();
         for (name, version) in found {
             if !local.contains(&name.as_str()) && !pins.iter().any(|(n, _)| *n == name) {
@@ -63,20 +73,59 @@ pub fn adopted(ws: &Workspace, env: Option<usize>) -> Option<(String, Vec<Utf8Pa
 }
 
 /// The packages of a `uv.lock` that come from an index (not the workspace's own, not a
-/// path, a URL or git), with their versions.
-pub fn uv_lock_pins(text: &str) -> Vec<(String, String)> {
+/// path, a URL or git), with their versions, each name once. A package uv resolved apart
+/// per Python has an entry per fork, each with the `resolution-markers` it holds under: for
+/// `python` (`3.11`, on this machine's platform), the entry whose markers hold (one whose
+/// markers cannot be told, failing that); none when every entry is another Python's.
+/// Without `python`, each name's first entry.
+pub fn uv_lock_pins(text: &str, python: Option<&str>) -> Vec<(String, String)> {
     let Ok(doc) = text.parse::<toml::Table>() else { return Vec::new() };
     let Some(packages) = doc.get("package").and_then(toml::Value::as_array) else { return Vec::new() };
-    packages
-        .iter()
-        .filter_map(|p| {
-            let from_index =
-                p.get("source").and_then(toml::Value::as_table).is_some_and(|s| s.contains_key("registry"));
-            let name = p.get("name")?.as_str()?;
-            let version = p.get("version")?.as_str()?;
-            from_index.then(|| (normalize(name), version.to_owned()))
-        })
-        .collect()
+    let env = python.map(|p| {
+        let mut full: Vec<&str> = p.split('.').collect();
+        full.resize(3, "0");
+        crate::markers::Environment::of_venv(full.join("."))
+    });
+    // Per name, in the file's order: the best entry so far and how well it matches
+    // (2: its markers hold, 1: they cannot be told).
+    let mut out: Vec<(String, String, u8)> = Vec::new();
+    for p in packages {
+        let from_index = p.get("source").and_then(toml::Value::as_table).is_some_and(|s| s.contains_key("registry"));
+        let (Some(name), Some(version)) =
+            (p.get("name").and_then(toml::Value::as_str), p.get("version").and_then(toml::Value::as_str))
+        else {
+            continue;
+        };
+        if !from_index {
+            continue;
+        }
+        let markers: Vec<&str> = p
+            .get("resolution-markers")
+            .and_then(toml::Value::as_array)
+            .map(|a| a.iter().filter_map(toml::Value::as_str).collect())
+            .unwrap_or_default();
+        let fit = match &env {
+            None => 2,
+            Some(_) if markers.is_empty() => 2,
+            Some(env) => {
+                let held: Vec<Option<bool>> = markers.iter().map(|m| crate::markers::evaluate(m, env)).collect();
+                if held.contains(&Some(true)) {
+                    2
+                } else if held.contains(&None) {
+                    1
+                } else {
+                    0
+                }
+            }
+        };
+        let name = normalize(name);
+        match out.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(best) if fit > best.2 => *best = (name, version.to_owned(), fit),
+            Some(_) => {}
+            None => out.push((name, version.to_owned(), fit)),
+        }
+    }
+    out.into_iter().filter(|(_, _, fit)| *fit > 0).map(|(name, version, _)| (name, version)).collect()
 }
 
 /// The exact pins (`name==1.2.3`, with or without extras, markers or hashes) of a
@@ -115,8 +164,67 @@ mod tests {
         let text = "version = 1\n\n[[package]]\nname = \"Tiny_A\"\nversion = \"1.16.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n\n\
                     [[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { editable = \"packages/app\" }\n\n\
                     [[package]]\nname = \"vendored\"\nversion = \"1.0\"\nsource = { path = \"wheels/v.whl\" }\n";
-        assert_eq!(uv_lock_pins(text), [("tiny-a".to_owned(), "1.16.0".to_owned())]);
-        assert!(uv_lock_pins("not toml [").is_empty());
+        assert_eq!(uv_lock_pins(text, Some("3.11")), [("tiny-a".to_owned(), "1.16.0".to_owned())]);
+        assert!(uv_lock_pins("not toml [", None).is_empty());
+    }
+
+    #[test]
+    fn takes_the_entry_of_a_uv_lock_whose_resolution_markers_hold_for_the_python() {
+        let text = r#"version = 1
+requires-python = ">=3.10"
+resolution-markers = ["python_full_version >= '3.12'", "python_full_version == '3.11.*'", "python_full_version < '3.11'"]
+
+[[package]]
+name = "numpy"
+version = "2.2.6"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version < '3.11'"]
+
+[[package]]
+name = "numpy"
+version = "2.3.2"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version >= '3.12'", "python_full_version == '3.11.*'"]
+
+[[package]]
+name = "ipython"
+version = "8.37.0"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version < '3.11'"]
+
+[[package]]
+name = "ipython"
+version = "9.4.0"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version >= '3.12'"]
+
+[[package]]
+name = "ipython"
+version = "9.3.0"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version == '3.11.*'"]
+
+[[package]]
+name = "only-old"
+version = "1.0"
+source = { registry = "https://pypi.org/simple" }
+resolution-markers = ["python_full_version < '3.11'"]
+
+[[package]]
+name = "six"
+version = "1.17.0"
+source = { registry = "https://pypi.org/simple" }
+"#;
+        let pins =
+            |python| -> Vec<String> { uv_lock_pins(text, python).iter().map(|(n, v)| format!("{n}=={v}")).collect() };
+        assert_eq!(pins(Some("3.11")), ["numpy==2.3.2", "ipython==9.3.0", "six==1.17.0"]);
+        assert_eq!(pins(Some("3.12")), ["numpy==2.3.2", "ipython==9.4.0", "six==1.17.0"]);
+        assert_eq!(pins(Some("3.10")), ["numpy==2.2.6", "ipython==8.37.0", "only-old==1.0", "six==1.17.0"]);
+        assert_eq!(
+            pins(None),
+            ["numpy==2.2.6", "ipython==8.37.0", "only-old==1.0", "six==1.17.0"],
+            "the first of each"
+        );
     }
 
     #[test]

@@ -1,15 +1,43 @@
 //! Splitting projects into balanced shards for CI.
 //!
-//! Each project weighs its last recorded duration (see `results::ResultCache::durations`),
-//! or, never run, the median of the known ones. The split is greedy, longest first onto the
-//! lightest shard, with ties broken by name and shard number: every machine that has the
-//! same durations computes the same split, so `ci-matrix` and `test-all --shard K/N` agree.
+//! Each project weighs its duration in the committed `_meta/test-durations.json` (written
+//! by `cargo xtask ci-matrix --write-durations` from this machine's recorded durations), or,
+//! never measured, the median of the known ones; with no file, every project weighs the
+//! same. The split is greedy, longest first onto the lightest shard, with ties broken by
+//! name and shard number. It reads nothing that differs between machines (never the local
+//! result cache, which every run rewrites): every checkout of a commit computes the same
+//! split, so `ci-matrix` and `test-all --shard K/N` agree on every runner.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use camino::Utf8Path;
 
 use crate::error::hinted;
+
+/// The committed durations, relative to the root.
+pub const DURATIONS_FILE: &str = "_meta/test-durations.json";
+
+/// The durations committed in [`DURATIONS_FILE`], by project name; none when there is no
+/// such file or it cannot be read (a split by names is still the same everywhere).
+pub fn committed_durations(root: &Utf8Path) -> HashMap<String, f64> {
+    let Ok(text) = std::fs::read_to_string(root.join(DURATIONS_FILE)) else { return HashMap::new() };
+    serde_json::from_str::<BTreeMap<String, f64>>(&text).map(|m| m.into_iter().collect()).unwrap_or_default()
+}
+
+/// Writes `durations` (rounded to tenths of a second, sorted by name, so the file changes
+/// only when a duration does) over what [`DURATIONS_FILE`] holds.
+pub fn write_durations(root: &Utf8Path, durations: &HashMap<String, f64>) -> Result<()> {
+    let mut all: BTreeMap<String, f64> = committed_durations(root).into_iter().collect();
+    for (name, &seconds) in durations {
+        if seconds.is_finite() && seconds >= 0.0 {
+            all.insert(name.clone(), (seconds * 10.0).round() / 10.0);
+        }
+    }
+    let text = serde_json::to_string_pretty(&all)? + "\n";
+    crate::fsutil::write_atomic(&root.join(DURATIONS_FILE), &text)
+        .with_context(|| format!("cannot write {DURATIONS_FILE}"))
+}
 
 /// Each of `names` with its weight: its recorded duration, else the median of the recorded
 /// durations among `names`, else 1.0.

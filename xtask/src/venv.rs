@@ -60,6 +60,8 @@ pub enum Remake {
     Broken(String),
     /// Stamped by an older xtask, whose stamp does not say where it was made.
     Outdated,
+    /// Its stamp cannot be read (not text, garbage, or the file system refuses): why.
+    Stamp(String),
 }
 
 impl std::fmt::Display for Remake {
@@ -71,6 +73,10 @@ impl std::fmt::Display for Remake {
             Remake::Python { has, wants } => write!(f, "runs Python {has}, but its env asks for Python {wants}"),
             Remake::Broken(why) => write!(f, "is broken: {why}"),
             Remake::Outdated => write!(f, "was stamped by an older xtask, which did not record where it was made"),
+            Remake::Stamp(why) => write!(
+                f,
+                "has an unreadable stamp ({STAMP_FILE} {why}), so what it was synced to is unknown: the venv will be made anew and re-synced"
+            ),
         }
     }
 }
@@ -98,7 +104,7 @@ impl State {
 pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], python_request: &str) -> State {
     // A stamp is there in the common case (a venv synced before): it proves the folder is
     // ours and a folder, so the checks of what else might be at the path are skipped.
-    let stamp = std::fs::read_to_string(venv.join(STAMP_FILE)).ok();
+    let stamp = read_stamp(venv);
     if stamp.is_none()
         && let Some(state) = unstamped(venv, python_request)
     {
@@ -119,11 +125,17 @@ pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], pyt
     if !version_matches(python_request, &version) {
         return State::Remake(Remake::Python { has: version, wants: python_request.to_owned() });
     }
-    let Some(stamp) = stamp.as_deref() else {
-        return State::Remake(Remake::Broken("its last sync did not complete".into()));
+    let stamp = match stamp {
+        None => return State::Remake(Remake::Broken("its last sync did not complete".into())),
+        Some(Err(why)) => return State::Remake(Remake::Stamp(why)),
+        Some(Ok(text)) => text,
     };
-    let Some(stamp) = Stamp::parse(stamp) else {
-        return State::Remake(Remake::Outdated);
+    let Some(stamp) = Stamp::parse(&stamp) else {
+        return State::Remake(if Stamp::is_older(&stamp) {
+            Remake::Outdated
+        } else {
+            Remake::Stamp("holds no lock digest, Python, interpreter and location".into())
+        });
     };
     // The path as given is usually the canonical one already (the root comes from the
     // working directory): resolve links only when it differs.
@@ -140,6 +152,17 @@ pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], pyt
         Ok(drift) if drift.is_empty() => State::Fresh,
         Ok(drift) => State::Drifted(drift),
         Err(err) => State::Remake(Remake::Broken(format!("{err:#}"))),
+    }
+}
+
+/// The venv's stamp: `None` when there is none, else its text or why it cannot be read.
+fn read_stamp(venv: &Utf8Path) -> Option<Result<String, String>> {
+    match std::fs::read(venv.join(STAMP_FILE)) {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| "is not text".to_owned())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        // A venv that is not there, or a file where it should be: not a stamp problem.
+        Err(_) if !venv.is_dir() => None,
+        Err(err) => Some(Err(format!("cannot be read: {}", err.to_string().split(" (os error").next().unwrap_or("")))),
     }
 }
 
@@ -246,6 +269,13 @@ impl<'a> Stamp<'a> {
         })
     }
 
+    /// Whether `text` is the stamp of an xtask from before locations were recorded: its
+    /// other fields are there.
+    fn is_older(text: &str) -> bool {
+        let has = |key: &str| text.lines().any(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(' ')));
+        (has("lock-body") || has("lock-sha256")) && has("python") && has("interpreter") && !has("location")
+    }
+
     fn render(&self) -> String {
         format!(
             "lock-body {}\npython {}\ninterpreter {}\nlocation {}\n",
@@ -300,12 +330,12 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
     // spares a revalidation round trip per package, and go online only for what it lacks.
     // `--no-sources`: the lock says where everything comes from; a project's
     // `[tool.uv.sources]` would only get in the way of building its editable.
+    // Run `--offline`, every uv command is offline already: once, and no network after.
     let sync = uv.cmd(&["pip", "sync", "--no-sources", "--python"]).arg(python(venv).as_str()).arg(lock.as_str());
-    let offline = crate::exec::capture(&sync.clone().arg("--offline"))?;
-    steps.push(if offline.success {
-        offline
-    } else {
-        crate::exec::run_ok(&sync).map_err(|err| match hash_mismatch(&format!("{err:#}")) {
+    let warm = if crate::uv::offline() { None } else { Some(crate::exec::capture(&sync.clone().arg("--offline"))?) };
+    steps.push(match warm {
+        Some(warm) if warm.success => warm,
+        _ => crate::exec::run_ok(&sync).map_err(|err| match hash_mismatch(&format!("{err:#}")) {
             Some(package) => err.context(Hinted::new(
                 format!("cannot sync {venv} to {lock}: the artifact of {package} does not have the hash the lock pins"),
                 format!(
@@ -317,6 +347,25 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
                 format!("cannot sync {venv} to {lock}: the disk is full"),
                 "free some space, then run again: the half-synced venv is repaired",
             )),
+            None if crate::uv::offline() && crate::uv::is_offline_miss(&format!("{err:#}")) => {
+                err.context(Hinted::new(
+                    format!(
+                        "--offline: cannot sync {venv} to {lock}: a package it pins is neither in uv's cache nor in a find-links folder"
+                    ),
+                    OFFLINE_HINT,
+                ))
+            }
+            None if format!("{err:#}").contains("there is no version of") => err.context(Hinted::new(
+                format!("cannot sync {venv} to {lock}: the lock pins a version that no index or find-links folder has"),
+                "compile the lock again with `cargo xtask lock` (it was edited by hand, or is used --frozen though stale)",
+            )),
+            None if format!("{err:#}").contains("Permission denied") => {
+                let dir = venv.parent().unwrap_or(venv);
+                err.context(Hinted::new(
+                    format!("cannot sync {venv} to {lock}: permission denied"),
+                    fsutil::permission_hint(dir, venv),
+                ))
+            }
             None => err.context(format!("cannot sync {venv} to {lock}")),
         })?
     });
@@ -334,6 +383,9 @@ pub fn sync(uv: &Uv, venv: &Utf8Path, lock: &Utf8Path, python_request: &str, sta
     fsutil::write_atomic(&venv.join(STAMP_FILE), &stamp.render())?;
     Ok(steps)
 }
+
+/// How to get what an `--offline` run found missing.
+pub const OFFLINE_HINT: &str = "run once without --offline, with the network, to fill uv's cache (the same machine, or a CI cache of UV_CACHE_DIR); or put the wheels in a find-links folder of _meta/monorepo.toml";
 
 /// The error for something at a venv's path that this tool did not make.
 pub fn foreign(venv: &Utf8Path, why: &str) -> anyhow::Error {
@@ -404,12 +456,7 @@ pub fn find_interpreter(uv: &Uv, request: &str, what: &str) -> Result<String> {
 }
 
 fn missing_python(request: &str, what: &str) -> Hinted {
-    Hinted::new(
-        format!("{what}: no Python {request} found (looked in uv's managed Pythons, pyenv's versions and PATH)"),
-        format!(
-            "install Python {request} (for example `pyenv install {request}`), or change what asks for it: `python` in _meta/monorepo.toml, the project's [tool.monorepo].python, or its requires-python"
-        ),
-    )
+    crate::python::missing(request, what)
 }
 
 /// The `name==version` of uv's "Hash mismatch for `name==version`", if it says that.
@@ -603,7 +650,7 @@ mod tests {
     fn finds_packages_added_removed_or_changed_by_hand() {
         let dir = tempfile::tempdir().unwrap();
         let venv = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
-        let site = venv.join("lib/python3.11/site-packages");
+        let site = venv.join(if cfg!(windows) { "Lib/site-packages" } else { "lib/python3.11/site-packages" });
         for d in ["six-1.17.0.dist-info", "numpy-2.4.6.dist-info", "idna-3.9.dist-info", "ideas_model-0.1.0.dist-info"]
         {
             std::fs::create_dir_all(site.join(d)).unwrap();
@@ -613,14 +660,15 @@ mod tests {
                     idna==3.10\npytest==9.0.0\ncolorama==0.4.6 ; sys_platform == 'win32'\n";
         let lock = &crate::lockfile::parse(lock).unwrap();
         let drift = drift(&venv, lock, &["ideas-model"]).unwrap();
-        assert_eq!(
-            drift,
-            [
-                Drift::Changed { package: "idna".into(), installed: "3.9".into(), pinned: "3.10".into() },
-                Drift::Extraneous { package: "six".into(), version: "1.17.0".into() },
-                Drift::Missing { package: "pytest".into() },
-            ]
-        );
+        let mut wanted = vec![
+            Drift::Changed { package: "idna".into(), installed: "3.9".into(), pinned: "3.10".into() },
+            Drift::Extraneous { package: "six".into(), version: "1.17.0".into() },
+            Drift::Missing { package: "pytest".into() },
+        ];
+        if cfg!(windows) {
+            wanted.insert(2, Drift::Missing { package: "colorama".into() }); // its marker holds there
+        }
+        assert_eq!(drift, wanted);
         // A package pinned only under markers is still required where they hold.
         std::fs::remove_dir_all(site.join("numpy-2.4.6.dist-info")).unwrap();
         let drift = super::drift(&venv, lock, &["ideas-model"]).unwrap();
@@ -640,10 +688,36 @@ mod tests {
     }
 
     #[test]
+    fn a_stamp_that_cannot_be_read_is_named_so_and_remade() {
+        let dir = tempfile::tempdir().unwrap();
+        let venv = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
+        std::fs::write(venv.join(MARKER_FILE), MARKER_TEXT).unwrap();
+        std::fs::write(venv.join("pyvenv.cfg"), "home = /usr/bin\nversion_info = 3.11.7\n").unwrap();
+        let bin = python(&venv);
+        std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+        std::fs::write(&bin, "").unwrap();
+        let lock = crate::lockfile::parse("six==1.17.0\n").unwrap();
+        let state_with = |stamp: &[u8]| {
+            std::fs::write(venv.join(STAMP_FILE), stamp).unwrap();
+            state(&venv, "six==1.17.0\n", &lock, &[], "3.11")
+        };
+        let garbage = state_with(b"garbage\n");
+        assert_eq!(
+            garbage,
+            State::Remake(Remake::Stamp("holds no lock digest, Python, interpreter and location".into()))
+        );
+        let said = garbage.problem().unwrap();
+        assert!(said.starts_with("has an unreadable stamp (.xtask-stamp holds no lock digest"), "{said}");
+        assert!(said.ends_with("the venv will be made anew and re-synced"), "{said}");
+        assert_eq!(state_with(b"\xff\xfe"), State::Remake(Remake::Stamp("is not text".into())));
+        assert_eq!(state_with(b"lock-sha256 ab\npython 3.11\ninterpreter 3.11.7\n"), State::Remake(Remake::Outdated));
+    }
+
+    #[test]
     fn reads_installed_distributions_from_dist_info() {
         let dir = tempfile::tempdir().unwrap();
         let venv = Utf8PathBuf::try_from(dir.path().to_owned()).unwrap();
-        let site = venv.join("lib/python3.11/site-packages");
+        let site = venv.join(if cfg!(windows) { "Lib/site-packages" } else { "lib/python3.11/site-packages" });
         for d in ["typing_extensions-4.12.2.dist-info", "Ideas_Model-0.1.0.dist-info", "numpy", "__pycache__"] {
             std::fs::create_dir_all(site.join(d)).unwrap();
         }

@@ -249,6 +249,7 @@ mod tests {
     #[test]
     fn a_signal_is_named_and_a_timeout_and_a_stop_keep_the_tests_that_finished() {
         let cut = session(TWO_RAN);
+        #[cfg(unix)]
         let segv = Ended { code: None, signal: Some(11), ..Ended::default() };
         #[cfg(unix)]
         assert_eq!(

@@ -69,6 +69,9 @@ pub struct Member {
     pub installable: bool,
     /// A member without a pyproject: its requirements file, relative to the root.
     pub requirements: Option<Utf8PathBuf>,
+    /// The text of its pyproject (or of its requirements file), as read once at load: where
+    /// a message finds the line of a requirement or a source.
+    pub text: String,
 }
 
 /// A folder outside the members that a member's `[tool.uv.sources]` names by path.
@@ -120,22 +123,28 @@ impl Env {
 impl Workspace {
     /// Loads the workspace whose root is `start` or the nearest folder above it with a config.
     pub fn discover(start: &Utf8Path) -> Result<Workspace> {
+        Workspace::load(&Workspace::find_root(start)?)
+    }
+
+    /// The root of the workspace `start` is in (it or the nearest folder above it with a
+    /// config), without loading it: `main` takes the repository lock before it reads.
+    pub fn find_root(start: &Utf8Path) -> Result<Utf8PathBuf> {
         let root = start.ancestors().find(|dir| dir.join(CONFIG_PATH).is_file()).ok_or_else(|| {
             hinted(
                 format!("no {CONFIG_PATH} in {start} or any folder above it"),
                 "run the xtask inside the monorepo (the folder holding _meta/monorepo.toml)",
             )
         })?;
-        Workspace::load(root)
+        Ok(root.to_owned())
     }
 
     pub fn load(root: &Utf8Path) -> Result<Workspace> {
         let config_path = Utf8PathBuf::from(CONFIG_PATH);
         let config_text = fsutil::read(&root.join(&config_path))?;
-        let config = config::parse(&config_path, &config_text)?;
+        let config = config::parse_at(root, &config_path, &config_text)?;
         let layers = layers::resolve(root, &config_path, &config.layers)?;
         let mut found = Vec::new();
-        let mut dirs = find_member_dirs(root, &config, &config_text)?;
+        let (mut dirs, outside) = find_member_dirs(root, &config, &config_text)?;
         for dir in config.declared.keys() {
             let dir = Utf8PathBuf::from(dir);
             if !root.join(&dir).is_dir() {
@@ -149,6 +158,8 @@ impl Workspace {
             }
         }
         dirs.sort();
+        // A folder the config declares is a member, wherever the patterns leave it.
+        let outside: Vec<Outside> = outside.into_iter().filter(|o| !dirs.contains(&o.dir)).collect();
         for dir in dirs {
             let declared = config.declared.get(dir.as_str());
             let path = dir.join("pyproject.toml");
@@ -179,9 +190,9 @@ impl Workspace {
             } else {
                 crate::digest::text(&text)
             };
-            found.push(Member::new(root, dir, pyproject, digest, None)?);
+            found.push(Member::new(root, dir, pyproject, digest, None, text)?);
         }
-        name_members(&mut found)?;
+        name_members(&mut found, &config)?;
         for m in 0..found.len() {
             let dir = found[m].dir.clone();
             found[m].nested = found
@@ -190,7 +201,7 @@ impl Workspace {
                 .map(Utf8Path::to_owned)
                 .collect();
         }
-        let mut members = order_members(found)?;
+        let mut members = order_members(root, &config, &layers, &outside, found)?;
         for m in 0..members.len() {
             let path_deps: Vec<usize> = (0..members.len())
                 .filter(|&o| o != m && members[m].pythonpath.iter().any(|p| p.starts_with(&members[o].dir)))
@@ -201,7 +212,43 @@ impl Workspace {
         let ws = Workspace { root: root.to_owned(), config, layers, members, envs };
         // An `inputs` glob that cannot be read fails here, before any work, for every command.
         ws.check_input_globs()?;
+        ws.check_pytest_is_installed()?;
         Ok(ws)
+    }
+
+    /// A `base.in` without a single requirement gives no env pytest, which every suite runs
+    /// on: an error, unless each env gets a pytest some other way (a layer, or a project's
+    /// own requirements, a `pytest-*` plugin bringing it too). Costs nothing when base
+    /// holds a requirement.
+    fn check_pytest_is_installed(&self) -> Result<()> {
+        if !self.layers[0].requirements.is_empty() {
+            return Ok(());
+        }
+        let is_pytest = |req: &str| requirement_name(req).is_some_and(|n| normalize(n).starts_with("pytest"));
+        for env in &self.envs {
+            let from_layers = env.layers.iter().any(|&l| {
+                self.layers[l].requirements.iter().any(|r| r.name.as_deref().is_some_and(|n| n.starts_with("pytest")))
+            });
+            let from_members = env
+                .members
+                .iter()
+                .chain(&env.editables)
+                .any(|&m| self.members[m].pyproject.requirements().any(is_pytest));
+            if !from_layers && !from_members {
+                let input = self.layers[0].input();
+                return Err(hinted(
+                    format!(
+                        "{input} holds no requirement, and nothing else gives env `{}` pytest: its suites cannot run",
+                        env.name
+                    ),
+                    format!(
+                        "add `pytest` to {input}: base holds the tools every env gets (pytest, and ruff, mypy... if \
+                         you use them), pinned once"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// An error naming the member's pyproject (or its config table) for the first `inputs`
@@ -301,12 +348,35 @@ impl Workspace {
 }
 
 /// Gives each member its name: `[tool.monorepo].name`, else its folder's name when no other
-/// member's folder has it, else the shortest tail of its path that no other member's has,
-/// joined with `-` (`tools/Review` and `apps/Review` become `tools-Review` and
+/// member's folder has it (in any case), else the shortest tail of its path that no other
+/// member's has, joined with `-` (`tools/Review` and `apps/Review` become `tools-Review` and
 /// `apps-Review`): folders named alike are never an error.
-fn name_members(members: &mut [Member]) -> Result<()> {
+///
+/// Then checks that names are unique across the repository, as every file and command
+/// line that uses them needs: no two members declare one package; no two members have one
+/// name, nor names that differ only in case (their locks and venvs would be one file on
+/// macOS and Windows); no member's name is another member's package. A name set by hand
+/// never pushes another member off its own: that is an error naming both.
+fn name_members(members: &mut [Member], config: &Config) -> Result<()> {
+    let mut by_package: HashMap<String, usize> = HashMap::new();
+    for (ix, m) in members.iter().enumerate().filter(|(_, m)| !m.pyproject.package.is_empty()) {
+        if let Some(&other) = by_package.get(m.pyproject.package.as_str()) {
+            return Err(hinted(
+                format!(
+                    "{} and {} both declare the package `{}` ([project].name in their pyproject.toml)",
+                    members[other].dir, m.dir, m.pyproject.package
+                ),
+                format!(
+                    "give one of them its own [project].name; or, if one is an old copy, leave it out: \
+                     exclude = [\"{}\"] under [monorepo] in {CONFIG_PATH}",
+                    m.dir
+                ),
+            ));
+        }
+        by_package.insert(m.pyproject.package.clone(), ix);
+    }
     let parts: Vec<Vec<String>> =
-        members.iter().map(|m| m.dir.components().map(|c| c.as_str().to_owned()).collect()).collect();
+        members.iter().map(|m| m.dir.components().map(|c| c.as_str().to_lowercase()).collect()).collect();
     let tail = |ix: usize, len: usize| {
         let p = &parts[ix];
         p[p.len().saturating_sub(len)..].join("-")
@@ -316,32 +386,89 @@ fn name_members(members: &mut [Member]) -> Result<()> {
             members[ix].name = name;
             continue;
         }
+        let written: Vec<&str> = members[ix].dir.components().map(|c| c.as_str()).collect();
         let mut len = 1;
         loop {
-            let candidate = tail(ix, len);
-            let clash = (0..members.len()).any(|other| {
-                other != ix
-                    && (tail(other, len) == candidate
-                        || members[other].pyproject.name.as_deref() == Some(candidate.as_str()))
-            });
+            let clash = (0..members.len()).any(|other| other != ix && tail(other, len) == tail(ix, len));
             if !clash || len >= parts[ix].len() {
-                members[ix].name = candidate;
+                members[ix].name = written[written.len().saturating_sub(len)..].join("-");
                 break;
             }
             len += 1;
         }
     }
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for (ix, m) in members.iter().enumerate() {
-        if let Some(&other) = seen.get(m.name.as_str()) {
+        if let Some(&other) = seen.get(&m.name.to_lowercase()) {
+            let first = &members[other];
+            return Err(same_name(first, m, config));
+        }
+        seen.insert(m.name.to_lowercase(), ix);
+    }
+    for m in members.iter() {
+        if let Some(&other) = by_package.get(normalize(&m.name).as_str()).filter(|&&o| members[o].dir != m.dir) {
+            let owner = &members[other];
             return Err(hinted(
-                format!("{} and {} are both named `{}`", members[other].dir, m.dir, m.name),
-                "give one of them another name with `name = \"...\"` under [tool.monorepo] in its pyproject.toml",
+                format!(
+                    "{} is named `{}`, which is the package of {} too: `{}` on the command line would name both",
+                    m.dir, m.name, owner.dir, m.name
+                ),
+                format!(
+                    "give {} another name with `name = \"...\"` under [tool.monorepo] in its pyproject.toml, or rename \
+                     the package of {} ([project].name)",
+                    m.dir, owner.dir
+                ),
             ));
         }
-        seen.insert(&m.name, ix);
     }
     Ok(())
+}
+
+/// The error for two members of one name (or of names that differ only in case).
+fn same_name(a: &Member, b: &Member, config: &Config) -> anyhow::Error {
+    let set_in = |m: &Member| {
+        let config_table = format!("[member.\"{}\"] in {CONFIG_PATH}", m.dir);
+        match (m.pyproject.package.is_empty(), config.declared.contains_key(m.dir.as_str())) {
+            (true, _) => config_table,
+            (false, true) => format!("[tool.monorepo] in {}/pyproject.toml (or {config_table})", m.dir),
+            (false, false) => format!("[tool.monorepo] in {}/pyproject.toml", m.dir),
+        }
+    };
+    let fix = "names, folder names and package names are unique across the repository";
+    if a.name != b.name {
+        return hinted(
+            format!(
+                "{} and {} are named `{}` and `{}`, which differ only in case: their locks and venvs would be one \
+                 file on macOS and Windows",
+                a.dir, b.dir, a.name, b.name
+            ),
+            format!("give one of them another name with `name = \"...\"` under {}", set_in(b)),
+        );
+    }
+    // A name set by hand that is another member's own: name the one that took it.
+    let (taker, owner) = match (a.pyproject.name.is_some(), b.pyproject.name.is_some()) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => {
+            return hinted(
+                format!("{} and {} are both named `{}`", a.dir, b.dir, b.name),
+                format!("give one of them another name with `name = \"...\"` under {}", set_in(b)),
+            );
+        }
+    };
+    hinted(
+        format!(
+            "{} takes the name `{}` (`name = \"{}\"` under {}), which {} has already, from its folder: both would \
+             answer to `{}` and share one lock",
+            taker.dir,
+            taker.name,
+            taker.name,
+            set_in(taker),
+            owner.dir,
+            taker.name
+        ),
+        format!("give {} another name: {fix}", taker.dir),
+    )
 }
 
 /// A member without a pyproject, declared as `[member."DIR"]`: its requirements file is the
@@ -349,7 +476,18 @@ fn name_members(members: &mut [Member]) -> Result<()> {
 fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSettings) -> Result<Member> {
     let requirements = match settings.requirements_file() {
         Some(file) => {
-            let path = lexical(&dir.join(file.replace('\\', "/")));
+            // Relative to the member's folder, and inside the repository: `..` past the root
+            // is not dropped, it is an error.
+            let full = lexical(&root.join(&dir).join(file.replace('\\', "/")));
+            let Ok(path) = full.strip_prefix(root).map(Utf8Path::to_owned) else {
+                return Err(hinted(
+                    format!(
+                        "{CONFIG_PATH}: [member.\"{dir}\"] names the requirements file {file}, which is outside the \
+                         repository ({full})"
+                    ),
+                    format!("name a file inside the repository, relative to {dir}"),
+                ));
+            };
             if !root.join(&path).is_file() {
                 return Err(hinted(
                     format!(
@@ -371,7 +509,7 @@ fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSe
     let pyproject = pyproject::unit(settings, dependencies)?;
     // What its lock depends on: its settings and its requirements file.
     let digest = crate::digest::text(&format!("{settings:?}\n{}", crate::infile::lines_digest(&text)));
-    Member::new(root, dir, pyproject, digest, requirements)
+    Member::new(root, dir, pyproject, digest, requirements, text)
 }
 
 impl Member {
@@ -383,8 +521,10 @@ impl Member {
         pyproject: Pyproject,
         pyproject_digest: String,
         requirements: Option<Utf8PathBuf>,
+        text: String,
     ) -> Result<Member> {
         Ok(Member {
+            text,
             name: String::new(),
             pythonpath: resolve_pythonpath(root, &dir, &pyproject.tests.pythonpath)?,
             installable: pyproject.install,
@@ -436,7 +576,12 @@ fn looks_like_path(name: &str) -> bool {
 /// symlinked folders (a link to a folder is a member when it matches, but its insides are
 /// not walked: no loops). Names that are not UTF-8 are skipped (a folder with a warning).
 /// A members pattern that matches no folder, or that leaves the root, is an error.
-fn find_member_dirs(root: &Utf8Path, config: &Config, config_text: &str) -> Result<Vec<Utf8PathBuf>> {
+///
+/// Also returns the folders with a `pyproject.toml` met on the way that are not members
+/// (those `exclude` leaves out, and those no pattern matches, the root's included): a
+/// requirement on a package one of them declares must not go to the index unnoticed. No
+/// folder is walked for them that the patterns would not walk; a stat per folder met.
+fn find_member_dirs(root: &Utf8Path, config: &Config, config_text: &str) -> Result<(Vec<Utf8PathBuf>, Vec<Outside>)> {
     for (written, key) in
         config.members.iter().map(|p| (p, "members")).chain(config.exclude.iter().map(|p| (p, "exclude")))
     {
@@ -448,6 +593,10 @@ fn find_member_dirs(root: &Utf8Path, config: &Config, config_text: &str) -> Resu
     let max_depth =
         patterns.iter().map(|g| if g.contains("**") { usize::MAX } else { g.split('/').count() }).max().unwrap_or(0);
     let mut found = Vec::new();
+    let mut outside = Vec::new();
+    if root.join("pyproject.toml").is_file() {
+        outside.push(Outside { dir: Utf8PathBuf::new(), excluded: false });
+    }
     let mut matched = vec![false; patterns.len()];
     let mut stack = vec![(Utf8PathBuf::new(), 0)];
     while let Some((rel, depth)) = stack.pop() {
@@ -509,6 +658,8 @@ fn find_member_dirs(root: &Utf8Path, config: &Config, config_text: &str) -> Resu
             }
             if !hits.is_empty() && !exclude.is_match(child.as_str()) {
                 found.push(child.clone());
+            } else if !is_link && root.join(&child).join("pyproject.toml").is_file() {
+                outside.push(Outside { dir: child.clone(), excluded: !hits.is_empty() });
             }
             if !is_link {
                 stack.push((child, depth + 1));
@@ -519,7 +670,7 @@ fn find_member_dirs(root: &Utf8Path, config: &Config, config_text: &str) -> Resu
         return Err(no_match(root, &config.members[ix], &patterns[ix], config_text));
     }
     found.sort();
-    Ok(found)
+    Ok((found, outside))
 }
 
 /// `rel/name` with `/`, or `name` at the root.
@@ -662,82 +813,57 @@ fn glob_set(globs: &[String], key: &str, config_text: &str) -> Result<GlobSet> {
     Ok(set.build()?)
 }
 
-/// Checks names, links local dependencies and sorts members into dependency order.
-fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
-    // Two pyprojects may declare the same project (legacy copies do): harmless while each
-    // is tested in its own env, ambiguous as soon as a requirement names it.
-    let mut by_package: HashMap<&str, usize> = HashMap::new();
-    let mut twice: HashMap<&str, (usize, usize)> = HashMap::new();
-    for (ix, m) in members.iter().enumerate().filter(|(_, m)| m.installable) {
-        match by_package.get(m.pyproject.package.as_str()) {
-            Some(&other) => {
-                twice.insert(&m.pyproject.package, (other, ix));
-            }
-            None => {
-                by_package.insert(&m.pyproject.package, ix);
-            }
-        }
-    }
-    for m in &members {
-        for req in m.pyproject.requirements() {
-            let Some(name) = requirement_name(req).map(normalize) else { continue };
-            if let Some(&(a, b)) = twice.get(name.as_str()) {
-                return Err(hinted(
-                    format!(
-                        "{} requires `{name}`, which both {} and {} declare",
-                        m.dir, members[a].dir, members[b].dir
-                    ),
-                    "give each project its own [project].name, so the requirement names one",
-                ));
-            }
-        }
-    }
-    for (&package, &(a, b)) in &twice {
-        let env = |m: &Member| m.pyproject.env.clone().unwrap_or_default();
-        if members[a].pyproject.env.is_some() && env(&members[a]) == env(&members[b]) {
-            return Err(hinted(
-                format!(
-                    "{} and {} both declare the project `{package}` and share an env",
-                    members[a].dir, members[b].dir
-                ),
-                "give each project its own [project].name, or its own env",
-            ));
-        }
-    }
-    for package in twice.keys() {
-        by_package.remove(package);
-    }
+/// Links local dependencies and sorts members into dependency order.
+///
+/// Every requirement that names a package a folder of the repository declares must resolve
+/// to that folder, or fail here: a requirement on a member `install = false` leaves
+/// uninstalled, or on a package only a folder outside the members declares, would be looked
+/// up on the package index, where anyone may have published that name. `index-packages` in
+/// the config says where the index's package is meant. Extras asked of a member must be
+/// ones it declares, and `[tool.uv.sources]` paths must be what they say (see [`source_path`]).
+fn order_members(
+    root: &Utf8Path,
+    config: &Config,
+    layers: &[Layer],
+    outside: &[Outside],
+    mut members: Vec<Member>,
+) -> Result<Vec<Member>> {
+    // Package names are unique (`name_members` checked): each names one member.
+    let declared: HashMap<&str, usize> = members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !m.pyproject.package.is_empty())
+        .map(|(ix, m)| (m.pyproject.package.as_str(), ix))
+        .collect();
+    let by_package: HashMap<&str, usize> =
+        declared.iter().filter(|&(_, &ix)| members[ix].installable).map(|(&p, &ix)| (p, ix)).collect();
+    let index_packages = index_packages(config, &members, &by_package)?;
     // `[tool.uv.sources]`: a path source to a member's folder names that member, whatever
     // its package is called; one to another folder is installed from there; a workspace
-    // source must name a member.
+    // source must name a member. Any other kind (git, URL, index) says where the package
+    // comes from too.
     let by_dir: HashMap<&Utf8Path, usize> = members.iter().enumerate().map(|(ix, m)| (m.dir.as_path(), ix)).collect();
     let mut sourced: Vec<HashMap<String, Option<usize>>> = vec![HashMap::new(); members.len()];
     let mut external: Vec<Vec<PathSource>> = vec![Vec::new(); members.len()];
+    let mut elsewhere: Vec<Vec<&str>> = vec![Vec::new(); members.len()];
     for (ix, m) in members.iter().enumerate() {
         for (package, source) in &m.pyproject.sources {
             match source {
-                pyproject::Source::Path { path, editable } => {
-                    let dir = lexical(&m.dir.join(path.replace('\\', "/")));
-                    if dir.as_str().is_empty() || path.starts_with('/') {
-                        return Err(hinted(
-                            format!(
-                                "{}/pyproject.toml: [tool.uv.sources] {package} points outside the repository ({path})",
-                                m.dir
-                            ),
-                            "point it at a folder inside the repository, relative to the project's folder",
-                        ));
-                    }
+                pyproject::Source::Path { path, editable, line } => {
+                    let (dir, is_file) = source_path(root, config, m, package, path, *line)?;
                     match by_dir.get(dir.as_path()) {
                         Some(&member) => {
                             sourced[ix].insert(package.clone(), Some(member));
                         }
                         None => {
                             sourced[ix].insert(package.clone(), None);
-                            external[ix].push(PathSource { package: package.clone(), dir, editable: *editable });
+                            // A wheel or an sdist is installed, never editable.
+                            let editable = *editable && !is_file;
+                            external[ix].push(PathSource { package: package.clone(), dir, editable });
                         }
                     }
                 }
-                pyproject::Source::Workspace => match by_package.get(package.as_str()) {
+                pyproject::Source::Workspace => match declared.get(package.as_str()) {
                     Some(&member) => {
                         sourced[ix].insert(package.clone(), Some(member));
                     }
@@ -753,7 +879,72 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
                         ));
                     }
                 },
-                pyproject::Source::Other => {}
+                pyproject::Source::Other => elsewhere[ix].push(package.as_str()),
+            }
+        }
+    }
+    let outsiders = outside_packages(root, outside);
+    for (ix, m) in members.iter().enumerate() {
+        for req in m.pyproject.requirements() {
+            let Some(name) = requirement_name(req).map(normalize) else { continue };
+            if is_direct_url(req) || elsewhere[ix].contains(&name.as_str()) {
+                continue; // it says where it comes from
+            }
+            let (target, by_source) = match sourced[ix].get(&name) {
+                Some(Some(target)) => (Some(*target), true),
+                Some(None) => continue, // a folder outside the members, by path
+                None => (declared.get(name.as_str()).copied(), false),
+            };
+            match target {
+                Some(t) if t == ix && m.installable => {} // itself: an error below, but in a group
+                Some(t) if members[t].installable => check_extras(m, req, &members[t])?,
+                Some(_) if !by_source && index_packages.contains(&name) => {}
+                Some(t) => return Err(not_installed(m, req, &name, &members[t])),
+                None => match outsiders.get(name.as_str()) {
+                    Some(folder) if !index_packages.contains(&name) => {
+                        return Err(outside_package(m, req, &name, folder));
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+    // A layer is locked from the index alone: a requirement there on a local package would
+    // install the index's.
+    for layer in layers {
+        for req in &layer.requirements {
+            let Some(name) = req.name.as_deref() else { continue };
+            if is_direct_url(&req.text) || index_packages.contains(name) {
+                continue;
+            }
+            let owner = declared.get(name).map(|&t| members[t].dir.clone()).map(|dir| (dir, false));
+            let owner = owner.or_else(|| outsiders.get(name).map(|o| (o.dir.clone(), true)));
+            if let Some((dir, outside)) = owner {
+                let also = if outside {
+                    format!(
+                        "; or, if the package index's `{name}` is meant, say so: index-packages = [\"{name}\"] under \
+                         [monorepo] in {CONFIG_PATH}"
+                    )
+                } else {
+                    String::new()
+                };
+                return Err(hinted(
+                    format!(
+                        "{}:{} requires `{}`, the package of {}{}: a layer is locked from the package index alone, \
+                         so it would install whatever the index holds under that name",
+                        req.file,
+                        req.line,
+                        req.text,
+                        shown(&dir),
+                        if outside { " (which is not a member)" } else { "" }
+                    ),
+                    format!(
+                        "remove line {} of {}, and list `{name}` in the dependencies of the projects that need it{}{also}",
+                        req.line,
+                        req.file,
+                        if outside { String::new() } else { format!(" (they install it from {dir})") }
+                    ),
+                ));
             }
         }
     }
@@ -835,6 +1026,233 @@ fn order_members(mut members: Vec<Member>) -> Result<Vec<Member>> {
     Ok(order.iter().map(|&ix| slots[ix].take().expect("a topological order visits each node once")).collect())
 }
 
+/// The config's `index-packages`, normalised. A name that is not a package name, or that an
+/// installed member declares (a requirement on it is that member, never the index's), is
+/// an error.
+fn index_packages(
+    config: &Config,
+    members: &[Member],
+    by_package: &HashMap<&str, usize>,
+) -> Result<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for name in &config.index_packages {
+        if !crate::pep508::is_valid_name(name) {
+            return Err(hinted(
+                format!("{CONFIG_PATH}: index-packages lists `{name}`, which is not a package name"),
+                "list the names of packages, e.g. index-packages = [\"ideas-model\"]",
+            ));
+        }
+        let package = normalize(name);
+        if let Some(&m) = by_package.get(package.as_str()) {
+            let dir = &members[m].dir;
+            return Err(hinted(
+                format!(
+                    "{CONFIG_PATH}: index-packages lists `{name}`, the package of the member {dir}: a requirement on it \
+                     installs {dir}, never the index's"
+                ),
+                format!(
+                    "remove `{name}` from index-packages; or, if the index's `{name}` is meant, leave {dir} out of the \
+                     members (`exclude`) or mark it `install = false`"
+                ),
+            ));
+        }
+        out.insert(package);
+    }
+    Ok(out)
+}
+
+/// A folder with a `pyproject.toml` that is not a member, met where the members patterns
+/// look: one their `exclude` leaves out, or one no pattern matches.
+#[derive(Debug, Clone)]
+struct Outside {
+    /// Relative to the root (`""`: the root itself).
+    dir: Utf8PathBuf,
+    /// Matched by `members`, left out by `exclude`.
+    excluded: bool,
+}
+
+/// The packages the folders outside the members declare (`[project].name`), by normalised
+/// name; a pyproject that does not read is no declaration. Reads only those few files.
+fn outside_packages<'a>(root: &Utf8Path, outside: &'a [Outside]) -> HashMap<String, &'a Outside> {
+    let mut out = HashMap::new();
+    for folder in outside {
+        let Ok(text) = std::fs::read_to_string(root.join(&folder.dir).join("pyproject.toml")) else { continue };
+        let Ok(doc) = text.parse::<toml::Table>() else { continue };
+        let name = doc.get("project").and_then(|p| p.get("name")).and_then(toml::Value::as_str);
+        if let Some(name) = name.filter(|n| crate::pep508::is_valid_name(n)) {
+            out.entry(normalize(name)).or_insert(folder);
+        }
+    }
+    out
+}
+
+/// A folder for messages: `.` for the root.
+fn shown(dir: &Utf8Path) -> &str {
+    if dir.as_str().is_empty() { "." } else { dir.as_str() }
+}
+
+/// `name @ URL` (a direct reference): it says where it comes from.
+fn is_direct_url(req: &str) -> bool {
+    let Some(name) = requirement_name(req) else { return false };
+    let rest = req.trim_start()[name.len()..].trim_start();
+    let rest = match rest.strip_prefix('[') {
+        Some(extras) => extras.split_once(']').map_or("", |(_, after)| after.trim_start()),
+        None => rest,
+    };
+    rest.starts_with('@')
+}
+
+/// Where a member's requirement is written, for messages: `FILE` and ` (line N)`.
+fn written_at(m: &Member, req: &str) -> (String, String) {
+    let (file, line) = match &m.requirements {
+        Some(file) => {
+            let line = crate::infile::logical_lines(&m.text).into_iter().find(|(_, l)| l == req).map(|(n, _)| n);
+            (file.to_string(), line)
+        }
+        None if m.pyproject.package.is_empty() => (format!("[member.\"{}\"] in {CONFIG_PATH}", m.dir), None),
+        None => (format!("{}/pyproject.toml", m.dir), pyproject::line_of_string(&m.text, req)),
+    };
+    (file, line.map(|n| format!(" (line {n})")).unwrap_or_default())
+}
+
+/// The extras `req` asks of the member `target` must be ones it declares.
+fn check_extras(m: &Member, req: &str, target: &Member) -> Result<()> {
+    let Some(declared) = &target.pyproject.declared_extras else { return Ok(()) };
+    let Some(extra) = pyproject::extras_of(req).into_iter().find(|e| !declared.contains(e)) else { return Ok(()) };
+    let (file, at) = written_at(m, req);
+    let known = if declared.is_empty() { "none".to_owned() } else { declared.join(", ") };
+    Err(hinted(
+        format!("{file}: `{req}` asks {} for the extra `{extra}`, which it does not declare{at}", target.dir),
+        format!(
+            "declare {extra} = [...] under [project.optional-dependencies] in {dir}/pyproject.toml, or remove \
+             `[{extra}]` from the requirement in {file} (the extras of {dir}: {known})",
+            dir = target.dir
+        ),
+    ))
+}
+
+/// A requirement on the package of a member that is not installed (`install = false`).
+fn not_installed(m: &Member, req: &str, name: &str, target: &Member) -> anyhow::Error {
+    let (file, at) = written_at(m, req);
+    let whose = if target.dir == m.dir { format!("its own package ({})", target.dir) } else { target.dir.to_string() };
+    hinted(
+        format!(
+            "{file}: `{req}` names the package of {whose}, which is not installed (`install = false`), so the \
+             package index's `{name}` would be installed in its place, whoever published it{at}"
+        ),
+        format!(
+            "remove `install = false` from {dir}'s [tool.monorepo] (or [member.\"{dir}\"] in {CONFIG_PATH}), so it \
+             is installed from its folder; or remove `{req}` from {file}; or, if the package index's `{name}` is \
+             meant, say so: index-packages = [\"{name}\"] under [monorepo] in {CONFIG_PATH}",
+            dir = target.dir
+        ),
+    )
+}
+
+/// A requirement on a package that only a folder outside the members declares.
+fn outside_package(m: &Member, req: &str, name: &str, folder: &Outside) -> anyhow::Error {
+    let (file, at) = written_at(m, req);
+    let dir = shown(&folder.dir);
+    let why = if folder.excluded {
+        format!("`exclude` in {CONFIG_PATH} leaves {dir} out of the members")
+    } else {
+        format!("{dir} is not a member (no `members` pattern matches it)")
+    };
+    let include = if folder.excluded {
+        format!("make {dir} a member (take it out of `exclude` in {CONFIG_PATH})")
+    } else {
+        let rel = crate::lockfile::relative_path(&folder.dir, &m.dir);
+        format!(
+            "make {dir} a member (add it to `members` in {CONFIG_PATH}), or install it from its folder: \
+             [tool.uv.sources] {name} = {{ path = \"{rel}\" }} in {}/pyproject.toml",
+            m.dir
+        )
+    };
+    hinted(
+        format!(
+            "{file}: `{req}` names a package that only {dir} declares, and {why}, so the package index's `{name}` \
+             would be installed in its place, whoever published it{at}"
+        ),
+        format!(
+            "{include}; or, if the package index's `{name}` is meant, say so: index-packages = [\"{name}\"] under \
+             [monorepo] in {CONFIG_PATH}"
+        ),
+    )
+}
+
+/// Where a `[tool.uv.sources]` path of member `m` leads, relative to the root (with `..`
+/// when it leaves it, as the config allows), and whether it is a file (a wheel, an sdist).
+/// Relative to the member's folder, as uv reads it. One that leaves the repository is an
+/// error unless `external-paths` in the config lists it; one that is absolute (`/opt/x`,
+/// `C:\x`) likewise; one that leads nowhere, or to the root, is an error.
+fn source_path(
+    root: &Utf8Path,
+    config: &Config,
+    m: &Member,
+    package: &str,
+    path: &str,
+    line: Option<usize>,
+) -> Result<(Utf8PathBuf, bool)> {
+    let file = format!("{}/pyproject.toml", m.dir);
+    let at = line.map(|n| format!(" (line {n})")).unwrap_or_default();
+    let source = format!("[tool.uv.sources] {package} = {{ path = \"{path}\" }}");
+    let written = path.replace('\\', "/");
+    let absolute = crate::paths::is_absolute_anywhere;
+    let resolve = |p: &str| if absolute(p) { lexical(Utf8Path::new(p)) } else { lexical(&root.join(p)) };
+    let target = if absolute(&written) { resolve(&written) } else { lexical(&root.join(&m.dir).join(&written)) };
+    let allowed = config.external_paths.iter().any(|e| resolve(&e.replace('\\', "/")) == target);
+    let inside = target.strip_prefix(root).ok().map(Utf8Path::to_owned);
+    let rel = match inside {
+        Some(rel) if absolute(&written) && !allowed => {
+            let relative = crate::lockfile::relative_path(&rel, &m.dir);
+            return Err(hinted(
+                format!("{file}: {source} is an absolute path{at}"),
+                format!("write it relative to {} (the folder of the pyproject): path = \"{relative}\"", m.dir),
+            ));
+        }
+        Some(rel) if rel.as_str().is_empty() => {
+            return Err(hinted(
+                format!("{file}: {source} points at the repository's root, which is no member's folder{at}"),
+                format!("point it at the folder of the package {package}, relative to {}", m.dir),
+            ));
+        }
+        Some(rel) => rel,
+        None if allowed => {
+            if absolute(&written) {
+                target.clone()
+            } else {
+                Utf8PathBuf::from(crate::lockfile::relative_path(&target, root))
+            }
+        }
+        None => {
+            let from_root = crate::lockfile::relative_path(&target, root);
+            let suggested = if absolute(&written) { target.to_string() } else { from_root };
+            return Err(hinted(
+                format!(
+                    "{file}: {source} leads out of the repository, to {target} (a path is relative to the folder of \
+                     its pyproject, {}){at}",
+                    m.dir
+                ),
+                format!(
+                    "point it at a folder inside the repository, relative to {}; or, if that folder outside is \
+                     meant, allow it by name: external-paths = [\"{suggested}\"] under [monorepo] in {CONFIG_PATH} \
+                     (relative to the root)",
+                    m.dir
+                ),
+            ));
+        }
+    };
+    let full = root.join(&rel);
+    let full = if rel.is_absolute() { rel.clone() } else { full };
+    match std::fs::metadata(&full) {
+        Ok(meta) => Ok((rel, meta.is_file())),
+        Err(_) => Err(hinted(
+            format!("{file}: {source} leads to {full}, which does not exist{at}"),
+            format!("fix the path (it is relative to {}, the folder of the pyproject), or create the folder", m.dir),
+        )),
+    }
+}
+
 /// Groups members into envs by env name and works out each env's layers, editables,
 /// Python and paths. Sets each member's `env`.
 fn build_envs(root: &Utf8Path, members: &mut [Member], layers: &[Layer], config: &Config) -> Result<Vec<Env>> {
@@ -873,21 +1291,45 @@ fn build_envs(root: &Utf8Path, members: &mut [Member], layers: &[Layer], config:
         envs[e].members.push(ix);
         member.env = e;
     }
-    let deps: Vec<Vec<usize>> = members.iter().map(|m| m.deps.clone()).collect();
-    for env in &mut envs {
-        if let Some(layer) = layers.iter().find(|l| l.name == env.name) {
+    // Lock files and shared venvs are named after envs: names that differ only in case are
+    // one file on macOS and Windows.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (e, env) in envs.iter().enumerate() {
+        if let Some(&first) = seen.get(&env.name.to_lowercase()) {
+            let dir = |e: usize| members[envs[e].members[0]].dir.as_str();
             return Err(hinted(
                 format!(
-                    "env `{}` has the name of layer `{}`: both would be locked to {}",
+                    "envs `{}` ({}) and `{}` ({}) differ only in case: their locks and venvs would be one file on \
+                     macOS and Windows",
+                    envs[first].name,
+                    dir(first),
+                    env.name,
+                    dir(e)
+                ),
+                "spell the env alike where it is meant to be one ([tool.monorepo].env), or give each a name of its own",
+            ));
+        }
+        seen.insert(env.name.to_lowercase(), e);
+    }
+    let deps: Vec<Vec<usize>> = members.iter().map(|m| m.deps.clone()).collect();
+    for env in &mut envs {
+        if let Some(layer) = layers.iter().find(|l| l.name.to_lowercase() == env.name.to_lowercase()) {
+            let lock = Utf8PathBuf::from(format!("{}/{}.txt", config::REQUIREMENTS_DIR, env.name));
+            let locks = if lock == layer.lock() { lock.to_string() } else { format!("{lock} and {}", layer.lock()) };
+            return Err(hinted(
+                format!(
+                    "env `{}` has the name of layer `{}`: both would be locked to {locks}{}",
                     env.name,
                     layer.name,
-                    layer.lock()
+                    if lock == layer.lock() { "" } else { ", one file on macOS and Windows" }
                 ),
                 "rename the project folder, its [tool.monorepo].env, or the layer",
             ));
         }
-        if let Some((_, other)) =
-            members.iter().enumerate().find(|(ix, m)| m.name == env.name && !env.members.contains(ix))
+        if let Some((_, other)) = members
+            .iter()
+            .enumerate()
+            .find(|(ix, m)| m.name.to_lowercase() == env.name.to_lowercase() && !env.members.contains(ix))
         {
             return Err(hinted(
                 format!("env `{}` has the name of project {}, which is not in it", env.name, other.dir),
@@ -1083,7 +1525,7 @@ mod tests {
         project(&root, "projects/a", "a");
         std::fs::write(
             root.join(CONFIG_PATH),
-            "[monorepo]\nmembers = [\"projects/*\"]\nexclude = [\"../x\"]\npython = \"3.11\"\nuv = \"1\"\n",
+            "[monorepo]\nmembers = [\"projects/*\"]\nexclude = [\"../x\"]\npython = \"3.11\"\nuv = \"0.13.9\"\n",
         )
         .unwrap();
         assert!(error(&root).0.contains("the exclude pattern \"../x\" leaves the repository root (line 3)"));
@@ -1143,7 +1585,7 @@ mod tests {
         // Excluded, or outside the patterns, it is nobody's business.
         std::fs::write(
             root.join(CONFIG_PATH),
-            "[monorepo]\nmembers = [\"projects/*\"]\nexclude = [\"projects/b\"]\npython = \"3.11\"\nuv = \"1\"\n",
+            "[monorepo]\nmembers = [\"projects/*\"]\nexclude = [\"projects/b\"]\npython = \"3.11\"\nuv = \"0.13.9\"\n",
         )
         .unwrap();
         assert_eq!(names(&root), ["projects/a"]);
@@ -1162,5 +1604,105 @@ mod tests {
         std::fs::create_dir(root.as_std_path().join("projects").join(bad)).unwrap();
         std::fs::create_dir(root.as_std_path().join(std::ffi::OsStr::from_bytes(b"na\xefve"))).unwrap();
         assert_eq!(names(&root), ["projects/a"]);
+    }
+
+    /// `project`, with `dependencies` (a TOML array's insides) and more text.
+    fn project_with(root: &Utf8Path, dir: &str, name: &str, deps: &str, more: &str) {
+        write(
+            root,
+            &format!("{dir}/pyproject.toml"),
+            &format!("[project]\nname = \"{name}\"\ndependencies = [{deps}]\n{more}"),
+        );
+    }
+
+    #[test]
+    fn folders_named_alike_but_for_case_get_the_tails_of_their_paths() {
+        let (_dir, root) = repo("\"tools/*/*\"");
+        project(&root, "tools/a/Review", "review-a");
+        project(&root, "tools/b/review", "review-b");
+        let ws = Workspace::load(&root).unwrap();
+        let mut got: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+        got.sort_unstable();
+        assert_eq!(got, ["a-Review", "b-review"], "never two locks that are one file on macOS");
+    }
+
+    #[test]
+    fn a_name_set_by_hand_never_moves_another_member_off_its_own() {
+        let (_dir, root) = repo("\"projects/*\"");
+        project(&root, "projects/web", "ideas-web");
+        project_with(&root, "projects/model", "ideas-model", "", "[tool.monorepo]\nname = \"web\"\n");
+        let (message, hint) = error(&root);
+        assert!(message.starts_with("projects/model takes the name `web`"), "{message}");
+        assert!(message.contains("which projects/web has already"), "{message}");
+        assert_eq!(
+            hint,
+            "give projects/model another name: names, folder names and package names are unique across the repository"
+        );
+    }
+
+    #[test]
+    fn only_folders_the_patterns_walk_are_read_for_the_packages_they_declare() {
+        let (_dir, root) = repo("\"projects/*\"");
+        project_with(&root, "projects/a", "a", "\"vendored\"", "");
+        // Deeper than `projects/*` looks: not read, so not known (and not an error).
+        project(&root, "vendor/deep/pkg", "vendored");
+        Workspace::load(&root).unwrap();
+        // Where the walk goes: known, and an error naming it.
+        project(&root, "vendor/pkg", "vendored");
+        let (message, _) = error(&root);
+        assert!(message.contains("only vendor/pkg declares, and vendor/pkg is not a member"), "{message}");
+        // Unless the config says the index's package is meant.
+        write(
+            &root,
+            CONFIG_PATH,
+            "[monorepo]\nmembers = [\"projects/*\"]\nindex-packages = [\"Vendored\"]\npython = \"3.11\"\nuv = \"0.13.9\"\n",
+        );
+        Workspace::load(&root).unwrap();
+    }
+
+    #[test]
+    fn a_source_path_outside_the_root_is_that_folder_when_the_config_allows_it() {
+        let (_dir, root) = repo("\"projects/*\"");
+        let beside = root.parent().unwrap().join(format!("{}-ext", root.file_name().unwrap()));
+        project(&beside, "pkg", "ext");
+        project_with(
+            &root,
+            "projects/a",
+            "a",
+            "\"ext\"",
+            &format!("[tool.uv.sources]\next = {{ path = \"../../../{}-ext/pkg\" }}\n", root.file_name().unwrap()),
+        );
+        let (message, hint) = error(&root);
+        assert!(message.contains("leads out of the repository, to"), "{message}");
+        assert!(message.ends_with("(line 5)"), "{message}");
+        let allowed = format!("../{}-ext/pkg", root.file_name().unwrap());
+        assert!(hint.contains(&format!("external-paths = [\"{allowed}\"]")), "{hint}");
+        write(
+            &root,
+            CONFIG_PATH,
+            &format!(
+                "[monorepo]\nmembers = [\"projects/*\"]\nexternal-paths = [\"{allowed}\"]\npython = \"3.11\"\nuv = \"0.13.9\"\n"
+            ),
+        );
+        let ws = Workspace::load(&root).unwrap();
+        assert_eq!(ws.members[0].path_sources[0].dir, allowed, "relative to the root, `..` kept");
+        assert_eq!(lexical(&root.join(&ws.members[0].path_sources[0].dir)), beside.join("pkg"));
+        std::fs::remove_dir_all(&beside).unwrap();
+    }
+
+    #[test]
+    fn an_extra_of_a_member_with_dynamic_optional_dependencies_is_not_judged_before_its_backend_says() {
+        let (_dir, root) = repo("\"projects/*\"");
+        project_with(&root, "projects/a", "a", "\"b[any]\"", "");
+        project_with(&root, "projects/b", "b", "", "[project.optional-dependencies]\nfast = []\n");
+        assert!(error(&root).0.contains("asks projects/b for the extra `any`"));
+        let mut pyproject = pyproject::parse(
+            Utf8Path::new("p/pyproject.toml"),
+            "[project]\nname = \"b\"\ndynamic = [\"optional-dependencies\"]\n",
+        )
+        .unwrap();
+        assert_eq!(pyproject.declared_extras, None);
+        pyproject.declared_extras = Some(crate::metadata::provides_extra("Name: b\nProvides-Extra: Any\n\nbody"));
+        assert_eq!(pyproject.declared_extras.as_deref(), Some(&["any".to_owned()][..]));
     }
 }

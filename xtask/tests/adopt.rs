@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::Value;
-use support::Repo;
+use support::{Repo, build_wheel};
 
 /// A member at `dir` with package `package`, one test file, and `tool` under [tool.monorepo].
 fn unit(repo: &Repo, dir: &str, package: &str, tool: &str, tests: &[(&str, &str)]) {
@@ -192,14 +192,138 @@ fn a_pyproject_that_does_not_build_names_the_backend_and_install_false() {
 }
 
 #[test]
-fn two_copies_of_one_project_are_each_tested_in_their_own_env() {
+fn two_copies_of_one_project_are_an_error_and_excluding_the_old_one_is_the_way_out() {
     let repo = Repo::new();
     repo.edit("_meta/monorepo.toml", "members = [\"projects/*\"]", "members = [\"projects/*\", \"old/*\"]");
     for dir in ["projects/tool", "old/tool"] {
         unit(&repo, dir, "tool", "", &[("tests/test_tool.py", "def test_tool():\n    pass\n")]);
     }
+    let run = repo.expect(&["test-all"], 2);
+    assert!(
+        run.stderr.contains("error: old/tool and projects/tool both declare the package `tool`"),
+        "a requirement on `tool` could not say which\n{}",
+        run.all()
+    );
+    assert!(run.stderr.contains("exclude = [\"projects/tool\"]"), "{}", run.all());
+    repo.edit("_meta/monorepo.toml", "members = [\"projects/*\", \"old/*\"]", "members = [\"projects/*\"]");
     let run = repo.expect(&["test-all", "--message-format", "json"], 0);
     let events: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(counts(&events, "projects-tool"), (1, 0, 0), "{}", run.all());
-    assert_eq!(counts(&events, "old-tool"), (1, 0, 0), "{}", run.all());
+    assert_eq!(counts(&events, "tool"), (1, 0, 0), "{}", run.all());
+}
+
+/// Every lock of the repo, by file name, as bytes.
+fn locks(repo: &Repo) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(repo.path("_meta/requirements"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".txt"))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The sample, with `e2e-core` also published on the index it resolves from (a wheelhouse
+/// of its own, first in `find-links`): what anyone could do to a name the repository uses.
+fn sample_with_core_published() -> Repo {
+    let repo = Repo::sample();
+    build_wheel(&repo.path("published"), "e2e-core", "9.9.9", &[]);
+    repo.edit("_meta/monorepo.toml", "find-links = [", "find-links = [\"published\", ");
+    repo
+}
+
+#[test]
+fn a_requirement_on_a_project_that_is_not_installed_never_reaches_the_index() {
+    let repo = sample_with_core_published();
+    repo.expect(&["lock"], 0);
+    assert!(repo.read("_meta/requirements/lib.txt").contains("-e ./projects/core"), "core is the folder");
+    let before = locks(&repo);
+    repo.append("projects/core/pyproject.toml", "\n[tool.monorepo]\ninstall = false\n");
+    for args in [&["lock"][..], &["test-all"], &["check"]] {
+        let run = repo.expect(args, 2);
+        for needle in [
+            "error: projects/lib/pyproject.toml: `e2e-core` names the package of projects/core, which is not installed (`install = false`)",
+            "the package index's `e2e-core` would be installed in its place",
+            "hint: remove `install = false` from projects/core's [tool.monorepo]",
+            "index-packages = [\"e2e-core\"]",
+        ] {
+            assert!(run.stderr.contains(needle), "missing `{needle}`\n{}", run.all());
+        }
+    }
+    assert!(locks(&repo) == before, "no lock moved");
+    assert!(!repo.path("projects/lib/.venv").exists(), "nothing was installed");
+    // Saying that the index's package is meant makes it so, and only then.
+    repo.edit("_meta/monorepo.toml", "[monorepo]\n", "[monorepo]\nindex-packages = [\"e2e-core\"]\n");
+    repo.expect(&["lock"], 0);
+    let lib = repo.read("_meta/requirements/lib.txt");
+    assert!(lib.contains("e2e-core==9.9.9") && !lib.contains("-e ./projects/core"), "{lib}");
+}
+
+#[test]
+fn a_requirement_on_a_folder_that_is_not_a_member_says_both_ways_out() {
+    let repo = sample_with_core_published();
+    repo.edit(
+        "_meta/monorepo.toml",
+        "members = [\"projects/*\"]",
+        "members = [\"projects/*\"]\nexclude = [\"projects/core\"]",
+    );
+    let run = repo.expect(&["test-all"], 2);
+    for needle in [
+        "error: projects/lib/pyproject.toml: `e2e-core` names a package that only projects/core declares, and `exclude` in _meta/monorepo.toml leaves projects/core out of the members",
+        "(line 5)",
+        "hint: make projects/core a member (take it out of `exclude` in _meta/monorepo.toml); or, if the package index's `e2e-core` is meant, say so: index-packages = [\"e2e-core\"]",
+    ] {
+        assert!(run.stderr.contains(needle), "missing `{needle}`\n{}", run.all());
+    }
+    assert!(locks(&repo).is_empty(), "nothing was locked");
+    // A package in a folder no pattern matches: installed from its folder by a source path.
+    repo.edit("_meta/monorepo.toml", "\nexclude = [\"projects/core\"]", "");
+    repo.write(
+        "vendor/helper/pyproject.toml",
+        "[project]\nname = \"vendored-helper\"\nversion = \"1.0.0\"\n\n[build-system]\nrequires = [\"uv_build>=0.9,<0.14\"]\nbuild-backend = \"uv_build\"\n",
+    );
+    repo.write("vendor/helper/src/vendored_helper/__init__.py", "VALUE = 5\n");
+    repo.project(
+        "user",
+        &["vendored-helper"],
+        &[],
+        "import vendored_helper\n\ndef test_user():\n    assert vendored_helper.VALUE == 5\n",
+    );
+    let run = repo.expect(&["graph"], 2);
+    assert!(
+        run.stderr.contains(
+            "`vendored-helper` names a package that only vendor/helper declares, and vendor/helper is not a member"
+        ),
+        "{}",
+        run.all()
+    );
+    let source = "[tool.uv.sources] vendored-helper = { path = \"../../vendor/helper\" }";
+    assert!(run.stderr.contains(source), "{}", run.all());
+    repo.append(
+        "projects/user/pyproject.toml",
+        "\n[tool.uv.sources]\nvendored-helper = { path = \"../../vendor/helper\" }\n",
+    );
+    repo.expect(&["test-all", "user"], 0);
+}
+
+#[test]
+fn a_name_set_by_hand_never_takes_another_projects_name_or_lock() {
+    let repo = Repo::sample();
+    repo.expect(&["lock"], 0);
+    let before = locks(&repo);
+    repo.append("projects/solo/pyproject.toml", "\n[tool.monorepo]\nname = \"app\"\n");
+    for args in [&["lock"][..], &["test-all"], &["graph"]] {
+        let run = repo.expect(args, 2);
+        assert!(
+            run.stderr.contains("error: projects/solo takes the name `app` (`name = \"app\"` under [tool.monorepo] in projects/solo/pyproject.toml), which projects/app has already"),
+            "{}",
+            run.all()
+        );
+    }
+    assert!(locks(&repo) == before, "solo.txt is still there, app.txt is app's");
+    // Names that differ only in case are one lock file on macOS and Windows.
+    repo.edit("projects/solo/pyproject.toml", "name = \"app\"", "name = \"App\"");
+    let run = repo.expect(&["lock"], 2);
+    assert!(run.stderr.contains("are named `app` and `App`, which differ only in case"), "{}", run.all());
+    assert!(locks(&repo) == before);
 }

@@ -123,10 +123,23 @@ fn init_adopts_a_legacy_tree_and_writes_only_its_files() {
     for dir in ["tools/a/Review", "tools/b/Review"] {
         assert_eq!(strings(table(dir).get("pythonpath")), ["../../.."], "{dir} imports Core from the root");
     }
-    assert!(table("tools/a/Review/plugin").is_empty() && !table("legacy/reports").contains_key("pythonpath"));
+    assert!(
+        !table("tools/a/Review/plugin").contains_key("pythonpath")
+            && !table("legacy/reports").contains_key("pythonpath")
+    );
+    // Each declared unit's name, written: a unit added later renames none of them.
+    for (dir, name) in
+        [("legacy/reports", "reports"), ("tools/a/Review", "a-Review"), ("tools/a/Review/plugin", "plugin")]
+    {
+        assert_eq!(table(dir)["name"].as_str(), Some(name), "{dir}");
+    }
+    assert!(
+        !config["member"].as_table().unwrap().contains_key("projects/app"),
+        "a package named by its folder needs no table"
+    );
     let text = repo.read("_meta/monorepo.toml");
     assert!(text.starts_with("# Written by `cargo xtask init`"), "{text}");
-    assert!(text.contains("# imports Core from tools/a/Review/tests/test_review.py"), "{text}");
+    assert!(text.contains("# imports Core.util from tools/a/Review/tests/test_review.py"), "{text}");
 
     let base = repo.read("_meta/requirements/base.in");
     let lines: Vec<&str> = base.lines().filter(|l| !l.starts_with('#')).collect();
@@ -145,7 +158,7 @@ fn init_adopts_a_legacy_tree_and_writes_only_its_files() {
         "Found tools/b/Review: tests only (1 test file, tools/b/Review/tests/test_review.py;",
         "Found tools/a/Review/plugin: tests only (setup.py, never run",
         "nested in tools/a/Review",
-        "Pythonpath tools/a/Review: `../../..` (the root), as it imports Core from tools/a/Review/tests/test_review.py",
+        "Pythonpath tools/a/Review: `../../..` (the root), as it imports Core.util from tools/a/Review/tests/test_review.py",
         "Pythonpath tools/b/Review: `../../..` (the root), as it imports Core from tools/b/Review/tests/test_review.py",
         "Skipped 2 venvs (.venv, tools/b/Review/env), 1 node_modules folder",
         "Next run `cargo xtask lock`, then `cargo xtask test-all`",
@@ -269,6 +282,11 @@ fn an_import_found_in_several_folders_is_reported_not_guessed() {
     let said = "Undecided tools/x: imports helpers from tools/x/tests/test_x.py, which is found in 2 folders \
                 (`../../lib1`, `../../lib2`, relative to tools/x): none is added; add the right one to its pythonpath";
     assert!(run.stderr.contains(said), "{}", run.all());
+    assert!(
+        run.stderr.contains(&format!("Review {}", &said["Undecided ".len()..])),
+        "listed again at the end\n{}",
+        run.all()
+    );
     let config = config(&repo);
     let x = config["member"]["tools/x"].as_table().unwrap();
     assert_eq!(
@@ -285,12 +303,37 @@ fn an_import_found_in_several_folders_is_reported_not_guessed() {
     );
 
     // Settled by hand with one of the candidates: --check accepts it; another folder it does not.
-    let written = "pythonpath = [\"../../vendor\"]  # imports nslib from tools/x/tests/test_x.py";
+    let written = "pythonpath = [\"../../vendor\"]  # imports nslib.thing from tools/x/tests/test_x.py";
     repo.edit("_meta/monorepo.toml", written, "pythonpath = [\"../../vendor\", \"../../lib1\"]");
     repo.expect(&["init", "--check"], 0);
     repo.edit("_meta/monorepo.toml", "\"../../lib1\"]", "\"../../web\"]");
     let other = repo.expect(&["init", "--check"], 1);
     assert!(other.stderr.contains("Differs tools/x: its pythonpath has `../../web`"), "{}", other.all());
+
+    // Several undecided imports of a unit: one message for the unit.
+    repo.write("lib1/common.py", "");
+    repo.write("lib2/common.py", "");
+    repo.write("tools/x/tests/test_y.py", "import common\nfrom helpers import other\n");
+    let run = repo.expect(&["init", "--force"], 0);
+    let undecided: Vec<&str> = run.stderr.lines().filter(|l| l.contains("Undecided tools/x")).collect();
+    assert_eq!(undecided.len(), 1, "{}", run.all());
+    assert!(
+        undecided[0].ends_with(
+            "Undecided tools/x: 2 imports are found in several folders (relative to tools/x), and none is added; add \
+             the right ones to its pythonpath: helpers from tools/x/tests/test_x.py (`../../lib1`, `../../lib2`); \
+             common from tools/x/tests/test_y.py (`../../lib1`, `../../lib2`)"
+        ),
+        "{}",
+        run.all()
+    );
+    // Where the unit's own code puts one of the folders on sys.path, that one is decided.
+    repo.write(
+        "tools/x/tests/conftest.py",
+        "import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', '..', 'lib2'))\n",
+    );
+    repo.expect(&["init", "--force"], 0);
+    let again = self::config(&repo);
+    assert_eq!(strings(again["member"]["tools/x"].get("pythonpath")), ["../../lib2", "../../vendor"]);
 }
 
 #[test]
@@ -317,7 +360,7 @@ fn the_config_init_writes_runs_every_suite() {
 }
 
 #[test]
-fn init_force_keeps_what_the_tree_cannot_say_and_a_result_that_does_not_load_is_put_back() {
+fn init_force_keeps_what_the_tree_cannot_say_leaves_out_a_unit_that_does_not_load_and_puts_back_the_rest() {
     let (repo, find_links) = legacy_and_wheelhouse();
     // A config of the user's, with settings and a layer no folder tells.
     repo.write("_meta/requirements/extra.in", "tiny-b>=3\n");
@@ -331,14 +374,30 @@ fn init_force_keeps_what_the_tree_cannot_say_and_a_result_that_does_not_load_is_
     {
         assert!(written.contains(kept), "`{kept}` is kept\n{written}");
     }
-    // A project that asks for a layer nobody declares: the config init would write does
-    // not load, so every file it wrote is put back.
+    // A project that asks for a layer nobody declares: it does not load, so it is left
+    // out, commented out with why, and the rest is adopted.
     repo.append("projects/app/pyproject.toml", "\n[tool.monorepo]\nlayers = [\"nope\"]\n");
+    let run = repo.expect(&["init", "--force"], 0);
+    let written = repo.read("_meta/monorepo.toml");
+    assert!(written.contains("    # \"projects/app\",\n"), "{written}");
+    assert!(
+        written.contains("    # Not adopted: it does not load: projects/app/pyproject.toml: unknown layer `nope`"),
+        "{written}"
+    );
+    assert!(!written.contains("    \"projects/app\","), "{written}");
+    assert!(run.stderr.contains("Review projects/app is not adopted: it does not load:"), "{}", run.all());
+    assert!(run.stderr.contains("Loaded 5 members"), "{}", run.all());
+    repo.expect(&["init", "--check"], 0);
+
+    // What fails is no unit's (a setting kept from the config it replaces): every file it
+    // wrote is put back.
+    repo.edit("_meta/monorepo.toml", "exclude-newer = \"2026-11-01\"", "exclude-newer = \"soon\"");
     let before = (repo.read("_meta/monorepo.toml"), repo.read(".gitignore"));
     std::fs::write(repo.path(".gitignore"), "").unwrap();
     let run = repo.expect(&["init", "--force"], 2);
     assert!(run.stderr.contains("as init would write it, does not load"), "{}", run.all());
-    assert!(run.stderr.contains("unknown layer `nope`"), "{}", run.all());
+    assert!(run.stderr.contains("exclude-newer"), "{}", run.all());
     assert_eq!(repo.read("_meta/monorepo.toml"), before.0, "the config is as it was");
     assert_eq!(repo.read(".gitignore"), "", ".gitignore is as it was");
+    let _ = before.1;
 }

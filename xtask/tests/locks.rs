@@ -82,12 +82,13 @@ fn a_garbage_lock_names_its_line_and_lock_compiles_it_again() {
     let repo = Repo::sample();
     repo.expect(&["lock"], 0);
     let original = repo.read("_meta/requirements/solo.txt");
-    repo.append("_meta/requirements/solo.txt", "<<<<<<< HEAD\n");
+    // (Merge conflict markers are a finding of their own: see `check`'s tests.)
+    repo.append("_meta/requirements/solo.txt", "pytest is great\n");
     let line = original.lines().count() + 1;
     let check = repo.expect(&["check"], 1);
     assert!(
         check.stdout.contains(&format!(
-            "- _meta/requirements/solo.txt cannot be read: line {line}: `<<<<<<< HEAD` is not a pinned requirement"
+            "- _meta/requirements/solo.txt cannot be read: line {line}: `pytest is great` is not a pinned requirement"
         )),
         "{}",
         check.all()
@@ -383,4 +384,116 @@ fn locks_carry_hashes_and_a_swapped_wheel_fails_the_sync_naming_it() {
         "{}",
         run.all()
     );
+}
+
+/// The entry of `package` in a lock, from its pin to its last hash.
+fn entry(lock: &str, package: &str) -> String {
+    let start =
+        lock.find(&format!("\n{package}==")).map(|at| at + 1).unwrap_or_else(|| panic!("no {package} in\n{lock}"));
+    let rest = &lock[start..];
+    let end = rest.find("\n    #").or_else(|| rest.find("\n\n")).unwrap_or(rest.len());
+    rest[..end].to_owned()
+}
+
+#[test]
+fn hashes_written_by_hand_are_kept_in_every_lock_on_their_layer_and_checked() {
+    let repo = Repo::sample();
+    let wheels = repo.path("wheels");
+    let new = build_wheel(&wheels, "tiny-h", "1.0.0", &[]);
+    let old = build_wheel(&wheels, "tiny-h", "0.9.0", &[]);
+    let sha = |path: &Path| xtask::digest::sha256(&std::fs::read(path).unwrap());
+    let base = "_meta/requirements/base.in";
+    // Written in capitals, after a `\`: read as pip reads it, kept as uv writes hashes.
+    repo.write(
+        base,
+        &format!(
+            "--find-links ../../wheels\npytest>=8\ntiny-h==1.0.0 \\\n    --hash=sha256:{}\n",
+            sha(&new).to_uppercase()
+        ),
+    );
+    repo.expect(&["setup-envs"], 0);
+    let kept = format!("tiny-h==1.0.0 \\\n    --hash=sha256:{}", sha(&new));
+    for (lock, _) in locks(&repo) {
+        let text = repo.read(&format!("_meta/requirements/{lock}"));
+        assert_eq!(entry(&text, "tiny-h"), kept, "every lock on base carries it: {lock}");
+    }
+    repo.expect(&["check"], 0);
+    assert_eq!(repo.python("solo", "import tiny_h; print(tiny_h.VERSION)"), "1.0.0");
+
+    // The lock carries the hashes written, not the ones uv found: a second one, of another
+    // file (it could be another platform's wheel), is kept beside the first.
+    repo.write(
+        base,
+        &format!(
+            "--find-links ../../wheels\npytest>=8\ntiny-h==1.0.0 --hash=sha256:{} --hash=sha256:{}\n",
+            sha(&new),
+            sha(&old)
+        ),
+    );
+    repo.expect(&["lock"], 0);
+    let both = format!("{kept} \\\n    --hash=sha256:{}", sha(&old));
+    assert_eq!(entry(&repo.read("_meta/requirements/solo.txt"), "tiny-h"), both);
+
+    // A hash of no file of the version the resolution picks: an error naming its line, and
+    // every lock as it was.
+    let before = locks(&repo);
+    repo.write(base, &format!("--find-links ../../wheels\npytest>=8\ntiny-h>=0.9 --hash=sha256:{}\n", sha(&old)));
+    let run = repo.expect(&["lock"], 2);
+    assert!(
+        run.stderr.contains(
+            "the hash on line 3 of _meta/requirements/base.in (`tiny-h>=0.9`) does not match any file of tiny-h==1.0.0"
+        ),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("hint: the resolution picked tiny-h==1.0.0: pin the version the hash is of"),
+        "{}",
+        run.all()
+    );
+    assert!(locks(&repo) == before, "every lock is put back");
+    // Pinning the version the hash is of is the way out.
+    repo.write(base, &format!("--find-links ../../wheels\npytest>=8\ntiny-h==0.9.0 --hash=sha256:{}\n", sha(&old)));
+    repo.expect(&["setup-envs", "-p", "solo"], 0);
+    assert_eq!(repo.python("solo", "import tiny_h; print(tiny_h.VERSION)"), "0.9.0");
+
+    // A file uv does not list but the local folder holds (the sdist beside the wheel) is a
+    // file of the version: its hash is checked against it, and kept.
+    let sdist = wheels.join("tiny_h-1.0.0.tar.gz");
+    let made = Command::new("python3")
+        .args(["-c", "import sys, tarfile\nwith tarfile.open(sys.argv[1], 'w:gz') as t: t.add(sys.argv[2], 'tiny_h-1.0.0/PKG-INFO')"])
+        .arg(&sdist)
+        .arg(repo.path("_meta/monorepo.toml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    repo.write(base, &format!("--find-links ../../wheels\npytest>=8\ntiny-h==1.0.0 --hash=sha256:{}\n", sha(&sdist)));
+    repo.expect(&["lock"], 0);
+    assert_eq!(
+        entry(&repo.read("_meta/requirements/base.txt"), "tiny-h"),
+        format!("tiny-h==1.0.0 \\\n    --hash=sha256:{}", sha(&sdist))
+    );
+}
+
+#[test]
+fn update_base_upgrades_a_package_that_only_env_locks_pin() {
+    let repo = Repo::sample();
+    repo.edit("projects/lib/pyproject.toml", "\"tiny-a>=1.16\"", "\"tiny-a>=1.16,<1.17\"");
+    repo.expect(&["lock"], 0);
+    repo.edit("projects/lib/pyproject.toml", "\"tiny-a>=1.16,<1.17\"", "\"tiny-a>=1.16\"");
+    repo.expect(&["lock"], 0);
+    assert_eq!(repo.pin("lib", "tiny-a"), Some(pinned("tiny-a", "1.16.0")), "a lock starts from its pins");
+    assert_eq!(repo.pin("base", "tiny-a"), None, "base does not pin it; lib's and app's locks do");
+    let run = repo.expect(&["update-base", "--no-sync", "--upgrade-package", "tiny-a"], 0);
+    let newest = support::TINY_A_NEWEST;
+    for lock in ["lib", "app"] {
+        assert_eq!(repo.pin(lock, "tiny-a"), Some(pinned("tiny-a", newest)), "{lock}\n{}", run.all());
+    }
+    assert!(
+        run.stdout.contains("tiny-a") && run.stdout.contains("1.16.0") && run.stdout.contains(newest),
+        "{}",
+        run.all()
+    );
+    // No other pin moved with it.
+    assert_eq!(repo.pin("base", "pytest"), Some(pinned("pytest", support::PYTEST_9)));
 }

@@ -47,10 +47,16 @@ fn an_interpreter_given_by_path_keeps_the_locks_of_its_version() {
     let cfg = repo.read("projects/solo/.venv/pyvenv.cfg");
     let home = std::path::Path::new(&path).parent().unwrap().to_str().unwrap().to_owned();
     assert!(cfg.contains(&format!("home = {home}")), "the venv runs that interpreter\n{cfg}");
-    // One that does not run is named, with what to write instead.
+    // A path with nothing there is an error of the config, at its line, with what to write instead.
     repo.edit("_meta/monorepo.toml", &format!("python = {path:?}"), "python = \"/nowhere/python3\"");
     let run = repo.expect(&["lock"], 2);
-    assert!(run.stderr.contains("the interpreter `/nowhere/python3` does not run"), "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "`monorepo.python` is `/nowhere/python3`, the path of an interpreter, but there is no file there"
+        ),
+        "{}",
+        run.all()
+    );
 }
 
 #[test]
@@ -305,4 +311,58 @@ fn a_modern_repository_is_adopted_with_init_and_keeps_the_versions_of_its_uv_loc
         assert_eq!(version(member, "tiny-a"), "1.16.0", "{member}'s tiny-a is uv.lock's");
     }
     assert_eq!(version("gamma", "tiny-b"), "3.0.0", "gamma's tiny-b is uv.lock's");
+}
+
+#[test]
+fn a_source_path_outside_the_repository_is_refused_unless_the_config_allows_it_and_then_is_that_folder() {
+    let repo = Repo::new();
+    // A package beside the repository, and a decoy inside it where `..` past the root would
+    // land if it were dropped.
+    let beside = tempfile::tempdir().unwrap();
+    let name = beside.path().file_name().unwrap().to_str().unwrap().to_owned();
+    let outside = beside.path().join("extpkg");
+    let package = |dir: &std::path::Path, value: u32| {
+        std::fs::create_dir_all(dir.join("src/extpkg")).unwrap();
+        std::fs::write(
+            dir.join("pyproject.toml"),
+            "[project]\nname = \"extpkg\"\nversion = \"1.0.0\"\n\n[build-system]\nrequires = [\"uv_build>=0.9,<0.14\"]\nbuild-backend = \"uv_build\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("src/extpkg/__init__.py"), format!("VALUE = {value}\n")).unwrap();
+    };
+    package(&outside, 42);
+    package(&repo.path(&format!("{name}/extpkg")), 0);
+    repo.project("app", &["extpkg"], &[], "import extpkg\n\ndef test_app():\n    assert extpkg.VALUE == 42\n");
+    repo.append(
+        "projects/app/pyproject.toml",
+        &format!("\n[tool.uv.sources]\nextpkg = {{ path = \"../../../{name}/extpkg\" }}\n"),
+    );
+    let run = repo.expect(&["test-all"], 2);
+    let shown = outside.display().to_string();
+    for needle in [
+        format!(
+            "error: projects/app/pyproject.toml: [tool.uv.sources] extpkg = {{ path = \"../../../{name}/extpkg\" }} leads out of the repository, to {shown}"
+        ),
+        "(line 12)".to_owned(),
+        format!("external-paths = [\"../{name}/extpkg\"] under [monorepo]"),
+    ] {
+        assert!(run.stderr.contains(&needle), "missing `{needle}`\n{}", run.all());
+    }
+    assert!(!repo.path("_meta/requirements/app.txt").exists(), "nothing was locked");
+    // Allowed by name: it is that folder, not one inside the root.
+    repo.edit("_meta/monorepo.toml", "[monorepo]\n", &format!("[monorepo]\nexternal-paths = [\"../{name}/extpkg\"]\n"));
+    repo.expect(&["test-all"], 0);
+    let lock = repo.read("_meta/requirements/app.txt");
+    assert!(lock.contains(&format!("-e ../{name}/extpkg\n")), "relative to the root, as every path in a lock\n{lock}");
+    repo.expect(&["lock"], 0);
+    repo.expect(&["check"], 0);
+    // Git does not see that folder, but its files key the result all the same: an edit
+    // there reruns the suite (here, into a failure), never a false `cached`.
+    repo.git_init();
+    repo.expect(&["test-all"], 0);
+    let cached = repo.expect(&["test-all"], 0);
+    assert!(cached.stderr.contains("1 cached"), "{}", cached.all());
+    std::fs::write(outside.join("src/extpkg/__init__.py"), "VALUE = 41\n").unwrap();
+    let rerun = repo.expect(&["test-all"], 1);
+    assert!(rerun.stdout.contains("FAIL"), "{}", rerun.all());
 }

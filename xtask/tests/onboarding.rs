@@ -149,6 +149,40 @@ fn doctor_says_how_uv_will_be_bootstrapped_and_never_bootstraps_it() {
     assert!(!repo.path("_meta/.tools").exists());
 }
 
+/// A uv at the bootstrap's path that answers `--version` and fails everything else is not
+/// `ok`: doctor runs the check every command runs before it uses uv, says FAIL with the
+/// fix, and the fix works.
+#[test]
+fn doctor_fails_a_broken_uv_and_its_fix_works() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::sample();
+    std::fs::remove_file(repo.path("_meta/.tools")).unwrap(); // a private tools folder
+    let uv = repo.path("_meta/.tools/uv-0.13.9/bin/uv");
+    std::fs::create_dir_all(uv.parent().unwrap()).unwrap();
+    std::fs::write(&uv, "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'uv 0.13.9'; exit 0; fi\nexit 3\n").unwrap();
+    std::fs::set_permissions(&uv, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = repo.xtask_with_path(&["doctor"], path_without_uv());
+    assert_eq!(run.code, 1, "{}", run.all());
+    let (level, detail) = check(&run.stdout, "uv");
+    assert_eq!(level, "FAIL", "{}", run.all());
+    assert_eq!(
+        detail,
+        "uv 0.13.9 at _meta/.tools/uv-0.13.9/bin/uv is broken: `uv pip --help` exits with code 3; delete \
+         _meta/.tools/uv-0.13.9 (`rm -rf _meta/.tools/uv-0.13.9`): the next command that needs uv bootstraps it \
+         again, as it would replace this one"
+    );
+    // The fix, as written.
+    let fix = Command::new("sh").args(["-c", "rm -rf _meta/.tools/uv-0.13.9"]).current_dir(repo.path("")).status();
+    assert!(fix.unwrap().success());
+    let run = repo.xtask_with_path(&["doctor"], path_without_uv());
+    let (level, detail) = check(&run.stdout, "uv");
+    assert_eq!(level, "ok", "{}", run.all());
+    assert!(
+        detail.starts_with("uv 0.13.9 not installed yet: the first command that needs it bootstraps it"),
+        "{detail}"
+    );
+}
+
 /// Sources `.envrc` in `dir` with bash, direnv's functions stubbed as direnv defines them
 /// (`path_add` puts its folders first, made absolute), and prints what it set.
 fn source_envrc(repo: &Repo, dir: &str) -> Vec<String> {

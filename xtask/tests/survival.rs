@@ -276,6 +276,111 @@ fn two_setup_envs_at_once_both_succeed_and_one_waits() {
     repo.expect(&["check"], 0);
 }
 
+/// A child whose stderr is read as it comes, so a test can wait for a line of it.
+struct Watched {
+    child: Child,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+impl Watched {
+    fn spawn(repo: &Repo, args: &[&str]) -> Watched {
+        use std::io::BufRead as _;
+        let mut child = command_in(&repo.path(""), args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (pipe, sink) = (child.stderr.take().unwrap(), stderr.clone());
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        Watched { child, stderr, reader }
+    }
+
+    fn said(&self, text: &str) -> bool {
+        self.stderr.lock().unwrap().contains(text)
+    }
+
+    /// Waits for the end: its exit code and everything it printed on stderr.
+    fn finish(mut self) -> (i32, String) {
+        let code = self.child.wait().unwrap().code().unwrap_or(-1);
+        self.reader.join().unwrap();
+        let text = self.stderr.lock().unwrap().clone();
+        (code, text)
+    }
+}
+
+/// One run edits (`add`, `remove`: a project's requirements, its lock and its venv), another
+/// syncs (`setup-envs`), at once. Each reads the workspace under the repository lock, and a
+/// run that let go of the lock to upgrade it reads again when the other wrote meanwhile:
+/// whichever goes first, every lock ends fresh and the edit is in the lock. (Reading before
+/// taking the lock left the locks stale 2 times in 10.) Both runs are started while the lock
+/// is held, as by a third run, so both are past anything they read before waiting; which
+/// goes first when it is let go is the kernel's call, so the rounds see both orders. In
+/// a third kind of round the lock is held shared: the sync reads, finds work and waits to
+/// upgrade, and the edit may go between.
+#[test]
+fn an_edit_and_a_sync_at_once_leave_every_lock_fresh() {
+    let repo = Repo::sample();
+    repo.expect(&["lock"], 0);
+    let lock_file = repo.path("_meta/.state/repo.lock");
+    std::fs::create_dir_all(lock_file.parent().unwrap()).unwrap();
+    for round in 0..6 {
+        // The sync has work: venvs removed (a `git clean -fdx`), and a lock to compile (solo's
+        // requirements changed).
+        for name in ["core", "lib", "app", "solo"] {
+            let _ = std::fs::remove_dir_all(repo.path(&format!("projects/{name}/.venv")));
+        }
+        let solo = repo.read("projects/solo/pyproject.toml");
+        let toggled = if solo.contains("\"tiny-d\"") {
+            ("\"tiny-d\"", "")
+        } else {
+            ("dependencies = [", "dependencies = [\"tiny-d\"")
+        };
+        repo.edit("projects/solo/pyproject.toml", toggled.0, toggled.1);
+        let holder =
+            std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_file).unwrap();
+        let kind = (round / 2) % 3;
+        if kind == 2 {
+            holder.lock_shared().unwrap()
+        } else {
+            holder.lock().unwrap()
+        };
+        let edit_args: &[&str] = if round % 2 == 0 { &["add", "lib", "tiny-c"] } else { &["remove", "lib", "tiny-c"] };
+        // Which one asks first alternates too.
+        let (first, second): (&[&str], &[&str]) =
+            if kind == 1 { (edit_args, &["setup-envs"]) } else { (&["setup-envs"], edit_args) };
+        let a = Watched::spawn(&repo, first);
+        wait_until(Duration::from_secs(60), || format!("`{}` never waited", first.join(" ")), || a.said("Blocking"));
+        let b = Watched::spawn(&repo, second);
+        wait_until(Duration::from_secs(60), || format!("`{}` never waited", second.join(" ")), || b.said("Blocking"));
+        holder.unlock().unwrap();
+        drop(holder);
+        let (a, b) = (a.finish(), b.finish());
+        let both = format!("--- `{}`: {}\n{}--- `{}`: {}\n{}", first.join(" "), a.0, a.1, second.join(" "), b.0, b.1);
+        assert_eq!((a.0, b.0), (0, 0), "round {round}\n{both}");
+        let check = repo.xtask(&["check"]);
+        assert_eq!(check.code, 0, "round {round}: the locks are not what the tree says\n{both}\n{}", check.all());
+        let pinned = repo.pin("lib", "tiny-c").is_some();
+        assert_eq!(pinned, round % 2 == 0, "round {round}: lib's lock and the edit disagree\n{both}");
+    }
+}
+
+/// The step summary is a courtesy of GitHub Actions: one that cannot be written (a folder,
+/// a full or read-only disk) is a warning, and a passing run still passes.
+#[test]
+fn an_unwritable_step_summary_never_fails_a_passing_run() {
+    let repo = Repo::sample();
+    let summary = repo.path("summary-is-a-folder");
+    std::fs::create_dir(&summary).unwrap();
+    let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())];
+    let run = repo.xtask_in("", &["test-all", "solo"], &env);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stderr.contains("Warning no step summary: cannot open GITHUB_STEP_SUMMARY ("), "{}", run.all());
+    assert!(run.stderr.contains("the run's result does not depend on it"), "{}", run.all());
+    assert!(!run.stderr.contains("error:"), "{}", run.all());
+}
+
 #[test]
 fn a_signal_stops_test_all_its_pytest_and_prints_the_summary() {
     for (signal, code) in [(15, 143), (2, 130), (1, 129)] {

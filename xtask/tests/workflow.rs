@@ -152,3 +152,77 @@ fn every_xtask_command_the_workflow_runs_is_in_the_help() {
         "{WORKFLOW} uses what `cargo xtask help` (or the command's `--help`) does not list: {missing:?}\n{help}"
     );
 }
+
+/// CI tests what the commit holds: every command of the workflow that may compile a lock
+/// (`test-all`, `setup-envs`, `test`, `run`, `export`) runs with `--locked`, so a stale or
+/// missing lock fails the job, naming it, instead of being compiled on the runner.
+#[test]
+fn the_workflow_compiles_no_lock() {
+    let mut seen = 0;
+    for line in workflow().lines().filter(|l| !l.trim_start().starts_with('#')) {
+        let Some((_, rest)) = line.split_once("cargo xtask ") else { continue };
+        let command = rest.split_whitespace().next().unwrap_or_default();
+        if !["test-all", "setup-envs", "test", "run", "export"].contains(&command) {
+            continue;
+        }
+        seen += 1;
+        let options: Vec<&str> = rest.split_whitespace().take_while(|w| *w != "--").collect();
+        assert!(options.contains(&"--locked"), "{WORKFLOW}: `cargo xtask {rest}` may compile a lock: pass --locked");
+    }
+    assert!(seen >= 2, "found no `cargo xtask test-all` in {WORKFLOW}");
+}
+
+/// The jobs of the workflow, by name, with their text (what actionlint cannot judge).
+fn jobs(text: &str) -> Vec<(String, String)> {
+    let body = text.split_once("\njobs:\n").map(|(_, b)| b).unwrap_or_default();
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in body.lines() {
+        let is_job = line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
+        if is_job {
+            out.push((line.trim().trim_end_matches(':').to_owned(), String::new()));
+        } else if let Some((_, job)) = out.last_mut() {
+            job.push_str(line);
+            job.push('\n');
+        }
+    }
+    out
+}
+
+/// A workflow a careful team would merge: every job has a timeout; one final job needs
+/// every job a push or pull request runs, runs whatever they did (`if: always()`), and
+/// fails on a failure or a cancel, so branch protection requires that one check; no action
+/// runs on the deprecated Node 20 runtime.
+#[test]
+fn every_job_has_a_timeout_and_one_final_job_gates_them_all() {
+    let text = workflow();
+    let jobs = jobs(&text);
+    assert!(jobs.len() >= 4, "no jobs parsed: {jobs:?}");
+    for (name, job) in &jobs {
+        assert!(job.contains("timeout-minutes:"), "{WORKFLOW}: job `{name}` has no timeout-minutes");
+    }
+    let (_, gate) = jobs.iter().find(|(n, _)| n == "ci-ok").expect("a final `ci-ok` job");
+    assert!(gate.contains("if: always()"), "ci-ok must run when a job it needs failed or was skipped");
+    for (name, job) in jobs.iter().filter(|(n, _)| n != "ci-ok") {
+        let scheduled_only = job.contains("github.event_name == 'schedule'");
+        let needed = gate.lines().any(|l| l.contains("needs:") && l.contains(name.as_str()));
+        assert!(scheduled_only || needed, "ci-ok does not need `{name}`: a failure there would not block a merge");
+    }
+    assert!(gate.contains("cancelled") || gate.contains("success|skipped"), "ci-ok must fail on a cancel too");
+    // Node 24 majors (and composite actions, which run no Node).
+    let current = [
+        "actions/checkout@v5",
+        "actions/setup-python@v6",
+        "actions/cache@v5",
+        "actions/cache/restore@v5",
+        "actions/cache/save@v5",
+        "actions/upload-artifact@v5",
+        "Swatinem/rust-cache@v2",
+        "taiki-e/install-action@v2",
+    ];
+    for line in text.lines() {
+        if let Some((_, action)) = line.split_once("uses: ") {
+            let action = action.split_whitespace().next().unwrap_or_default();
+            assert!(current.contains(&action), "{WORKFLOW}: `{action}` is not a version on a current runtime");
+        }
+    }
+}

@@ -10,17 +10,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::Result;
 use camino::Utf8PathBuf;
 
-use crate::error::Failed;
-use crate::lock::{self, LockId, Plan};
+use crate::error::{Failed, hinted};
+use crate::lock::{self, LockId, LockSpec, Plan};
 use crate::lockfile::{self, Freshness, Lock, Pin};
 use crate::markers::{self, Environment};
 use crate::ui;
 use crate::venv::{self, State};
 use crate::workspace::Workspace;
 
-struct Finding {
-    what: String,
-    hint: String,
+/// One thing wrong, and its fix.
+pub struct Finding {
+    pub what: String,
+    pub hint: String,
 }
 
 const RELOCK: &str = "run `cargo xtask lock` and commit the locks it writes";
@@ -35,27 +36,7 @@ pub fn run(ws: &Workspace) -> Result<()> {
     let mut total = 0;
     let mut venvs = 0;
     for spec in plan.iter() {
-        let mut findings = Vec::new();
-        match lock::freshness(&ws.root, spec) {
-            Freshness::Fresh => {}
-            Freshness::Missing if ws.root.join(&spec.lock).is_dir() => findings.push(Finding {
-                what: format!("{} is a folder, not a lock", spec.lock),
-                hint: format!("move {} away (it is not the tool's), then run `cargo xtask lock`", spec.lock),
-            }),
-            Freshness::Missing => {
-                findings.push(Finding { what: format!("{} is missing", spec.lock), hint: RELOCK.into() })
-            }
-            Freshness::Stale => findings
-                .push(Finding { what: format!("{} is stale: its inputs changed", spec.lock), hint: RELOCK.into() }),
-            Freshness::Edited => findings.push(Finding {
-                what: format!("{} was edited by hand or merged: its body does not match its digest", spec.lock),
-                hint: "run `cargo xtask lock`: it compiles the lock again from its inputs".into(),
-            }),
-            Freshness::Unreadable(err) => findings.push(Finding {
-                what: format!("{} cannot be read: {err}", spec.lock),
-                hint: "run `cargo xtask lock`: it compiles the lock again from its inputs".into(),
-            }),
-        }
+        let mut findings: Vec<Finding> = lock_finding(ws, spec).into_iter().collect();
         if let Some(lock) = locks.get(&spec.id) {
             for &layer in &spec.after {
                 let Some(layer_lock) = locks.get(&LockId::Layer(layer)) else { continue };
@@ -114,6 +95,106 @@ pub fn run(ws: &Workspace) -> Result<()> {
     );
     ui::status("Checked", &summary);
     if total > 0 { Err(Failed.into()) } else { Ok(()) }
+}
+
+/// What is wrong with a lock against its spec, if anything: what `lock` would compile
+/// again (or, for one it cannot read, refuses to).
+fn lock_finding(ws: &Workspace, spec: &LockSpec) -> Option<Finding> {
+    let lock = &spec.lock;
+    Some(match lock::freshness(&ws.root, spec) {
+        Freshness::Fresh => return None,
+        Freshness::Missing if ws.root.join(lock).is_dir() => Finding {
+            what: format!("{lock} is a folder, not a lock"),
+            hint: format!("move {lock} away (it is not the tool's), then run `cargo xtask lock`"),
+        },
+        Freshness::Missing => Finding { what: format!("{lock} is missing"), hint: RELOCK.into() },
+        Freshness::Stale => Finding { what: format!("{lock} is stale: its inputs changed"), hint: RELOCK.into() },
+        Freshness::Edited => Finding {
+            what: format!("{lock} was edited by hand or merged: its body does not match its digest"),
+            hint: "run `cargo xtask lock`: it compiles the lock again from its inputs".into(),
+        },
+        Freshness::Unreadable(err) => Finding { what: err.describe(lock), hint: err.hint(lock) },
+    })
+}
+
+/// `--locked`: the locks among `ids` that are not fresh, each with why and its fix; with
+/// `orphans`, also the locks of deleted projects that `lock` would remove. Empty when
+/// `lock` would write nothing.
+pub fn would_change(ws: &Workspace, ids: &BTreeSet<LockId>, orphans: bool) -> Vec<Finding> {
+    let plan = lock::plan(ws);
+    let mut out: Vec<Finding> = ids.iter().filter_map(|&id| lock_finding(ws, &plan[id])).collect();
+    if orphans {
+        out.extend(self::orphans(ws, &plan).into_iter().map(|o| Finding {
+            what: format!("{o} is a lock that no project or layer has: `cargo xtask lock` would remove it"),
+            hint: RELOCK.into(),
+        }));
+    }
+    out
+}
+
+/// The error of a command run with `--locked` when `findings` (from [`would_change`]) is
+/// not empty: each lock and why, and how to update them. `what` is the command, as typed.
+pub fn locked_error(what: &str, findings: &[Finding]) -> anyhow::Error {
+    let mut lines = String::new();
+    for f in findings {
+        lines += &format!("\n  - {}", f.what);
+        if f.hint != RELOCK {
+            lines += &format!("\n    ({})", f.hint);
+        }
+    }
+    hinted(
+        format!(
+            "`{what} --locked`: {} not up to date, and --locked never writes a lock:{lines}",
+            if findings.len() == 1 { "1 lock is".to_owned() } else { format!("{} locks are", findings.len()) }
+        ),
+        "run `cargo xtask lock` and commit the locks it writes (that is what CI tests); or run without --locked to compile them on the fly",
+    )
+}
+
+/// `lock --locked`: the locks `lock` would write (those of `ids`, and with `orphans` the
+/// leftovers it would remove), named on stderr with how to update them; exit 1 on any, as
+/// `lock --check`. Nothing is compiled or written.
+pub fn locked(ws: &Workspace, ids: &BTreeSet<LockId>, orphans: bool) -> Result<()> {
+    let start = std::time::Instant::now();
+    let findings = would_change(ws, ids, orphans);
+    if findings.is_empty() {
+        ui::status(
+            "Fresh",
+            &format!("{}: `lock` would write nothing ({})", ui::count(ids.len(), "lock"), ui::elapsed(start.elapsed())),
+        );
+        return Ok(());
+    }
+    let mut text = String::new();
+    for f in &findings {
+        text += &format!("  - {}\n    hint: {}\n", f.what, f.hint);
+    }
+    ui::err(&text);
+    ui::status(
+        "Checked",
+        &format!(
+            "{}: {} would change; run `cargo xtask lock` and commit them ({})",
+            ui::count(ids.len(), "lock"),
+            findings.len(),
+            ui::elapsed(start.elapsed())
+        ),
+    );
+    Err(Failed.into())
+}
+
+/// A lock the file system refuses to read is not missing: compiling over it would lose its
+/// pins (the resolver's starting point). The first among `ids`, as an error with its fix.
+pub fn refuse_unreadable(ws: &Workspace, ids: &BTreeSet<LockId>) -> Result<()> {
+    let plan = lock::plan(ws);
+    for &id in ids {
+        let spec = &plan[id];
+        if let Freshness::Unreadable(err @ lockfile::ReadError::Io { .. }) = lock::freshness(&ws.root, spec) {
+            return Err(hinted(
+                format!("cannot lock `{}`: {}", spec.name, err.describe(&spec.lock)),
+                err.hint(&spec.lock),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Locks in the requirements folder, written by this tool, that `plan` has no spec for.

@@ -3,9 +3,11 @@
 //! Prints one line of JSON for `strategy.matrix` (`fromJSON(...)`):
 //! `{"include":[{"shard":"1/3","projects":["a","b"]},...]}`, one entry per non-empty shard,
 //! each shard named as `test-all --shard K/N` takes it, so a job runs exactly its entry's
-//! projects. Shards are balanced by the durations in the result cache (see
-//! [`shard::split`]). An empty selection prints `{"include":[]}`, which a workflow must test
-//! for: GitHub rejects a matrix with no entries.
+//! projects. Shards are balanced by the committed durations (see [`crate::shard`]), so every
+//! machine computes the same split; `--write-durations` first writes this machine's
+//! recorded durations of the selected projects there, to be committed. An empty selection
+//! prints `{"include":[]}`, which a workflow must test for: GitHub rejects a matrix with no
+//! entries.
 
 use anyhow::Result;
 use serde::Serialize;
@@ -13,6 +15,7 @@ use serde::Serialize;
 use crate::error::hinted;
 use crate::results::ResultCache;
 use crate::shard;
+use crate::ui;
 use crate::workspace::Workspace;
 
 #[derive(Serialize)]
@@ -26,9 +29,24 @@ struct Entry {
     projects: Vec<String>,
 }
 
-pub fn run(ws: &Workspace, members: &[usize], shards: usize) -> Result<()> {
+pub fn run(ws: &Workspace, members: &[usize], shards: usize, write_durations: bool) -> Result<()> {
     if shards == 0 {
         return Err(hinted("`--shards 0`: there must be at least one shard", "pass --shards N with N >= 1"));
+    }
+    if write_durations {
+        let recorded = ResultCache::open(ws).durations();
+        let selected: std::collections::HashMap<String, f64> = members
+            .iter()
+            .filter_map(|&m| recorded.get(&ws.members[m].name).map(|&s| (ws.members[m].name.clone(), s)))
+            .collect();
+        shard::write_durations(&ws.root, &selected)?;
+        let shown = format!(
+            "{} of {} ({}): commit it",
+            selected.len(),
+            ui::count(members.len(), "project"),
+            shard::DURATIONS_FILE
+        );
+        ui::status("Wrote", &format!("the recorded durations of {shown}"));
     }
     crate::ui::out(&(matrix(ws, members, shards)? + "\n"));
     Ok(())
@@ -55,7 +73,7 @@ fn matrix(ws: &Workspace, members: &[usize], n: usize) -> Result<String> {
 
 /// `members` in `n` shards, as member indices.
 fn split(ws: &Workspace, members: &[usize], n: usize) -> Vec<Vec<usize>> {
-    let durations = ResultCache::open(ws).durations();
+    let durations = shard::committed_durations(&ws.root);
     let names: Vec<&str> = members.iter().map(|&m| ws.members[m].name.as_str()).collect();
     let weights = shard::weigh(&names, &durations);
     shard::split(&weights, n).into_iter().map(|s| s.into_iter().map(|i| members[i]).collect()).collect()
@@ -96,10 +114,17 @@ mod tests {
             matrix(&ws, &all, 2).unwrap(),
             r#"{"include":[{"shard":"1/2","projects":["a","c"]},{"shard":"2/2","projects":["b","d"]}]}"#
         );
+        // This machine's recorded durations change nothing: another machine has others.
         let cache = ResultCache::open(&ws);
         for (name, seconds) in [("a", 10.0), ("b", 1.0), ("c", 2.0), ("d", 8.0)] {
             cache.record_duration(name, seconds).unwrap();
         }
+        assert_eq!(
+            matrix(&ws, &all, 2).unwrap(),
+            r#"{"include":[{"shard":"1/2","projects":["a","c"]},{"shard":"2/2","projects":["b","d"]}]}"#
+        );
+        // Committed, they balance the shards.
+        shard::write_durations(&ws.root, &cache.durations()).unwrap();
         assert_eq!(
             matrix(&ws, &all, 2).unwrap(),
             r#"{"include":[{"shard":"1/2","projects":["a","b"]},{"shard":"2/2","projects":["c","d"]}]}"#

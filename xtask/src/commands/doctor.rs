@@ -4,8 +4,10 @@
 //! itself and reports a failure to load as a failed check, then goes on with what it has.
 //! Every check is read-only and quick: tools asked their version, files looked at, and at
 //! most one network probe per index, under a deadline (none with `no-index`: then the
-//! `find-links` folders are the offline cache, and they are looked at instead). It never
-//! bootstraps uv or installs a Python: it says what would, or the command that fixes it.
+//! `find-links` folders are the offline cache, and they are looked at instead). The
+//! bootstrapped uv gets the check every command gives it before use (`uv::verify`: it is
+//! run), so a broken one fails here. It never bootstraps or replaces uv nor installs a
+//! Python: it says what would, or the command that fixes it.
 //! Venvs are read as `check` reads them (`venv::state`); a venv not made yet is a warning
 //! (a fresh clone has none; `test-all` makes them), anything `check` fails on is a failure.
 
@@ -355,8 +357,10 @@ fn askers(list: &[String]) -> String {
 enum UvState {
     /// No config to read the pin from.
     Unknown,
-    /// Bootstrapped into `_meta/.tools/` (the path).
+    /// Bootstrapped into `_meta/.tools/` (the path), and it works (`uv::verify`).
     Bootstrapped(Utf8PathBuf),
+    /// Something is at the bootstrap's path, but it does not work: the path, and why.
+    Broken(Utf8PathBuf, String),
     /// On PATH at the pinned version (the path).
     OnPath(Utf8PathBuf),
     /// Not there yet: the version of the uv on PATH, if there is one.
@@ -365,7 +369,11 @@ enum UvState {
 
 fn uv_state(root: &Utf8Path, config: &Config) -> UvState {
     match crate::uv::installed(root, &config.uv) {
-        Installed::Bootstrapped(path) => UvState::Bootstrapped(path),
+        // The check every command runs before it uses it; doctor only reports.
+        Installed::Bootstrapped(path) => match crate::uv::verify(&path, &config.uv) {
+            Ok(()) => UvState::Bootstrapped(path),
+            Err(why) => UvState::Broken(path, why),
+        },
         Installed::OnPath => UvState::OnPath(on_path("uv").unwrap_or_else(|| "uv".into())),
         Installed::Absent { on_path: version } => UvState::Absent(version),
     }
@@ -434,7 +442,8 @@ fn check_python(
     let change = format!("or change what asks for it (`python` in {CONFIG_PATH}, a project's requires-python)");
     if !venv::is_version(request) {
         let what = format!("no interpreter `{request}` (for {who})");
-        return (fail(what, format!("install it there, {change}")), None);
+        // By the version it names (`pyenv install 3.12`, never `pyenv install python3.12`).
+        return (fail(what, crate::python::missing(request, "doctor").hint), None);
     }
     let looked =
         if uv.is_some() { "pyenv's versions, uv's managed Pythons and PATH" } else { "pyenv's versions and PATH" };
@@ -485,6 +494,16 @@ fn check_uv(
             return ok(format!("uv {version} at {shown}"));
         }
         UvState::OnPath(path) => return ok(format!("uv {version} on PATH at {path}")),
+        UvState::Broken(path, why) => {
+            let shown = path.strip_prefix(root).unwrap_or(path);
+            let folder = format!("{TOOLS_DIR}/uv-{version}");
+            return fail(
+                format!("uv {version} at {shown} is broken: {why}"),
+                format!(
+                    "delete {folder} (`rm -rf {folder}`): the next command that needs uv bootstraps it again, as it would replace this one"
+                ),
+            );
+        }
         UvState::Unknown | UvState::Absent(_) => {}
     }
     let other = match state {

@@ -100,8 +100,12 @@ fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result<V
                         project,
                         state: "cached",
                         reason: format!(
-                            "its {} inputs are those of a passing run ({} imported files unchanged too)",
+                            "its {} inputs are those of a passing run {} ({} imported files unchanged too)",
                             key.items.0.len(),
+                            record.fetched_from.as_ref().map_or_else(
+                                || "recorded here".to_owned(),
+                                |url| format!("fetched from the remote cache at {url}")
+                            ),
                             record.observed.len()
                         ),
                         changed: Vec::new(),

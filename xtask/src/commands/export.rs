@@ -1,10 +1,10 @@
-//! `cargo xtask export PROJECT [--format requirements|pylock] [-o FILE]`: an env's resolution
-//! for use outside the monorepo.
+//! `cargo xtask export PROJECT [--format requirements|pylock] [-o FILE] [--locked | --frozen]
+//! [--offline]`: an env's resolution for use outside the monorepo.
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::lock::{self, LockId, Upgrade};
+use crate::lock::{self, LockId};
 use crate::lockfile::{self, IndexOptions, Lock};
 use crate::uv::Uv;
 use crate::workspace::Workspace;
@@ -18,19 +18,36 @@ pub enum Format {
     Pylock,
 }
 
-pub fn run(ws: &Workspace, project: &str, format: Format, output: Option<&Utf8Path>, jobs: usize) -> Result<()> {
+/// What `export` was asked for, beside the project.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    pub format: Format,
+    /// `-o FILE` (absolute), else stdout.
+    pub output: Option<&'a Utf8Path>,
+    pub jobs: usize,
+    pub modes: super::setup_envs::Modes,
+}
+
+pub fn run(ws: &Workspace, project: &str, options: &Options) -> Result<()> {
+    let Options { format, output, jobs, modes } = *options;
+    // A path it cannot write to fails before any lock is compiled.
+    if let Some(path) = output {
+        fsutil::check_file_path(path, "-o")?;
+    }
     let env_ix = ws.members[ws.member(project)?].env;
     let env = &ws.envs[env_ix];
     let needed = super::lock::needed_by(ws, &[env_ix]);
-    super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| Ok(()))?;
-    let lock = lockfile::parse(&fsutil::read(&ws.root.join(&env.lock))?).map_err(|err| {
-        crate::error::hinted(
-            format!("{} cannot be read: {err}", env.lock),
-            "run `cargo xtask lock` to compile it again",
-        )
-    })?;
+    super::setup_envs::ensure_locks(ws, &needed, jobs, "export", modes)?;
+    let lock = match lockfile::read(&ws.root.join(&env.lock)) {
+        Ok(Some((_, lock))) => lock,
+        Ok(None) => return Err(crate::error::hinted(format!("{} is missing", env.lock), "run `cargo xtask lock`")),
+        Err(err) => return Err(crate::error::hinted(err.describe(&env.lock), err.hint(&env.lock))),
+    };
     // Paths in the export are relative to where it is written (the root for stdout).
     let out_dir = output.and_then(Utf8Path::parent).map_or_else(|| ws.root.clone(), Utf8Path::to_owned);
+    if let Some(path) = output.filter(|_| !out_dir.exists()) {
+        std::fs::create_dir_all(&out_dir).map_err(|err| fsutil::write_error(path, err))?;
+    }
     let text = match format {
         Format::Requirements => requirements(ws, env_ix, &lock),
         Format::Pylock => pylock(ws, &lock::plan(ws)[LockId::Env(env_ix)], &lock, &out_dir)?,

@@ -110,6 +110,8 @@ pub fn compile(
     before_writing: &dyn Fn() -> Result<()>,
 ) -> Result<Vec<LockId>> {
     check_upgrade_packages(ws, named, upgrade)?;
+    // A lock the file system will not let us read is not missing: never compiled over.
+    super::check::refuse_unreadable(ws, selected)?;
     let backups: Mutex<Vec<(Utf8PathBuf, Option<Vec<u8>>)>> = Mutex::new(Vec::new());
     let mut uv = None;
     let mut locked: Vec<LockId> = Vec::new();
@@ -185,6 +187,22 @@ pub fn compile(
         }
     }
     result.map(|()| locked)
+}
+
+/// The locks among `ids` whose lock file pins one of `packages` (an upgrade of them moves
+/// something there).
+pub fn pinning(ws: &Workspace, ids: &BTreeSet<LockId>, packages: &[String]) -> BTreeSet<LockId> {
+    let plan = lock::plan(ws);
+    let wanted: Vec<String> = packages.iter().map(|p| crate::pep508::normalize(p)).collect();
+    ids.iter()
+        .copied()
+        .filter(|&id| {
+            std::fs::read_to_string(ws.root.join(&plan[id].lock))
+                .ok()
+                .and_then(|text| lockfile::parse(&text).ok())
+                .is_some_and(|lock| lock.requirements.iter().any(|r| wanted.contains(&r.name)))
+        })
+        .collect()
 }
 
 /// `--upgrade-package P` where no lock in scope pins P is a typo until shown otherwise:

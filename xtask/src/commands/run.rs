@@ -39,6 +39,8 @@ pub struct Options {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+    #[command(flatten)]
+    pub modes: super::setup_envs::Modes,
 }
 
 pub fn run(ws: &Workspace, cwd: &Utf8Path, options: &Options) -> Result<()> {
@@ -47,7 +49,7 @@ pub fn run(ws: &Workspace, cwd: &Utf8Path, options: &Options) -> Result<()> {
     let (name, args) = options.command.split_first().context("`run` needs a command after `--`")?;
     // Read first: a `.env` it cannot read fails before any lock or sync.
     let dotenv = pytest::dotenv(ws, m)?;
-    super::setup_envs::ensure(ws, &[member.env], super::default_jobs())?;
+    super::setup_envs::ensure_with(ws, &[member.env], super::default_jobs(), "run", options.modes)?;
     crate::repo_lock::downgrade()?;
     let venv_rel = &ws.env_of(m).venv;
     // The suite's environment and folder, with CMD in place of pytest.

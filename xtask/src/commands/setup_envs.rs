@@ -1,13 +1,14 @@
-//! `cargo xtask setup-envs [-p PROJECT]...`: each env's venv synced exactly to its lock.
+//! `cargo xtask setup-envs [-p PROJECT]... [--locked | --frozen] [--offline]`: each env's
+//! venv synced exactly to its lock.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::error::hinted;
-use crate::lock::{self, Upgrade};
-use crate::lockfile::{self, Freshness};
+use crate::error::{Hinted, hinted};
+use crate::lock::{self, LockId, Upgrade};
+use crate::lockfile::{self, Freshness, ReadError};
 use crate::repo_lock::{self, Mode};
 use crate::sched::{self, Status};
 use crate::ui;
@@ -15,32 +16,59 @@ use crate::uv::Uv;
 use crate::venv::{self, State};
 use crate::workspace::{Env, Workspace};
 
-pub fn run(ws: &Workspace, projects: &[String], jobs: usize) -> Result<()> {
+/// `--locked`, `--frozen`, `--offline`: what a command that may lock or sync may do with a
+/// lock that is not fresh, and with the network; uv's flags of those names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::Args)]
+pub struct Modes {
+    /// Fail, naming each lock, if any lock is not up to date, instead of compiling it (CI:
+    /// test only what was committed)
+    #[arg(long)]
+    pub locked: bool,
+    /// Use the locks as they are, even stale; never compile one (a missing one is an error)
+    #[arg(long)]
+    pub frozen: bool,
+    /// No network: uv uses its cache and the find-links folders only
+    #[arg(long)]
+    pub offline: bool,
+}
+
+pub fn run(ws: &Workspace, projects: &[String], jobs: usize, modes: Modes) -> Result<()> {
     let envs: BTreeSet<usize> = if projects.is_empty() {
         (0..ws.envs.len()).collect()
     } else {
         projects.iter().map(|p| ws.member(p).map(|m| ws.members[m].env)).collect::<Result<_>>()?
     };
-    ensure(ws, &envs.into_iter().collect::<Vec<_>>(), jobs)
+    ensure_with(ws, &envs.into_iter().collect::<Vec<_>>(), jobs, "setup-envs", modes)
 }
 
-/// Makes the given envs fresh: locks what is stale, then syncs every venv that is not fresh
+/// [`ensure_with`] as a developer runs it: stale locks are compiled.
+pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
+    ensure_with(ws, envs, jobs, "", Modes::default())
+}
+
+/// Makes the given envs fresh: locks what is stale (with `--locked` fails instead, naming
+/// each lock; with `--frozen` uses it as it is), then syncs every venv that is not fresh
 /// (made anew where it was moved, is for another Python or is half-made), and links shared
 /// venvs into their members. When everything is fresh this reads a few files and spawns
 /// nothing, under the shared repository lock; with work to do it takes the lock exclusive
-/// and looks again, since the run it waited for may have done that work.
-pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
+/// (`repo_lock::Changed` when another run wrote meanwhile: `main` starts over) and looks
+/// again. `command` names the command for `--locked`'s message.
+pub fn ensure_with(ws: &Workspace, envs: &[usize], jobs: usize, command: &str, modes: Modes) -> Result<()> {
     let start = Instant::now();
     repo_lock::acquire(ws, Mode::Shared)?;
     let needed = super::lock::needed_by(ws, envs);
-    let plan = lock::plan(ws);
-    let locks_fresh = needed.iter().all(|&id| lock::freshness(&ws.root, &plan[id]) == Freshness::Fresh);
-    let mut todo = if locks_fresh { assess(ws, envs)? } else { Vec::new() };
-    if !locks_fresh || !todo.is_empty() {
+    let stale = usable_locks(ws, &needed, command, modes)?;
+    let compile = !stale.is_empty() && !modes.frozen;
+    let mut todo = if compile { Vec::new() } else { assess(ws, envs)? };
+    if compile || !todo.is_empty() {
         repo_lock::acquire(ws, Mode::Exclusive)?;
-        // What the syncs will need, checked before any lock changes: a missing Python or a
-        // folder in a venv's way fails there, with every lock as it was.
-        super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs))?;
+        if compile {
+            // What the syncs will need, checked before any lock changes: a missing Python or a
+            // folder in a venv's way fails there, with every lock as it was.
+            let locked =
+                super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs))?;
+            warn_in_ci(ws, &locked);
+        }
         todo = assess(ws, envs)?;
     }
     let link_all = || -> Result<()> {
@@ -100,27 +128,139 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
     Ok(())
 }
 
-/// The envs among `envs` whose venv is not fresh, with its state. A missing or unreadable
-/// lock counts as not fresh (the compile before the sync makes it).
+/// The locks `needed` made usable for a command that only reads them (`export`): compiled
+/// where stale, under the exclusive repository lock, or as `--locked` / `--frozen` say.
+pub fn ensure_locks(ws: &Workspace, needed: &BTreeSet<LockId>, jobs: usize, command: &str, modes: Modes) -> Result<()> {
+    repo_lock::acquire(ws, Mode::Shared)?;
+    let stale = usable_locks(ws, needed, command, modes)?;
+    if stale.is_empty() || modes.frozen {
+        return Ok(());
+    }
+    repo_lock::acquire(ws, Mode::Exclusive)?;
+    let locked = super::lock::compile(ws, needed, needed, &Upgrade::default(), jobs, &|| Ok(()))?;
+    warn_in_ci(ws, &locked);
+    Ok(())
+}
+
+/// The locks among `needed` that are not fresh. With `--locked` any is an error naming each;
+/// with `--frozen` a missing or unreadable one is (the others are used as they are, and
+/// said so).
+fn usable_locks(ws: &Workspace, needed: &BTreeSet<LockId>, command: &str, modes: Modes) -> Result<Vec<LockId>> {
+    let plan = lock::plan(ws);
+    let stale: Vec<(LockId, Freshness)> = needed
+        .iter()
+        .map(|&id| (id, lock::freshness(&ws.root, &plan[id])))
+        .filter(|(_, f)| *f != Freshness::Fresh)
+        .collect();
+    if stale.is_empty() {
+        return Ok(Vec::new());
+    }
+    if modes.locked {
+        let ids: BTreeSet<LockId> = stale.iter().map(|(id, _)| *id).collect();
+        return Err(super::check::locked_error(command, &super::check::would_change(ws, &ids, false)));
+    }
+    if modes.frozen {
+        for (id, freshness) in &stale {
+            let lock = &plan[*id].lock;
+            match freshness {
+                Freshness::Missing if ws.root.join(lock).is_dir() => {
+                    return Err(hinted(
+                        format!("`{command} --frozen`: {lock} is a folder, not a lock"),
+                        format!(
+                            "move {lock} away (it is not the tool's), then run `cargo xtask lock` and commit the lock"
+                        ),
+                    ));
+                }
+                Freshness::Missing => {
+                    return Err(hinted(
+                        format!("`{command} --frozen`: {lock} does not exist, and --frozen never compiles a lock"),
+                        "run `cargo xtask lock` and commit the lock it writes; or run without --frozen to compile it",
+                    ));
+                }
+                Freshness::Unreadable(err) => {
+                    return Err(hinted(format!("`{command} --frozen`: {}", err.describe(lock)), err.hint(lock)));
+                }
+                _ => {}
+            }
+        }
+        let names: Vec<&str> = stale.iter().map(|(id, _)| plan[*id].name.as_str()).collect();
+        ui::status(
+            "Frozen",
+            &format!(
+                "using {} as {}, though not up to date ({}): `cargo xtask lock` compiles {}",
+                ui::count(stale.len(), "lock"),
+                if stale.len() == 1 { "it is" } else { "they are" },
+                names.join(", "),
+                if stale.len() == 1 { "it" } else { "them" },
+            ),
+        );
+    }
+    Ok(stale.into_iter().map(|(id, _)| id).collect())
+}
+
+/// In CI, a lock compiled on the fly is one nobody committed: said, with how to make CI fail
+/// instead (`CI=true` does not imply `--locked`, as in uv: the workflow asks for it).
+fn warn_in_ci(ws: &Workspace, locked: &[LockId]) {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    if !ci || locked.is_empty() {
+        return;
+    }
+    let plan = lock::plan(ws);
+    let names: Vec<&str> = locked.iter().map(|&id| plan[id].lock.as_str()).collect();
+    ui::status(
+        "Warning",
+        &format!(
+            "compiled {} that the commit does not hold ({}), so this CI run tests locks nobody committed: commit them, and pass --locked to make such a run fail",
+            ui::count(locked.len(), "lock"),
+            names.join(", ")
+        ),
+    );
+}
+
+/// A compile or sync that failed `--offline` for want of a package: said so, with the fix
+/// (and the hint it had, for a name that is wrong). `main` applies it to every error.
+pub fn offline_miss(err: anyhow::Error) -> anyhow::Error {
+    let text = format!("{err:#}");
+    if !crate::uv::offline()
+        || !crate::uv::is_offline_miss(&text)
+        || err.chain().any(|c| c.to_string().contains("--offline:"))
+    {
+        return err;
+    }
+    let hint = match crate::error::hint_of(&err) {
+        Some(hint) => format!("{}; if a name or a version is wrong instead: {hint}", venv::OFFLINE_HINT),
+        None => venv::OFFLINE_HINT.to_owned(),
+    };
+    err.context(Hinted::new(
+        "--offline: a package this needs is neither in uv's cache nor in a find-links folder, and --offline never uses the network",
+        hint,
+    ))
+}
+
+/// The envs among `envs` whose venv is not fresh, with its state. A missing lock counts as
+/// not fresh (the compile before the sync makes it); one that cannot be read is an error.
 fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(&'w Env, State)>> {
     let mut todo = Vec::new();
     for &e in envs {
         let env = &ws.envs[e];
-        let state = match std::fs::read_to_string(ws.root.join(&env.lock)) {
-            Ok(text) => {
-                let lock = lockfile::parse(&text).map_err(|err| {
-                    hinted(format!("{} cannot be read: {err}", env.lock), "run `cargo xtask lock` to compile it again")
-                })?;
+        let state = match lockfile::read(&ws.root.join(&env.lock)) {
+            Ok(Some((text, lock))) => {
                 let locals = env.locals(&ws.members);
                 venv::state(&ws.root.join(&env.venv), &text, &lock, &locals, &env.python)
             }
-            Err(_) => State::Unsynced,
+            Ok(None) => State::Unsynced,
+            Err(err) => return Err(unreadable(&env.lock, &err)),
         };
         if !state.is_fresh() {
             todo.push((env, state));
         }
     }
     Ok(todo)
+}
+
+/// The error for a lock that cannot be read, with its fix.
+fn unreadable(lock: &camino::Utf8Path, err: &ReadError) -> anyhow::Error {
+    hinted(err.describe(lock), err.hint(lock))
 }
 
 /// Checks, before any lock is written, what the syncs of `envs` will need: the interpreter

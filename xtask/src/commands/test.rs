@@ -11,8 +11,8 @@ use crate::error::ExitCode;
 use crate::workspace::Workspace;
 use crate::{exec, pytest, ui};
 
-pub fn run(ws: &Workspace, member: usize, pytest_args: &[String]) -> Result<()> {
-    super::setup_envs::ensure(ws, &[ws.members[member].env], 1)?;
+pub fn run(ws: &Workspace, member: usize, pytest_args: &[String], modes: super::setup_envs::Modes) -> Result<()> {
+    super::setup_envs::ensure_with(ws, &[ws.members[member].env], 1, "test", modes)?;
     crate::repo_lock::downgrade()?;
     let m = &ws.members[member];
     let venv = &ws.env_of(member).venv;

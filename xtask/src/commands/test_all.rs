@@ -23,6 +23,7 @@ use crate::keys::{self, Keys, SuiteKey};
 use crate::progress::Session;
 use crate::pyproject::NoTests;
 use crate::pytest;
+use crate::remote::Remote;
 use crate::report::{self, Event, Outcome, Reporters, Suite, SuiteResult, Totals};
 use crate::results::{Record, ResultCache};
 use crate::sched::{self, Status};
@@ -47,6 +48,10 @@ pub struct Options {
     pub report: report::Options,
     /// What a run in which no test ran at all is.
     pub no_tests: NoTestsRun,
+    /// `--no-remote-cache`, `--remote-cache-read-only`.
+    pub remote: crate::remote::Options,
+    /// `--locked`, `--frozen`, `--offline`.
+    pub modes: super::setup_envs::Modes,
 }
 
 /// `--no-tests`: what a run is when no test ran in any suite (as nextest's `--no-tests`).
@@ -73,6 +78,8 @@ impl Default for Options {
             pytest_args: Vec::new(),
             report: report::Options::default(),
             no_tests: NoTestsRun::Fail,
+            remote: crate::remote::Options::default(),
+            modes: super::setup_envs::Modes::default(),
         }
     }
 }
@@ -80,6 +87,9 @@ impl Default for Options {
 pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     let start = Instant::now();
     check_pytest_args(&options.pytest_args)?;
+    if let Some(junit) = &options.report.junit {
+        crate::fsutil::check_file_path(junit, "--junit")?;
+    }
     if members.is_empty() {
         ui::status("Finished", "nothing to test: no project selected");
         return Ok(());
@@ -87,7 +97,7 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     let mut envs: Vec<usize> = members.iter().map(|&m| ws.members[m].env).collect();
     envs.sort_unstable();
     envs.dedup();
-    super::setup_envs::ensure(ws, &envs, options.jobs)?;
+    super::setup_envs::ensure_with(ws, &envs, options.jobs, "test-all", options.modes)?;
     // Done writing: other runs may read while the suites run; a writer waits for them.
     crate::repo_lock::downgrade()?;
 
@@ -117,6 +127,15 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         None
     };
     let cache = ResultCache::open(ws);
+    // The team's cache, when one is configured and the local one is in use.
+    let remote = match (&keys, Remote::open(ws.config.remote_cache.as_deref(), &options.remote)) {
+        (Some(_), Ok(remote)) => Some(remote),
+        (Some(_), Err(why)) if !why.is_empty() => {
+            ui::status("Note", &format!("the remote cache is {why}"));
+            None
+        }
+        _ => None,
+    };
     let reporters = Reporters::new(&ws.root, &options.report);
     let names: Vec<&str> = members.iter().map(|&m| ws.members[m].name.as_str()).collect();
     reporters.emit(&Event::RunStarted { projects: names.clone() });
@@ -145,6 +164,7 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         args: &args,
         timeout: options.timeout,
         cache: &cache,
+        remote: remote.as_ref(),
         reporters: &reporters,
         plugin: &plugin,
         verify: options.verify_cache,
@@ -242,6 +262,7 @@ struct Runner<'a> {
     args: &'a [String],
     timeout: Option<Duration>,
     cache: &'a ResultCache,
+    remote: Option<&'a Remote>,
     reporters: &'a Reporters,
     /// Where the xtask's pytest plugin is, once written (`None`: it could not be).
     plugin: &'a OnceLock<Option<Utf8PathBuf>>,
@@ -252,17 +273,33 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// One suite: from the cache when its key has a passing record, else pytest.
     fn suite(&self, member: usize, suite: &Suite, key: Option<&SuiteKey>, cancel: &AtomicBool) -> SuiteResult {
-        let Runner { ws, args, timeout, cache, reporters, plugin, verify } = *self;
+        let Runner { ws, args, timeout, cache, remote, reporters, plugin, verify } = *self;
         let name = suite.project.as_str();
-        let hit = key
-            .and_then(|key| cache.lookup(name, &key.key))
+        let local = key.and_then(|key| cache.lookup(name, &key.key));
+        // On a local miss, the team's cache; a hit is kept locally for the next run.
+        let fetched = match (local.is_none(), key, remote) {
+            (true, Some(key), Some(remote)) => remote.fetch(name, &key.key),
+            _ => None,
+        };
+        let from_remote = fetched.is_some();
+        let hit = local
+            .or_else(|| {
+                let fetched = fetched?;
+                let from = remote.map(Remote::shown).unwrap_or_default();
+                let _ = cache.store_fetched(name, &fetched.record, fetched.junit.as_deref(), &from);
+                Some(fetched.record)
+            })
             .filter(|r| keys::observed_change(ws, &r.observed).is_none());
         if !verify && let Some(record) = hit {
             let tests = cache.junit_of(name, &record.key).and_then(|xml| junit::read(&xml).ok());
+            let note = match (from_remote, remote) {
+                (true, Some(remote)) => format!("from the remote cache at {}", remote.shown()),
+                _ => String::new(),
+            };
             return SuiteResult {
                 counts: Some(record.counts),
                 seconds: Some(record.seconds),
-                note: String::new(),
+                note,
                 tests: tests.unwrap_or_default(),
                 ..SuiteResult::not_run(Outcome::Cached, String::new())
             };
@@ -339,9 +376,23 @@ impl Runner<'_> {
             && let Some(imported) = imported
         {
             let observed = keys::observed(ws, member, &imported);
-            let record = Record { key: key.key.clone(), counts, seconds, items: key.items.clone(), observed };
-            if let Err(err) = cache.store(name, &record, Some(&xml).filter(|x| x.exists()).map(|x| x.as_path())) {
+            let record = Record {
+                key: key.key.clone(),
+                counts,
+                seconds,
+                items: key.items.clone(),
+                observed,
+                fetched_from: None,
+            };
+            let junit_file = Some(&xml).filter(|x| x.exists()).map(|x| x.as_path());
+            if let Err(err) = cache.store(name, &record, junit_file) {
                 ui::status("Warning", &format!("cannot record {name}'s result: {err:#}"));
+            }
+            // Shared as it passes; a run stopped by a signal shares nothing more.
+            if let Some(remote) = remote
+                && crate::interrupt::received().is_none()
+            {
+                remote.upload(name, &record, junit_file);
             }
         }
         let _ = std::fs::remove_file(&xml);

@@ -23,7 +23,10 @@ pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     let start = Instant::now();
     let before = env_pins(ws);
     // Base's name makes the scope: base, and every layer and env constrained by it.
-    let (named, selected) = super::lock::scope(ws, &[crate::layers::BASE.to_owned()])?;
+    let (mut named, selected) = super::lock::scope(ws, &[crate::layers::BASE.to_owned()])?;
+    // `--upgrade` moves base's pins; `--upgrade-package P` moves P in every lock of the
+    // scope that pins it (base's, or the envs' where base does not pin it).
+    named.extend(super::lock::pinning(ws, &selected, &options.upgrade.packages));
     let all: Vec<usize> = (0..ws.envs.len()).collect();
     // The resync needs every env's Python: a missing one fails before any lock changes.
     let preflight = || if options.no_sync { Ok(()) } else { super::setup_envs::preflight(ws, &all) };

@@ -125,7 +125,17 @@ impl Reporter for GitHub {
                 }
                 self.rows.push(((*suite).clone(), (*result).clone()));
             }
-            Event::RunFinished { .. } => self.step_summary()?,
+            // The summary is a courtesy: one that cannot be written is a warning, never a
+            // run's result.
+            Event::RunFinished { .. } => {
+                if let Err(err) = self.step_summary() {
+                    let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
+                    ui::status(
+                        "Warning",
+                        &format!("no step summary: {}; the run's result does not depend on it", causes.join(": ")),
+                    );
+                }
+            }
             _ => {}
         }
         Ok(())

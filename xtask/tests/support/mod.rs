@@ -5,6 +5,8 @@
 //! wheelhouse exists. See [`wheelhouse`].
 #![allow(dead_code)] // each test crate uses a different part of it
 
+pub mod nginx;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -315,6 +317,21 @@ impl Repo {
             "def double(x: int) -> int:\n    return 2 * x\n",
         );
         self.write(&format!("projects/{name}/tests/test_{name}.py"), test);
+    }
+
+    /// A git clone of this repo (committed files only) in a fresh temp dir, sharing the
+    /// tools folder: another developer's or CI runner's checkout of the same commit.
+    pub fn clone_repo(&self) -> Repo {
+        let repo = Repo { dir: tempfile::Builder::new().prefix("xtask-e2e-clone-").tempdir().unwrap() };
+        let status =
+            Command::new("git").args(["clone", "--quiet"]).arg(self.path("")).arg(repo.path("")).status().unwrap();
+        assert!(status.success(), "git clone failed");
+        let shared_tools = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-tools");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&shared_tools, repo.path("_meta/.tools")).unwrap();
+        #[cfg(windows)]
+        std::os::windows::fs::symlink_dir(&shared_tools, repo.path("_meta/.tools")).unwrap();
+        repo
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
