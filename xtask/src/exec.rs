@@ -159,7 +159,19 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
         Some(text) => expr.stdin_bytes(text.as_bytes()),
         None => expr.stdin_null(),
     };
-    let handle = expr.start().map_err(|err| {
+    // A program written a moment ago may be "busy" while another thread's child still
+    // holds the writer's descriptor between its fork and its exec: that passes in a moment.
+    let mut started = expr.start();
+    for _ in 0..20 {
+        match &started {
+            Err(err) if is_text_file_busy(err) => {
+                std::thread::sleep(Duration::from_millis(25));
+                started = expr.start();
+            }
+            _ => break,
+        }
+    }
+    let handle = started.map_err(|err| {
         let program = cmd.program.to_string_lossy();
         if err.kind() == std::io::ErrorKind::NotFound {
             hinted(
@@ -214,6 +226,19 @@ pub fn capture_watched(cmd: &Cmd, watch: Watch) -> Result<Captured> {
         elapsed: start.elapsed(),
         cut,
     })
+}
+
+/// `ETXTBSY`: the program is open for writing somewhere (unix).
+fn is_text_file_busy(err: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        err.raw_os_error() == Some(libc::ETXTBSY)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = err;
+        false
+    }
 }
 
 /// The signal that ended a process, where the OS says (unix).
