@@ -65,6 +65,15 @@ fn a_fresh_clone_gets_every_suite_cached_from_another_clones_run() {
     assert_eq!(server.entries().len(), 4, "one entry per suite\n{}", server.log());
 
     let second = first.clone_repo();
+    // Once its venvs are set up (the interpreter is an input), `explain` already says the
+    // team's cache has each suite.
+    second.expect(&["setup-envs"], 0);
+    let ahead = second.xtask_in("", &["explain", "--format", "json"], &READER);
+    let report: Value = serde_json::from_str(&ahead.stdout).unwrap_or_else(|e| panic!("{e}\n{}", ahead.all()));
+    for suite in report["suites"].as_array().unwrap() {
+        let reason = suite["reason"].as_str().unwrap();
+        assert!(suite["state"] == "cached" && reason.contains("in the remote cache at"), "{suite}");
+    }
     let got = run(&second, &["--junit", "report.xml"], &READER);
     assert_eq!(got.code, 0, "{}", got.all());
     assert!(all_are(&got, "cached"), "{}\n{}", got.all(), server.log());

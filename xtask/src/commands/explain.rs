@@ -76,6 +76,7 @@ pub fn run(ws: &Workspace, cwd: &camino::Utf8Path, options: &Options) -> Result<
 
 fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result<Vec<SuiteReport>> {
     let cache = ResultCache::open(ws);
+    let remote = crate::remote::Remote::open(ws.config.remote_cache.as_deref(), &crate::remote::Options::default()).ok();
     let keys = match keys::suites(ws, members, pytest_args)? {
         Keys::Known(keys) => keys,
         Keys::Off(why) => {
@@ -123,6 +124,21 @@ fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result<V
                             files: Vec::new(),
                         }],
                     },
+                };
+            }
+            // The team's cache would answer a local miss: asked, never written.
+            let fetched = remote.as_ref().and_then(|r| r.fetch(name, &key.key).map(|hit| (r.shown(), hit.record)));
+            if let Some((url, record)) = fetched
+                && keys::observed_change(ws, &record.observed).is_none()
+            {
+                return SuiteReport {
+                    project,
+                    state: "cached",
+                    reason: format!(
+                        "its {} inputs are those of a passing run in the remote cache at {url} (test-all fetches it)",
+                        key.items.0.len()
+                    ),
+                    changed: Vec::new(),
                 };
             }
             match cache.last(name) {
