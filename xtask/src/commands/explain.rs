@@ -76,7 +76,8 @@ pub fn run(ws: &Workspace, cwd: &camino::Utf8Path, options: &Options) -> Result<
 
 fn suites(ws: &Workspace, members: &[usize], pytest_args: &[String]) -> Result<Vec<SuiteReport>> {
     let cache = ResultCache::open(ws);
-    let remote = crate::remote::Remote::open(ws.config.remote_cache.as_deref(), &crate::remote::Options::default()).ok();
+    let remote =
+        crate::remote::Remote::open(ws.config.remote_cache.as_deref(), &crate::remote::Options::default()).ok();
     let keys = match keys::suites(ws, members, pytest_args)? {
         Keys::Known(keys) => keys,
         Keys::Off(why) => {
