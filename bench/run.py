@@ -1262,7 +1262,7 @@ def case_scale(b: Bench) -> Case:
             marker.write_text(json.dumps(meta))
         if not (repo / ".git").is_dir():
             # Committed once, so `affected` has a history to compare with; venvs are ignored.
-            (repo / ".gitignore").write_text(".venv\n.bench-gen.json\n__pycache__/\n.pytest_cache/\n")
+            (repo / ".gitignore").write_text(".venv\n.bench-gen.json\n__pycache__/\n.pytest_cache/\n/_meta/.cache/\n/_meta/.state/\n/_meta/.tools/\n")
             b.r.run(["git", "init", "--quiet", "--initial-branch=main"], repo)
             b.r.run(["git", *GIT_ID, "add", "--all"], repo)
             b.r.run(["git", *GIT_ID, "commit", "--quiet", "-m", "generated"], repo)

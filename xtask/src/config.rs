@@ -207,7 +207,11 @@ pub fn parse(path: &Utf8Path, text: &str) -> Result<Config> {
     let mut written: BTreeMap<String, String> = BTreeMap::new();
     for (dir, TableOf(settings)) in file.member.0 {
         let clean = dir.replace('\\', "/").trim_end_matches('/').trim_start_matches("./").to_owned();
-        let leaves = clean.starts_with('/') || clean.split('/').any(|part| part == ".." || part.is_empty());
+        // `.`: the root project, whose folder is the root (`""`, as members' folders are kept).
+        let clean = if clean == "." { String::new() } else { clean };
+        let leaves = dir.trim().is_empty()
+            || !clean.is_empty()
+                && (clean.starts_with('/') || clean.split('/').any(|part| part == ".." || part.is_empty()));
         if leaves || clean.contains(':') {
             return Err(hinted(
                 format!("{path}: [member.\"{dir}\"] is not a folder inside the repository"),

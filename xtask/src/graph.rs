@@ -67,16 +67,19 @@ fn cycle_through(graph: &DiGraph<usize, ()>, start: NodeIndex) -> Vec<usize> {
     cycle
 }
 
-/// The transitive dependencies of `node`, in the order given by `order` (dependencies first).
+/// The transitive dependencies of `node`, by index (a workspace's order: dependencies first).
 pub fn closure(deps: &[Vec<usize>], node: usize) -> Vec<usize> {
-    let mut seen = vec![false; deps.len()];
+    // Linear in the closure, not in the graph: `build_envs` asks it of every member.
+    let mut seen = std::collections::HashSet::new();
     let mut stack = deps[node].clone();
     while let Some(n) = stack.pop() {
-        if !std::mem::replace(&mut seen[n], true) {
+        if seen.insert(n) {
             stack.extend(&deps[n]);
         }
     }
-    (0..deps.len()).filter(|&n| seen[n]).collect()
+    let mut out: Vec<usize> = seen.into_iter().collect();
+    out.sort_unstable();
+    out
 }
 
 #[cfg(test)]

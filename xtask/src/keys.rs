@@ -691,10 +691,31 @@ pub fn observed(ws: &Workspace, m: usize, imported: &[PathBuf]) -> Vec<(String, 
 
 /// The first observed input whose content differs now, if any.
 pub fn observed_change(ws: &Workspace, observed: &[(String, String)]) -> Option<(String, String, String)> {
-    observed.iter().find_map(|(path, was)| {
-        let now = inputs::file_digest(&ws.root.join(path));
-        (now != *was).then(|| (path.clone(), was.clone(), now))
-    })
+    ObservedDigests::default().change(ws, observed)
+}
+
+/// The observed inputs' digests, each file read once per run: a run's suites import many
+/// of the same files (their local dependencies'), and each cached one checks all of its.
+#[derive(Debug, Default)]
+pub struct ObservedDigests(std::sync::Mutex<HashMap<String, String>>);
+
+impl ObservedDigests {
+    /// [`observed_change`], reading each file at most once for all the calls on `self`.
+    pub fn change(&self, ws: &Workspace, observed: &[(String, String)]) -> Option<(String, String, String)> {
+        observed.iter().find_map(|(path, was)| {
+            let now = self.digest(ws, path);
+            (now != *was).then(|| (path.clone(), was.clone(), now))
+        })
+    }
+
+    fn digest(&self, ws: &Workspace, path: &str) -> String {
+        let known = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(path).cloned();
+        known.unwrap_or_else(|| {
+            let now = inputs::file_digest(&ws.root.join(path));
+            let mut known = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            known.entry(path.to_owned()).or_insert(now).clone()
+        })
+    }
 }
 
 /// Reads the lists of imported files a suite's plugin wrote into `folder` (one path a
@@ -861,6 +882,10 @@ pub fn locks(ws: &Workspace, recipe: &str, flags: &str) -> LockItems {
                     &member.pyproject.group_requirements.join("\n"),
                     from.as_str(),
                 ));
+                // Its requirements files, installed with it, and what they include.
+                for file in &member.requirements_beside {
+                    items.0.extend(inputs::requirements_files(&ws.root, file, Kind::File, member.dir.as_str()));
+                }
             }
             items
         })

@@ -164,10 +164,19 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
     }
     for &m in editables {
         let member = &ws.members[m];
-        // The env's own members come with their extras; their local dependencies come plain.
-        let extras = &member.pyproject.extras;
-        let extras =
-            if members.contains(&m) && !extras.is_empty() { format!("[{}]", extras.join(",")) } else { String::new() };
+        // The env's own members come with their extras; each local project with the extras
+        // the env's projects ask of it (`pkg[inmem]`).
+        let mut extras: Vec<&str> = Vec::new();
+        if members.contains(&m) {
+            extras.extend(member.pyproject.extras.iter().map(String::as_str));
+        }
+        let asked = asked_extras(ws, editables, members, &member.pyproject.package);
+        for extra in &asked {
+            if !extras.contains(&extra.as_str()) {
+                extras.push(extra);
+            }
+        }
+        let extras = if extras.is_empty() { String::new() } else { format!("[{}]", extras.join(",")) };
         // `./`: a path, even for a folder whose name reads as a package name (`_meta`).
         let _ = writeln!(input, "-e ./{}{extras}", member.dir);
         sources.push(member.dir.join("pyproject.toml"));
@@ -221,10 +230,32 @@ pub fn input(ws: &Workspace, spec: &LockSpec) -> (String, Vec<Utf8PathBuf>) {
         for req in ws.members[m].pyproject.group_requirements.iter().filter(|r| !is_local(r)) {
             let _ = writeln!(input, "{req}");
         }
+        // Its requirements files' lines are among them: the files are the lock's sources.
+        sources.extend(ws.members[m].requirements_beside.iter().cloned());
     }
     let mut seen = std::collections::HashSet::new();
     sources.retain(|s| seen.insert(s.clone()));
     (input, sources)
+}
+
+/// The extras that the requirements of an env's projects ask of the local `package`
+/// (runtime ones of every project installed, and the extras and groups of the env's own).
+fn asked_extras(ws: &Workspace, editables: &[usize], members: &[usize], package: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for &e in editables {
+        let p = &ws.members[e].pyproject;
+        let own = members.contains(&e);
+        let reqs = p.dependencies.iter().chain(own.then_some(&p.extra_requirements).into_iter().flatten());
+        let reqs = reqs.chain(own.then_some(&p.group_requirements).into_iter().flatten());
+        for req in reqs.filter(|r| requirement_name(r).is_some_and(|n| normalize(n) == package)) {
+            for extra in crate::pyproject::extras_of(req) {
+                if !out.contains(&extra) {
+                    out.push(extra);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Whether the env's projects name folders in `[tool.uv.sources]` (and nothing else there,

@@ -58,8 +58,9 @@ pub struct Member {
     /// may close a cycle.
     pub group_deps: Vec<usize>,
     /// Members it imports by path: a `pythonpath` folder inside (or at) their folder. An
-    /// edge for `affected` and the graph, never installed, never ordering or skipping its
-    /// suite (a cycle of them is fine).
+    /// edge for `affected`, the graph and `test-all`'s order (its suite runs after theirs,
+    /// as after any dependency's), never installed; a cycle of them is fine (the edge that
+    /// would close it orders nothing).
     pub path_deps: Vec<usize>,
     /// Members inside its folder, relative to its folder: its pytest run ignores them
     /// (they have runs of their own).
@@ -69,6 +70,10 @@ pub struct Member {
     pub installable: bool,
     /// A member without a pyproject: its requirements file, relative to the root.
     pub requirements: Option<Utf8PathBuf>,
+    /// A member with a pyproject: the `requirements*.txt` files beside it, relative to the
+    /// root, sorted. Installed in its env with it (their requirement lines are among its
+    /// `group_requirements`), as the repository's own scripts install them.
+    pub requirements_beside: Vec<Utf8PathBuf>,
     /// The text of its pyproject (or of its requirements file), as read once at load: where
     /// a message finds the line of a requirement or a source.
     pub text: String,
@@ -190,19 +195,39 @@ impl Workspace {
             } else {
                 crate::digest::text(&text)
             };
-            found.push(Member::new(root, dir, pyproject, digest, None, text)?);
+            // Its `requirements*.txt` are installed with it, as the repository's scripts do.
+            let beside = requirements_beside(root, &dir);
+            for file in &beside {
+                for req in crate::infile::requirements_with_includes(root, file) {
+                    let req = req.split(" --").next().unwrap_or_default().trim().to_owned();
+                    if crate::pep508::is_requirement(&req) && !pyproject.group_requirements.contains(&req) {
+                        pyproject.group_requirements.push(req);
+                    }
+                }
+            }
+            let mut member = Member::new(root, dir, pyproject, digest, None, text)?;
+            member.requirements_beside = beside;
+            found.push(member);
         }
         name_members(&mut found, &config)?;
-        for m in 0..found.len() {
-            let dir = found[m].dir.clone();
-            found[m].nested = found
-                .iter()
-                .filter_map(|other| other.dir.strip_prefix(&dir).ok().filter(|rel| !rel.as_str().is_empty()))
-                .map(Utf8Path::to_owned)
-                .collect();
+        // Each member's nested members, found from their folders' ancestors (in member order,
+        // linear in the members).
+        let by_dir: HashMap<Utf8PathBuf, usize> =
+            found.iter().enumerate().map(|(m, member)| (member.dir.clone(), m)).collect();
+        for other in 0..found.len() {
+            let dir = found[other].dir.clone();
+            for ancestor in dir.ancestors().skip(1) {
+                if let Some(&m) = by_dir.get(ancestor) {
+                    let rel = dir.strip_prefix(ancestor).expect("an ancestor is a prefix").to_owned();
+                    found[m].nested.push(rel);
+                }
+            }
         }
         let mut members = order_members(root, &config, &layers, &outside, found)?;
         for m in 0..members.len() {
+            if members[m].pythonpath.is_empty() {
+                continue; // no path dependency, and no pass over every member
+            }
             let path_deps: Vec<usize> = (0..members.len())
                 .filter(|&o| o != m && members[m].pythonpath.iter().any(|p| p.starts_with(&members[o].dir)))
                 .collect();
@@ -381,15 +406,30 @@ fn name_members(members: &mut [Member], config: &Config) -> Result<()> {
         let p = &parts[ix];
         p[p.len().saturating_sub(len)..].join("-")
     };
+    // How many members have each tail of each length: a clash is a count above one, so
+    // naming is linear in the members (counted on first need per length).
+    let mut tails: Vec<HashMap<String, usize>> = Vec::new();
     for ix in 0..members.len() {
         if let Some(name) = members[ix].pyproject.name.clone() {
             members[ix].name = name;
             continue;
         }
+        // The root project has no folder name: its package's is its name.
+        if members[ix].dir.as_str().is_empty() {
+            members[ix].name = members[ix].pyproject.package.clone();
+            continue;
+        }
         let written: Vec<&str> = members[ix].dir.components().map(|c| c.as_str()).collect();
         let mut len = 1;
         loop {
-            let clash = (0..members.len()).any(|other| other != ix && tail(other, len) == tail(ix, len));
+            while tails.len() < len {
+                let mut counts: HashMap<String, usize> = HashMap::new();
+                for other in 0..members.len() {
+                    *counts.entry(tail(other, tails.len() + 1)).or_default() += 1;
+                }
+                tails.push(counts);
+            }
+            let clash = tails[len - 1].get(&tail(ix, len)).is_some_and(|&count| count > 1);
             if !clash || len >= parts[ix].len() {
                 members[ix].name = written[written.len().saturating_sub(len)..].join("-");
                 break;
@@ -513,6 +553,11 @@ fn unit_member(root: &Utf8Path, dir: Utf8PathBuf, settings: &pyproject::MemberSe
 }
 
 impl Member {
+    /// Its folder as shown to a person: `.` for the root project (whose `dir` is empty).
+    pub fn shown_dir(&self) -> &Utf8Path {
+        if self.dir.as_str().is_empty() { Utf8Path::new(".") } else { &self.dir }
+    }
+
     /// A member as read from its files; its name, edges and env are worked out once every
     /// member is read.
     fn new(
@@ -538,8 +583,31 @@ impl Member {
             group_deps: Vec::new(),
             nested: Vec::new(),
             requirements,
+            requirements_beside: Vec::new(),
         })
     }
+}
+
+/// The `requirements*.txt` files in a member's folder (relative to the root), sorted; not
+/// one that is a compiled lock (pip-compile's output, or pins with `--hash`es): what it
+/// was compiled from is the declaration, and its pins are only where a first lock starts
+/// (`seed`).
+fn requirements_beside(root: &Utf8Path, dir: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let Ok(entries) = root.join(dir).read_dir_utf8() else { return Vec::new() };
+    let mut files: Vec<Utf8PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name();
+            name.starts_with("requirements") && name.ends_with(".txt") && e.path().is_file()
+        })
+        .filter(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            !text.contains("--hash") && !text.contains("pip-compile")
+        })
+        .map(|e| dir.join(e.file_name()))
+        .collect();
+    files.sort();
+    files
 }
 
 /// A member's `pythonpath` folders, relative to the root; each must exist inside it.
@@ -594,10 +662,19 @@ fn find_member_dirs(root: &Utf8Path, config: &Config, config_text: &str) -> Resu
         patterns.iter().map(|g| if g.contains("**") { usize::MAX } else { g.split('/').count() }).max().unwrap_or(0);
     let mut found = Vec::new();
     let mut outside = Vec::new();
-    if root.join("pyproject.toml").is_file() {
-        outside.push(Outside { dir: Utf8PathBuf::new(), excluded: false });
-    }
     let mut matched = vec![false; patterns.len()];
+    // `.`: the root project is a member (its folder `""`); every other member is nested in it.
+    if root.join("pyproject.toml").is_file() {
+        let at_root: Vec<usize> = (0..patterns.len()).filter(|&ix| matches!(patterns[ix].as_str(), "." | "")).collect();
+        if at_root.is_empty() {
+            outside.push(Outside { dir: Utf8PathBuf::new(), excluded: false });
+        } else {
+            found.push(Utf8PathBuf::new());
+            for ix in at_root {
+                matched[ix] = true;
+            }
+        }
+    }
     let mut stack = vec![(Utf8PathBuf::new(), 0)];
     while let Some((rel, depth)) = stack.pop() {
         if depth >= max_depth {
@@ -1312,6 +1389,10 @@ fn build_envs(root: &Utf8Path, members: &mut [Member], layers: &[Layer], config:
         seen.insert(env.name.to_lowercase(), e);
     }
     let deps: Vec<Vec<usize>> = members.iter().map(|m| m.deps.clone()).collect();
+    let mut members_named: HashMap<String, Vec<usize>> = HashMap::new();
+    for (ix, m) in members.iter().enumerate() {
+        members_named.entry(m.name.to_lowercase()).or_default().push(ix);
+    }
     for env in &mut envs {
         if let Some(layer) = layers.iter().find(|l| l.name.to_lowercase() == env.name.to_lowercase()) {
             let lock = Utf8PathBuf::from(format!("{}/{}.txt", config::REQUIREMENTS_DIR, env.name));
@@ -1326,11 +1407,8 @@ fn build_envs(root: &Utf8Path, members: &mut [Member], layers: &[Layer], config:
                 "rename the project folder, its [tool.monorepo].env, or the layer",
             ));
         }
-        if let Some((_, other)) = members
-            .iter()
-            .enumerate()
-            .find(|(ix, m)| m.name.to_lowercase() == env.name.to_lowercase() && !env.members.contains(ix))
-        {
+        let named = members_named.get(&env.name.to_lowercase()).into_iter().flatten();
+        if let Some(other) = named.filter(|ix| !env.members.contains(ix)).map(|&ix| &members[ix]).next() {
             return Err(hinted(
                 format!("env `{}` has the name of project {}, which is not in it", env.name, other.dir),
                 "give the shared env a name that is not a project's folder name",

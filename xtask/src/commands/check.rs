@@ -5,10 +5,10 @@
 //! from a deleted project; the graphs are acyclic (the workspace would not have loaded
 //! otherwise). A report per lock, a hint per finding.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use anyhow::Result;
-use camino::Utf8PathBuf;
+use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::error::{Failed, hinted};
 use crate::lock::{self, LockId, LockSpec, Plan};
@@ -201,11 +201,12 @@ pub fn refuse_unreadable(ws: &Workspace, ids: &BTreeSet<LockId>) -> Result<()> {
 pub fn orphans(ws: &Workspace, plan: &Plan) -> Vec<Utf8PathBuf> {
     let dir = ws.root.join(crate::config::REQUIREMENTS_DIR);
     let Ok(entries) = dir.read_dir_utf8() else { return Vec::new() };
+    let planned: HashSet<&Utf8Path> = plan.iter().map(|s| s.lock.as_path()).collect();
     let mut out: Vec<Utf8PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().ends_with(".txt"))
         .map(|e| Utf8PathBuf::from(format!("{}/{}", crate::config::REQUIREMENTS_DIR, e.file_name())))
-        .filter(|rel| !plan.iter().any(|s| &s.lock == rel))
+        .filter(|rel| !planned.contains(rel.as_path()))
         .filter(|rel| std::fs::read_to_string(ws.root.join(rel)).is_ok_and(|t| lockfile::is_ours(&t)))
         .collect();
     out.sort();

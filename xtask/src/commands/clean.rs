@@ -12,8 +12,8 @@
 //! - `--stale`: only what no env uses any more, and what interrupted runs left:
 //!   - folders under `_meta/venvs/` with the marker that are no env's venv now (a shared
 //!     env that was renamed or lost its members, a venv moved back into its member);
-//!   - a marked `.venv` (or a link into `_meta/venvs/`) in a folder with a `pyproject.toml`
-//!     that is no longer a member, found by a walk of the first [`MAX_DEPTH`] levels that
+//!   - a marked `.venv` (or a link into `_meta/venvs/`) in a folder that is no longer a
+//!     member (with a `pyproject.toml` or not: a unit removed from the config), found by a walk of the first [`MAX_DEPTH`] levels that
 //!     skips hidden folders, venvs, `node_modules` and build output (as `init` does). A
 //!     member's venv can be anywhere its folder was, and the tree is not walked whole: a
 //!     folder that lost its pyproject, or lies deeper, is not found (`clean` it while it is
@@ -242,8 +242,9 @@ fn stale_venvs(ws: &Workspace, clean: &mut Cleaner) -> Result<()> {
     Ok(())
 }
 
-/// The `.venv` of folders with a `pyproject.toml` that are not members (any more), where
-/// it is the xtask's: a marked venv, or a link into `_meta/venvs/`.
+/// The `.venv` of folders that are not members (any more), where it is the xtask's: a
+/// marked venv, or a link into `_meta/venvs/`; one that is not is named only in a folder
+/// with a `pyproject.toml` (a package that may have been a member).
 fn former_members(ws: &Workspace, clean: &mut Cleaner) -> Result<()> {
     let members: BTreeSet<&Utf8Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
     let mut stack = vec![(Utf8PathBuf::new(), 0)];
@@ -251,22 +252,24 @@ fn former_members(ws: &Workspace, clean: &mut Cleaner) -> Result<()> {
     while let Some((rel, depth)) = stack.pop() {
         let dir = ws.root.join(&rel);
         let Ok(entries) = dir.read_dir_utf8() else { continue };
-        let mut has_pyproject = false;
+        let (mut has_pyproject, mut has_venv) = (false, false);
         for entry in entries.filter_map(|e| e.ok()) {
             let Ok(kind) = entry.file_type() else { continue };
             let name = entry.file_name();
+            has_venv |= name == ".venv";
             if kind.is_file() && name == "pyproject.toml" {
                 has_pyproject = true;
             } else if kind.is_dir() && depth < MAX_DEPTH && crate::discover::skip_of(&ws.root, &rel, name).is_none() {
                 stack.push((crate::discover::join(&rel, name), depth + 1));
             }
         }
-        if has_pyproject && !members.contains(rel.as_path()) {
-            found.push(crate::discover::join(&rel, ".venv"));
+        // A member removed from the config (a unit without a pyproject too) left its venv.
+        if has_venv && !members.contains(rel.as_path()) {
+            found.push((crate::discover::join(&rel, ".venv"), has_pyproject));
         }
     }
     found.sort();
-    for rel in found {
+    for (rel, has_pyproject) in found {
         let path = ws.root.join(&rel);
         let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
         let ours = if meta.file_type().is_symlink() {
@@ -276,7 +279,8 @@ fn former_members(ws: &Workspace, clean: &mut Cleaner) -> Result<()> {
         };
         if ours {
             clean.remove(&rel, "its folder is not a member any more")?;
-        } else if !is_empty_dir(&path) {
+        } else if has_pyproject && !is_empty_dir(&path) {
+            // A folder without a pyproject was maybe never a member: its venv is not ours to name.
             let why = venv::not_ours(&ws.root, &path).unwrap_or_else(|| "is not the xtask's".to_owned());
             clean.leave(&rel, &why);
         }

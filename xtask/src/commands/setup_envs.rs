@@ -1,7 +1,7 @@
 //! `cargo xtask setup-envs [-p PROJECT]... [--locked | --frozen] [--offline]`: each env's
 //! venv synced exactly to its lock.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -10,7 +10,7 @@ use crate::error::{Hinted, hinted};
 use crate::lock::{self, LockId, Upgrade};
 use crate::lockfile::{self, Freshness, ReadError};
 use crate::repo_lock::{self, Mode};
-use crate::sched::{self, Status};
+use crate::sched;
 use crate::ui;
 use crate::uv::Uv;
 use crate::venv::{self, State};
@@ -54,7 +54,31 @@ pub fn ensure(ws: &Workspace, envs: &[usize], jobs: usize) -> Result<()> {
 /// (`repo_lock::Changed` when another run wrote meanwhile: `main` starts over) and looks
 /// again. `command` names the command for `--locked`'s message.
 pub fn ensure_with(ws: &Workspace, envs: &[usize], jobs: usize, command: &str, modes: Modes) -> Result<()> {
+    setup(ws, envs, jobs, command, modes, false).map(|_| ())
+}
+
+/// The envs a `--keep-going` setup could not lock, build or sync, by index, each with its
+/// cause.
+pub type Failures = BTreeMap<usize, anyhow::Error>;
+
+/// [`ensure_with`] for `test-all --keep-going`: an env that cannot be locked, built or synced
+/// is returned with its cause, and every other env is set up. What is no env's own (the
+/// config, `--locked`, a signal) still fails the call.
+pub fn ensure_keep_going(ws: &Workspace, envs: &[usize], jobs: usize, command: &str, modes: Modes) -> Result<Failures> {
+    setup(ws, envs, jobs, command, modes, true)
+}
+
+/// [`ensure_with`], or with `keep_going` [`ensure_keep_going`].
+fn setup(
+    ws: &Workspace,
+    envs: &[usize],
+    jobs: usize,
+    command: &str,
+    modes: Modes,
+    keep_going: bool,
+) -> Result<Failures> {
     let start = Instant::now();
+    let mut failures = Failures::new();
     repo_lock::acquire(ws, Mode::Shared)?;
     let needed = super::lock::needed_by(ws, envs);
     let stale = usable_locks(ws, &needed, command, modes)?;
@@ -65,34 +89,55 @@ pub fn ensure_with(ws: &Workspace, envs: &[usize], jobs: usize, command: &str, m
         if compile {
             // What the syncs will need, checked before any lock changes: a missing Python or a
             // folder in a venv's way fails there, with every lock as it was.
-            let locked =
-                super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs))?;
-            warn_in_ci(ws, &locked);
+            match super::lock::compile(ws, &needed, &needed, &Upgrade::default(), jobs, &|| preflight(ws, envs)) {
+                Ok(locked) => warn_in_ci(ws, &locked),
+                Err(err) if keep_going && crate::interrupt::of(&err).is_none() => {
+                    // All or nothing failed: each env on its own, so those that lock are kept.
+                    for &e in envs {
+                        let own = super::lock::needed_by(ws, &[e]);
+                        match super::lock::compile(ws, &own, &own, &Upgrade::default(), jobs, &|| preflight(ws, &[e])) {
+                            Ok(locked) => warn_in_ci(ws, &locked),
+                            Err(err) if crate::interrupt::of(&err).is_some() => return Err(err),
+                            Err(err) => {
+                                failures.insert(e, err);
+                            }
+                        }
+                    }
+                }
+                Err(err) => return Err(err),
+            }
         }
-        todo = assess(ws, envs)?;
+        let usable: Vec<usize> = envs.iter().copied().filter(|e| !failures.contains_key(e)).collect();
+        todo = assess(ws, &usable)?;
     }
-    let link_all = || -> Result<()> {
-        for &e in envs {
+    let link_all = |failures: &Failures| -> Result<()> {
+        for &e in envs.iter().filter(|e| !failures.contains_key(e)) {
             for link in &ws.envs[e].links {
                 venv::link(&ws.root.join(&ws.envs[e].venv), &ws.root.join(link))?;
             }
         }
         Ok(())
     };
-    if todo.is_empty() {
-        link_all()?;
+    if todo.is_empty() && failures.is_empty() {
+        link_all(&failures)?;
         ui::status(
             "Fresh",
             &format!("{}, nothing to do ({})", ui::count(envs.len(), "env"), ui::elapsed(start.elapsed())),
         );
-        return Ok(());
+        return Ok(failures);
     }
-    if let Some((env, state)) = todo.iter().find(|(_, s)| matches!(s, State::Foreign(_))) {
+    if !keep_going && let Some((_, env, state)) = todo.iter().find(|(_, _, s)| matches!(s, State::Foreign(_))) {
         return Err(venv::foreign(&env.venv, &state.problem().unwrap_or_default()));
     }
-    let uv = Uv::locate(&ws.root, &ws.config)?;
+    // With --keep-going a foreign venv is its env's failure; the others are synced.
+    let (foreign, todo): (Vec<_>, Vec<_>) = todo.into_iter().partition(|(_, _, s)| matches!(s, State::Foreign(_)));
+    for (e, env, state) in foreign {
+        failures.insert(e, venv::foreign(&env.venv, &state.problem().unwrap_or_default()));
+    }
+    let uv = if todo.is_empty() { None } else { Some(Uv::locate(&ws.root, &ws.config)?) };
     let results = sched::run(&vec![Vec::new(); todo.len()], jobs, true, |k| {
-        let (env, state) = &todo[k];
+        let uv = uv.as_ref().expect("located when there is a sync");
+        let (_, env, state) = &todo[k];
         let started = Instant::now();
         let venv_dir = ws.root.join(&env.venv);
         if let State::Remake(why) = state {
@@ -101,31 +146,59 @@ pub fn ensure_with(ws: &Workspace, envs: &[usize], jobs: usize, command: &str, m
         for why in &env.displaced {
             ui::status("Note", why);
         }
-        let result = venv::sync(&uv, &venv_dir, &ws.root.join(&env.lock), &env.python, state);
+        let result = venv::sync(uv, &venv_dir, &ws.root.join(&env.lock), &env.python, state);
         if result.is_ok() {
             ui::status("Synced", &format!("{} ({}) in {}", env.name, env.venv, ui::elapsed(started.elapsed())));
         }
         let ok = result.is_ok();
         (result, ok)
     });
-    super::first_error(results.into_iter().filter_map(Status::error).map(|err| {
-        match crate::lock::build_failure(ws, &format!("{err:#}")) {
-            Some((what, hint)) => err.context(crate::error::Hinted::new(what, hint)),
-            None => err,
+    let (before, synced) = (failures.len(), todo.len());
+    for ((e, _, _), status) in todo.into_iter().zip(results) {
+        if let Some(err) = status.error() {
+            let err = match crate::lock::build_failure(ws, &format!("{err:#}")) {
+                Some((what, hint)) => err.context(crate::error::Hinted::new(what, hint)),
+                None => err,
+            };
+            failures.insert(e, err);
         }
-    }))?;
+    }
     crate::interrupt::check()?;
-    link_all()?;
+    if !keep_going && !failures.is_empty() {
+        return Err(every_failure(ws, failures));
+    }
+    link_all(&failures)?;
+    let failed = if failures.is_empty() { String::new() } else { format!("; {} failed", failures.len()) };
     ui::status(
         "Finished",
         &format!(
-            "synced {} in {}; {} fresh",
-            ui::count(todo.len(), "env"),
+            "synced {} in {}; {} fresh{failed}",
+            ui::count(synced - (failures.len() - before), "env"),
             ui::elapsed(start.elapsed()),
-            envs.len() - todo.len()
+            envs.len() - synced - before,
         ),
     );
-    Ok(())
+    Ok(failures)
+}
+
+/// The error of a setup that failed: the first env's error, after a line per env that
+/// failed, naming it with its cause, when there are more.
+fn every_failure(ws: &Workspace, failures: Failures) -> anyhow::Error {
+    let mut failures: Vec<(usize, anyhow::Error)> = failures.into_iter().collect();
+    if failures.len() > 1 {
+        for (e, err) in &failures {
+            let cause = format!("{err:#}");
+            ui::status(
+                "Failed",
+                &format!("cannot set up `{}`: {}", ws.envs[*e].name, cause.lines().next().unwrap_or_default()),
+            );
+        }
+        ui::err(&format!(
+            "note: {} envs failed; the first error follows (`test-all --keep-going` runs every other suite)\n",
+            failures.len()
+        ));
+    }
+    failures.remove(0).1
 }
 
 /// The locks `needed` made usable for a command that only reads them (`export`): compiled
@@ -239,7 +312,7 @@ pub fn offline_miss(err: anyhow::Error) -> anyhow::Error {
 
 /// The envs among `envs` whose venv is not fresh, with its state. A missing lock counts as
 /// not fresh (the compile before the sync makes it); one that cannot be read is an error.
-fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(&'w Env, State)>> {
+fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(usize, &'w Env, State)>> {
     let mut todo = Vec::new();
     for &e in envs {
         let env = &ws.envs[e];
@@ -252,7 +325,7 @@ fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(&'w Env, State)>
             Err(err) => return Err(unreadable(&env.lock, &err)),
         };
         if !state.is_fresh() {
-            todo.push((env, state));
+            todo.push((e, env, state));
         }
     }
     Ok(todo)

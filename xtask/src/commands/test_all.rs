@@ -97,14 +97,23 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
     let mut envs: Vec<usize> = members.iter().map(|&m| ws.members[m].env).collect();
     envs.sort_unstable();
     envs.dedup();
-    super::setup_envs::ensure_with(ws, &envs, options.jobs, "test-all", options.modes)?;
+    // With --keep-going an env that cannot be set up fails its own suites only.
+    let failures = if options.keep_going {
+        super::setup_envs::ensure_keep_going(ws, &envs, options.jobs, "test-all", options.modes)?
+    } else {
+        super::setup_envs::ensure_with(ws, &envs, options.jobs, "test-all", options.modes)?;
+        super::setup_envs::Failures::new()
+    };
     // Done writing: other runs may read while the suites run; a writer waits for them.
     crate::repo_lock::downgrade()?;
 
     for &m in members {
         let member = &ws.members[m];
         for nested in &member.nested {
-            ui::status("Note", &format!("{}'s run ignores {}/{nested}: a project of its own", member.name, member.dir));
+            ui::status(
+                "Note",
+                &format!("{}'s run ignores {}: a project of its own", member.name, member.dir.join(nested)),
+            );
         }
     }
     // pytest's output is captured through a pipe: it keeps its colour only when told.
@@ -142,11 +151,20 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
 
     let suites: Vec<Suite> = members
         .iter()
-        .map(|&m| Suite { project: ws.members[m].name.clone(), dir: ws.members[m].dir.clone() })
+        .map(|&m| Suite { project: ws.members[m].name.clone(), dir: ws.members[m].shown_dir().to_owned() })
         .collect();
     let position = |m: usize| members.iter().position(|&x| x == m);
-    let deps: Vec<Vec<usize>> =
+    let mut deps: Vec<Vec<usize>> =
         members.iter().map(|&m| ws.members[m].deps.iter().filter_map(|&d| position(d)).collect()).collect();
+    // A project that imports another's folder by path runs after it, as after any
+    // dependency; an edge that would close a circle orders nothing.
+    for (k, &m) in members.iter().enumerate() {
+        for d in ws.members[m].path_deps.iter().filter_map(|&d| position(d)) {
+            if !deps[k].contains(&d) && !reaches(&deps, d, k) {
+                deps[k].push(d);
+            }
+        }
+    }
     // The durations recorded by earlier runs order the suites: the longest chain first.
     let weights: Vec<f64> = crate::shard::weigh(&names, &cache.durations()).into_iter().map(|(_, w)| w).collect();
     let schedule = sched::Options {
@@ -167,9 +185,14 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         remote: remote.as_ref(),
         reporters: &reporters,
         plugin: &plugin,
+        observed_digests: &keys::ObservedDigests::default(),
         verify: options.verify_cache,
     };
+    let unset = not_set_up(ws, members, &deps, &failures);
     let work = |k: usize, cancel: &AtomicBool| {
+        if let Some(result) = &unset[k] {
+            return (result.clone(), false);
+        }
         let key = keys.as_ref().map(|keys| &keys[k]);
         let result = runner.suite(members[k], &suites[k], key, cancel);
         let ok = result.result.ok();
@@ -266,6 +289,8 @@ struct Runner<'a> {
     reporters: &'a Reporters,
     /// Where the xtask's pytest plugin is, once written (`None`: it could not be).
     plugin: &'a OnceLock<Option<Utf8PathBuf>>,
+    /// The observed inputs' digests, each file read once for the run's cache lookups.
+    observed_digests: &'a keys::ObservedDigests,
     /// Run a cached suite too, and fail when its result is not the cached one.
     verify: bool,
 }
@@ -273,7 +298,7 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// One suite: from the cache when its key has a passing record, else pytest.
     fn suite(&self, member: usize, suite: &Suite, key: Option<&SuiteKey>, cancel: &AtomicBool) -> SuiteResult {
-        let Runner { ws, args, timeout, cache, remote, reporters, plugin, verify } = *self;
+        let Runner { ws, args, timeout, cache, remote, reporters, plugin, observed_digests, verify } = *self;
         let name = suite.project.as_str();
         let local = key.and_then(|key| cache.lookup(name, &key.key));
         // On a local miss, the team's cache; a hit is kept locally for the next run.
@@ -289,7 +314,7 @@ impl Runner<'_> {
                 let _ = cache.store_fetched(name, &fetched.record, fetched.junit.as_deref(), &from);
                 Some(fetched.record)
             })
-            .filter(|r| keys::observed_change(ws, &r.observed).is_none());
+            .filter(|r| observed_digests.change(ws, &r.observed).is_none());
         if !verify && let Some(record) = hit {
             let tests = cache.junit_of(name, &record.key).and_then(|xml| junit::read(&xml).ok());
             let note = match (from_remote, remote) {
@@ -425,6 +450,74 @@ impl Runner<'_> {
     }
 }
 
+/// Whether `from` depends on `to`, directly or through others, in `deps`.
+fn reaches(deps: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; deps.len()];
+    let mut stack = vec![from];
+    while let Some(k) = stack.pop() {
+        if k == to {
+            return true;
+        }
+        if !std::mem::replace(&mut seen[k], true) {
+            stack.extend(deps[k].iter().copied());
+        }
+    }
+    false
+}
+
+/// For each suite, the result it gets without running when its env could not be set up
+/// (`setup failed`, with the cause), or when a dependency's could not (skipped).
+fn not_set_up(
+    ws: &Workspace,
+    members: &[usize],
+    deps: &[Vec<usize>],
+    failures: &super::setup_envs::Failures,
+) -> Vec<Option<SuiteResult>> {
+    let mut unset: Vec<Option<SuiteResult>> = vec![None; members.len()];
+    if failures.is_empty() {
+        return unset;
+    }
+    // The blocked suite's name for each, in dependency order (members are topological).
+    let mut blocked_by: Vec<Option<String>> = vec![None; members.len()];
+    for (k, &m) in members.iter().enumerate() {
+        let member = &ws.members[m];
+        if let Some(err) = failures.get(&member.env) {
+            let cause = format!("{err:#}");
+            // The note is the root cause: uv's last word (`cause: Expected a Python module
+            // at ...`), the output has the whole story.
+            let last = cause.lines().rev().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+            let first = last.trim_start_matches("cause:").trim_start_matches("error:").trim().to_owned();
+            let env = &ws.envs[member.env].name;
+            let note = if env == &member.name { first } else { format!("env `{env}`: {first}") };
+            unset[k] = Some(SuiteResult { output: cause, ..SuiteResult::not_run(Outcome::SetupFailed, note) });
+            blocked_by[k] = Some(member.name.clone());
+        }
+    }
+    // Dependants, to a fixpoint (whatever the order of `members`).
+    loop {
+        let mut changed = false;
+        for k in 0..members.len() {
+            if blocked_by[k].is_some() {
+                continue;
+            }
+            if let Some(d) = deps[k].iter().find(|&&d| blocked_by[d].is_some()) {
+                let name = ws.members[members[*d]].name.clone();
+                let why = if unset[*d].as_ref().is_some_and(|r| r.result == Outcome::SetupFailed) {
+                    format!("needs {name}, whose setup failed")
+                } else {
+                    format!("needs {name}, which did not run")
+                };
+                unset[k] = Some(SuiteResult::not_run(Outcome::Skipped, why));
+                blocked_by[k] = Some(name);
+                changed = true;
+            }
+        }
+        if !changed {
+            return unset;
+        }
+    }
+}
+
 /// A job's final status as the reporters see it: why it did not run, or what it did, and
 /// whether it ran after a dependency failed.
 fn settle(
@@ -441,6 +534,9 @@ fn settle(
     match status {
         Status::Ran { value, .. } => {
             let mut result = value.clone();
+            if result.seconds.is_none() && matches!(result.result, Outcome::SetupFailed | Outcome::Skipped) {
+                return result; // never ran: its env, or a dependency's, could not be set up
+            }
             // With --keep-going a dependant of a failure runs: say which failure it ran after.
             result.after_failure_of = deps[k].iter().find_map(|&d| {
                 let dep = settled[d].as_ref()?;

@@ -150,7 +150,7 @@ fn failing(test: &crate::junit::TestCase) -> bool {
 fn icon(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Passed | Outcome::Cached => "✅",
-        Outcome::Failed | Outcome::TimedOut | Outcome::Crashed | Outcome::Error => "❌",
+        Outcome::Failed | Outcome::TimedOut | Outcome::Crashed | Outcome::Error | Outcome::SetupFailed => "❌",
         Outcome::NoTests => "⚠️",
         Outcome::NoTestsSelected => "➖",
         Outcome::Stopped => "⏹️",
@@ -332,7 +332,7 @@ mod tests {
     fn every_outcome_has_a_fitting_icon() {
         assert_eq!(icon(Outcome::Passed), "✅");
         assert_eq!(icon(Outcome::Cached), "✅");
-        for failed in [Outcome::Failed, Outcome::TimedOut, Outcome::Crashed, Outcome::Error] {
+        for failed in [Outcome::Failed, Outcome::TimedOut, Outcome::Crashed, Outcome::Error, Outcome::SetupFailed] {
             assert_eq!(icon(failed), "❌", "{failed:?}");
         }
         assert_eq!(icon(Outcome::NoTests), "⚠️");

@@ -32,8 +32,11 @@ fn places(result: &SuiteResult, root: &Utf8Path) -> Vec<junit::Place> {
 impl Reporter for JunitFile {
     fn event(&mut self, event: &Event) -> Result<()> {
         match event {
-            // Suites that did not run have no tests to report.
-            Event::SuiteFinished { suite, result } if result.seconds.is_some() || result.result == Outcome::Cached => {
+            // Suites that did not run have no tests to report; one whose env could not be set
+            // up is a failure of its own.
+            Event::SuiteFinished { suite, result }
+                if result.seconds.is_some() || matches!(result.result, Outcome::Cached | Outcome::SetupFailed) =>
+            {
                 self.suites.push(((*suite).clone(), (*result).clone()));
             }
             Event::RunFinished { .. } => {

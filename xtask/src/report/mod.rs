@@ -42,6 +42,9 @@ pub enum Outcome {
     /// It could not be run, or left no evidence of its result (pytest missing, no JUnit
     /// report, the xtask panicked...).
     Error,
+    /// Not run: its env could not be locked, built or synced (`--keep-going`); the note and
+    /// the output say why.
+    SetupFailed,
     /// Not run: its inputs are unchanged since it passed; the counts are the recorded ones.
     Cached,
     /// Not run, or cancelled, because a dependency did not pass.
@@ -58,7 +61,7 @@ impl Outcome {
 
     /// Whether the run counts it as failing.
     pub fn failed(self) -> bool {
-        matches!(self, Outcome::Failed | Outcome::TimedOut | Outcome::Crashed | Outcome::Error)
+        matches!(self, Outcome::Failed | Outcome::TimedOut | Outcome::Crashed | Outcome::Error | Outcome::SetupFailed)
     }
 
     /// The word in the table.
@@ -72,6 +75,7 @@ impl Outcome {
             Outcome::Crashed => "CRASHED",
             Outcome::Stopped => "stopped",
             Outcome::Error => "ERROR",
+            Outcome::SetupFailed => "setup failed",
             Outcome::Cached => "cached",
             Outcome::Skipped => "skipped",
             Outcome::NotRun => "not run",

@@ -152,6 +152,7 @@ impl Terminal {
             Outcome::TimedOut => ("TIMEOUT", "1;31"),
             Outcome::Crashed => ("CRASH", "1;31"),
             Outcome::Error => ("ERROR", "1;31"),
+            Outcome::SetupFailed => ("SETUP FAILED", "1;31"),
             Outcome::Stopped => ("STOPPED", "1;33"),
             Outcome::Skipped => ("SKIP", "1;33"),
             Outcome::NotRun => ("NOT RUN", "1;33"),
@@ -191,7 +192,8 @@ impl Terminal {
             live.running.retain(|(name, _)| name != &suite.project);
             live.done += 1;
         }
-        let failing = !result.result.ok() && result.seconds.is_some();
+        // A suite that ran and failed, or whose env could not be set up (its cause).
+        let failing = !result.result.ok() && (result.seconds.is_some() || result.result == Outcome::SetupFailed);
         let show_output = !result.output.trim().is_empty()
             && (failing || self.verbosity == Verbosity::Verbose || (self.github && result.seconds.is_some()));
         let mut text = String::new();
