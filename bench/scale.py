@@ -27,6 +27,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -103,15 +104,19 @@ def prepare(n: int, seed: int, xtask: Path, env: dict[str, str]) -> Path:
     return repo
 
 
-def timed(xtask: Path, args: list[str], repo: Path, env: dict[str, str], n: int) -> float:
+def timed(xtask: Path, args: list[str], repo: Path, env: dict[str, str], n: int) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one run; CPU is steadier on a busy machine."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = run([xtask, *args], repo, env)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
     if args[0] == "setup-envs" and f"Fresh {n} envs, nothing to do" not in proc.stderr:
         sys.exit(f"error: setup-envs was not a no-op for N={n}:\n{proc.stderr[-2000:]}")
     if args[0] == "test-all" and f"{n} passed ({n} cached" not in proc.stderr:
         sys.exit(f"error: test-all ran suites for N={n}:\n{proc.stderr[-2000:]}")
-    return seconds
+    return seconds, cpu
 
 
 def main() -> None:
@@ -131,8 +136,8 @@ def main() -> None:
     xtask = xtask.resolve()
     ns = [int(n) for n in opts.n.split(",") if n]
     repos = {n: prepare(n, opts.seed, xtask, env) for n in ns}
-    print(f"`{xtask}`, {opts.runs} runs after {opts.warmup} warm-up; median (min-max) wall ms; "
-          "per project = median / N\n")
+    print(f"`{xtask}`, {opts.runs} runs after {opts.warmup} warm-up; median (min-max) wall ms, then the "
+          "median CPU ms (user + system); per project = median wall / N\n")
     print("| N | " + " | ".join(COMMANDS) + " | " + " | ".join(f"{c} per project" for c in COMMANDS) + " |")
     print("|---:|" + "---:|" * (2 * len(COMMANDS)))
     for n in ns:
@@ -140,9 +145,11 @@ def main() -> None:
         for args in COMMANDS.values():
             for _ in range(opts.warmup):
                 timed(xtask, args, repos[n], env, n)
-            samples = [timed(xtask, args, repos[n], env, n) for _ in range(opts.runs)]
+            runs = [timed(xtask, args, repos[n], env, n) for _ in range(opts.runs)]
+            samples = [wall for wall, _ in runs]
             med = statistics.median(samples)
-            cells.append(f"{med * 1e3:.0f} ({min(samples) * 1e3:.0f}-{max(samples) * 1e3:.0f})")
+            cpu = statistics.median(cpu for _, cpu in runs)
+            cells.append(f"{med * 1e3:.0f} ({min(samples) * 1e3:.0f}-{max(samples) * 1e3:.0f}), CPU {cpu * 1e3:.0f}")
             per.append(f"{med / n * 1e6:.0f} µs")
         print(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(per) + " |", flush=True)
 

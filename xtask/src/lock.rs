@@ -18,7 +18,7 @@ use crate::venv;
 use crate::workspace::Workspace;
 
 /// Where the input items each lock was last compiled from are kept, for `explain`.
-const INPUTS_CACHE: &str = "_meta/.cache/lock-inputs";
+pub const INPUTS_CACHE: &str = "_meta/.cache/lock-inputs";
 /// Bump when the way locks are compiled changes, so every lock becomes stale.
 const RECIPE_VERSION: &str = "3";
 /// The flags every compile gets (besides the Python and the index options), hashed.

@@ -235,7 +235,9 @@ fn sweep_temp_files(ws: &Workspace) {
     // Not `_meta/.tools`: it may be shared with other checkouts, whose runs this lock does
     // not order (the uv bootstrap cleans up after itself).
     let mut dirs: Vec<Utf8PathBuf> =
-        [crate::config::REQUIREMENTS_DIR, crate::config::VENVS_DIR, STATE_DIR].map(|d| ws.root.join(d)).into();
+        [crate::config::REQUIREMENTS_DIR, crate::config::VENVS_DIR, STATE_DIR, crate::lock::INPUTS_CACHE]
+            .map(|d| ws.root.join(d))
+            .into();
     for env in &ws.envs {
         let venv = ws.root.join(&env.venv);
         dirs.extend(venv.parent().map(Utf8Path::to_owned));
