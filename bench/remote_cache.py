@@ -38,6 +38,9 @@ def nginx_binary() -> str:
 
 def start_nginx(work: Path) -> tuple[subprocess.Popen, str]:
     d = work / "nginx"
+    # nginx's workers run as another user when started by root: they must reach the data
+    # folder through `work`, which mkdtemp makes 0700 (a PUT or GET there is then a 403).
+    os.chmod(work, 0o755)
     for sub in ("data", "tmp", "logs"):
         (d / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(d / sub, 0o777)
@@ -98,6 +101,8 @@ def test_all(binary: Path, repo: Path, env: dict) -> tuple[float, list[str]]:
     seconds = time.perf_counter() - start
     if out.returncode != 0:
         raise SystemExit(f"test-all failed in {repo}:\n{out.stderr}")
+    if any("remote cache" in line and ("Warning" in line or "ignored" in line) for line in out.stderr.splitlines()):
+        raise SystemExit(f"the remote cache did not serve test-all in {repo}:\n{out.stderr}")
     results = [e["result"] for e in map(json.loads, out.stdout.splitlines()) if e["event"] == "suite-finished"]
     return seconds, results
 

@@ -336,6 +336,11 @@ impl Lock {
         }
     }
 
+    /// The digest of its body as read ([`body_digest`] of its text, computed once).
+    pub fn body_digest(&self) -> &str {
+        &self.actual_body_digest
+    }
+
     /// Whether its pins may be a compile's starting point: its body is what was written
     /// with it, or it predates body digests (nothing to check it against). A lock edited by
     /// hand is not: its edits would be kept as preferences.

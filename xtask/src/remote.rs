@@ -17,8 +17,12 @@
 //! run goes on with the local cache. Requests go through `curl` (on every CI image, in
 //! macOS, and in Windows 10 and later), which keeps TLS and proxies out of the xtask's
 //! build; the bearer token (`XTASK_REMOTE_CACHE_TOKEN`) is passed on curl's standard input,
-//! never on its command line.
+//! never on its command line. Processes are few: one curl asks for every entry a run may
+//! need before it starts (`--parallel`, on one connection pool), and one curl uploads each
+//! passing suite's JUnit and entry, in that order, stopping at the first refused.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use camino::Utf8Path;
@@ -66,6 +70,9 @@ pub struct Remote {
     down: AtomicBool,
     /// A tampered entry was reported (once a run).
     warned_tampered: AtomicBool,
+    /// The `ac/` entries asked for ahead ([`Remote::prefetch`]): the body, or `None` for a
+    /// miss. Each is taken by the one `fetch` that needs it.
+    prefetched: Mutex<HashMap<String, Option<String>>>,
 }
 
 /// A hit: the record, and its JUnit XML when the run wrote one.
@@ -96,6 +103,7 @@ impl Remote {
             read_only: options.read_only || fork_pull_request(),
             down: AtomicBool::new(false),
             warned_tampered: AtomicBool::new(false),
+            prefetched: Mutex::default(),
         })
     }
 
@@ -110,11 +118,61 @@ impl Remote {
         }
     }
 
+    /// Asks, in one request per entry and one process for all, for the entries of
+    /// `wanted` (member, key): a run's every local miss, before the first suite starts, so
+    /// a miss costs no process and no wait on a suite's path. What fails here is asked
+    /// again by `fetch`, one by one.
+    pub fn prefetch(&self, wanted: &[(&str, &str)]) {
+        if wanted.is_empty() || self.down.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(dir) = TempDir::new() else { return };
+        let mut config = self.auth();
+        let places: Vec<String> = wanted.iter().map(|(member, key)| ac_place(member, key)).collect();
+        for (n, place) in places.iter().enumerate() {
+            config += &format!("url = \"{}\"\n", quote(&format!("{}/{place}", self.url)));
+            config += &format!("output = \"{}\"\n", quote(&dir.0.join(n.to_string()).to_string_lossy()));
+        }
+        let cmd =
+            self.curl().args(["--parallel", "--parallel-max", "16", "--write-out", "%{http_code} %{url_effective}\n"]);
+        let done = match crate::exec::capture(&Cmd { stdin: Some(config), ..cmd }) {
+            Ok(done) => done,
+            Err(err) => return self.fail(&format!("{err:#}")).unwrap_or(()),
+        };
+        if !done.success {
+            let code = done.code.map_or_else(|| "a signal".to_owned(), |c| c.to_string());
+            return self.fail(&format!("curl exited with {code}{}", curl_meaning(done.code))).unwrap_or(());
+        }
+        let by_url: HashMap<String, usize> =
+            places.iter().enumerate().map(|(n, place)| (format!("{}/{place}", self.url), n)).collect();
+        let mut prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner());
+        for line in done.output.lines() {
+            let Some((code, url)) = line.split_once(' ') else { continue };
+            let Some(&n) = by_url.get(url) else { continue };
+            let body = match code {
+                "200" => std::fs::read_to_string(dir.0.join(n.to_string())).ok(),
+                "404" => None,
+                _ => {
+                    drop(prefetched);
+                    return self.fail(&format!("GET /{} answered HTTP {code}", places[n])).unwrap_or(());
+                }
+            };
+            if code == "200" && body.is_none() {
+                continue; // unreadable here: asked again by `fetch`
+            }
+            prefetched.insert(places[n].clone(), body);
+        }
+    }
+
     /// The record of a passing run of `member` with `key`, if the cache holds one whose
     /// signature holds.
     pub fn fetch(&self, member: &str, key: &str) -> Option<Hit> {
         let place = ac_place(member, key);
-        let body = self.get(&place)?;
+        let ahead = self.prefetched.lock().unwrap_or_else(|e| e.into_inner()).remove(&place);
+        let body = match ahead {
+            Some(body) => body?,
+            None => self.get(&place)?,
+        };
         let entry: Entry = match serde_json::from_str(&body) {
             Ok(entry) => entry,
             Err(_) => return self.tampered(member, "it is not an entry of ours"),
@@ -150,18 +208,17 @@ impl Remote {
         }
         let xml = junit.and_then(|path| std::fs::read_to_string(path).ok());
         let sha = xml.as_deref().map(|x| digest::sha256(x.as_bytes()));
-        if let (Some(xml), Some(sha)) = (&xml, &sha)
-            && !self.put(&format!("cas/{sha}"), xml)
-        {
-            return;
-        }
         let Ok(record_json) = serde_json::to_string(record) else { return };
         let place = ac_place(member, &record.key);
         let signature = self.sign(&place, &record_json, sha.as_deref());
-        let entry = Entry { format: FORMAT.to_owned(), record: record_json, junit: sha, signature };
-        if let Ok(body) = serde_json::to_string(&entry) {
-            self.put(&place, &body);
+        let entry = Entry { format: FORMAT.to_owned(), record: record_json, junit: sha.clone(), signature };
+        let Ok(body) = serde_json::to_string(&entry) else { return };
+        let mut puts = Vec::new();
+        if let (Some(xml), Some(sha)) = (&xml, &sha) {
+            puts.push((format!("cas/{sha}"), xml.as_str()));
         }
+        puts.push((place, body.as_str()));
+        self.put_all(&puts);
     }
 
     fn sign(&self, place: &str, record: &str, junit: Option<&str>) -> String {
@@ -183,7 +240,7 @@ impl Remote {
 
     /// `GET url/path`: the body on 200; `None` on a miss or a failure (which turns the cache off).
     fn get(&self, path: &str) -> Option<String> {
-        let (code, body) = self.request("GET", path, None)?;
+        let (code, body) = self.request(path)?;
         match code {
             200 => Some(body),
             404 => None,
@@ -191,35 +248,68 @@ impl Remote {
         }
     }
 
-    /// `PUT url/path`; whether it was stored.
-    fn put(&self, path: &str, body: &str) -> bool {
-        let Some((code, _)) = self.request("PUT", path, Some(body)) else { return false };
-        match code {
-            200..=299 => true,
-            _ => self.fail::<()>(&format!("PUT /{path} answered HTTP {code}")).is_some(),
+    /// `PUT`s each (path, body) in order, in one curl process that stops at the first one
+    /// the server refuses; whether all were stored.
+    fn put_all(&self, puts: &[(String, &str)]) -> bool {
+        if self.down.load(Ordering::SeqCst) {
+            return false;
         }
+        let Ok(files) = puts.iter().map(|(_, body)| temp_body(body)).collect::<std::io::Result<Vec<_>>>() else {
+            return false;
+        };
+        let mut config = self.auth();
+        for ((path, _), file) in puts.iter().zip(&files) {
+            config += &format!("url = \"{}\"\n", quote(&format!("{}/{path}", self.url)));
+            config += &format!("upload-file = \"{}\"\n", quote(&file.0.to_string_lossy()));
+            config += &format!("output = \"{NULL_DEVICE}\"\n");
+        }
+        let cmd = self.curl().args(["--fail", "--fail-early", "--write-out", "%{http_code}\n"]);
+        let done = match crate::exec::capture(&Cmd { stdin: Some(config), ..cmd }) {
+            Ok(done) => done,
+            Err(err) => return self.fail::<()>(&format!("{err:#}")).is_some(),
+        };
+        let codes: Vec<&str> = done.output.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        if let Some((n, code)) = codes.iter().enumerate().find(|(_, c)| !c.starts_with('2')) {
+            return self.fail::<()>(&format!("PUT /{} answered HTTP {code}", puts[n].0)).is_some();
+        }
+        if !done.success {
+            let code = done.code.map_or_else(|| "a signal".to_owned(), |c| c.to_string());
+            return self.fail::<()>(&format!("curl exited with {code}{}", curl_meaning(done.code))).is_some();
+        }
+        codes.len() == puts.len()
+    }
+
+    /// curl's configuration lines that every request shares: the token, never on its
+    /// command line.
+    fn auth(&self) -> String {
+        match &self.token {
+            Some(token) => format!("header = \"{}\"\n", quote(&format!("Authorization: Bearer {token}"))),
+            None => String::new(),
+        }
+    }
+
+    /// curl, quiet, with the timeouts, reading its configuration from stdin.
+    fn curl(&self) -> Cmd {
+        Cmd::new("curl", Utf8Path::new(".")).args([
+            "--silent",
+            "--config",
+            "-",
+            "--connect-timeout",
+            CONNECT_TIMEOUT,
+            "--max-time",
+            MAX_TIME,
+        ])
     }
 
     /// One request through curl: (HTTP status, body), or `None` when the cache is down or
     /// the request failed (which turns it off).
-    fn request(&self, method: &str, path: &str, body: Option<&str>) -> Option<(u16, String)> {
+    fn request(&self, path: &str) -> Option<(u16, String)> {
         if self.down.load(Ordering::SeqCst) {
             return None;
         }
-        let upload = match body {
-            Some(body) => Some(temp_body(body).ok()?),
-            None => None,
-        };
-        let mut config = format!("url = \"{}\"\n", quote(&format!("{}/{path}", self.url)));
-        if let Some(token) = &self.token {
-            config += &format!("header = \"{}\"\n", quote(&format!("Authorization: Bearer {token}")));
-        }
-        let mut cmd = Cmd::new("curl", Utf8Path::new("."))
-            .args(["--silent", "--config", "-", "--connect-timeout", CONNECT_TIMEOUT, "--max-time", MAX_TIME])
-            .args(["--request", method, "--write-out", "\n%{http_code}"]);
-        if let Some(file) = &upload {
-            cmd = cmd.arg("--upload-file").arg(file.0.to_string_lossy().into_owned());
-        }
+        let mut config = self.auth();
+        config += &format!("url = \"{}\"\n", quote(&format!("{}/{path}", self.url)));
+        let mut cmd = self.curl().args(["--write-out", "\n%{http_code}"]);
         cmd.stdin = Some(config);
         let done = match crate::exec::capture(&cmd) {
             Ok(done) => done,
@@ -256,6 +346,29 @@ fn quote(text: &str) -> String {
 /// Compares two signatures in time that does not depend on where they differ.
 fn constant_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Where curl writes a body nobody reads.
+const NULL_DEVICE: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
+
+/// A folder of this process's own for prefetched bodies, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> std::io::Result<TempDir> {
+        use std::sync::atomic::AtomicU64;
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("xtask-remote-{}-d{n}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A request's body in a file of this process's own, removed when dropped.
@@ -330,6 +443,7 @@ mod tests {
             read_only: false,
             down: AtomicBool::new(false),
             warned_tampered: AtomicBool::new(false),
+            prefetched: Mutex::default(),
         }
     }
 

@@ -87,6 +87,11 @@ impl ResultCache {
         Some(record)
     }
 
+    /// Whether a record of `key` is here (unread: [`ResultCache::lookup`] judges it).
+    pub fn holds(&self, member_name: &str, key: &str) -> bool {
+        self.file(member_name, key, "json").is_some_and(|path| path.is_file())
+    }
+
     /// Records a passing run; `junit` is the suite's JUnit XML file, copied beside the
     /// record so a cached suite can still be reported per test. Keeps the [`KEEP`] most
     /// recently used records of the member and removes older ones with their XML.

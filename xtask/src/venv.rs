@@ -99,9 +99,9 @@ impl State {
     }
 }
 
-/// A venv's state against `lock` (its text and parsed form) and `python_request`. Reads a
+/// A venv's state against `lock` and `python_request`. Reads a
 /// few small files and lists site-packages; spawns nothing.
-pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], python_request: &str) -> State {
+pub fn state(venv: &Utf8Path, lock: &Lock, locals: &[&str], python_request: &str) -> State {
     // A stamp is there in the common case (a venv synced before): it proves the folder is
     // ours and a folder, so the checks of what else might be at the path are skipped.
     let stamp = read_stamp(venv);
@@ -145,7 +145,7 @@ pub fn state(venv: &Utf8Path, lock_text: &str, lock: &Lock, locals: &[&str], pyt
     if stamp.interpreter != version || stamp.python != python_request {
         return State::Remake(Remake::Python { has: version, wants: python_request.to_owned() });
     }
-    if stamp.lock != crate::lockfile::body_digest(lock_text) {
+    if stamp.lock != lock.body_digest() {
         return State::Unsynced;
     }
     match drift(venv, lock, locals) {
@@ -699,7 +699,7 @@ mod tests {
         let lock = crate::lockfile::parse("six==1.17.0\n").unwrap();
         let state_with = |stamp: &[u8]| {
             std::fs::write(venv.join(STAMP_FILE), stamp).unwrap();
-            state(&venv, "six==1.17.0\n", &lock, &[], "3.11")
+            state(&venv, &lock, &[], "3.11")
         };
         let garbage = state_with(b"garbage\n");
         assert_eq!(

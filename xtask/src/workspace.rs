@@ -165,38 +165,25 @@ impl Workspace {
         dirs.sort();
         // A folder the config declares is a member, wherever the patterns leave it.
         let outside: Vec<Outside> = outside.into_iter().filter(|o| !dirs.contains(&o.dir)).collect();
-        for dir in dirs {
-            let declared = config.declared.get(dir.as_str());
-            let path = dir.join("pyproject.toml");
-            if let Some(settings) = declared.filter(|_| !root.join(&path).exists()) {
-                found.push(unit_member(root, dir, settings)?);
-                continue;
-            }
-            let text = std::fs::read_to_string(root.join(&path)).map_err(|err| match err.kind() {
-                std::io::ErrorKind::NotFound => hinted(
-                    format!("member folder {dir} has no pyproject.toml"),
-                    format!(
-                        "add {path}; or, if it is not a package, declare it as [member.\"{dir}\"] in {CONFIG_PATH}; or list {dir} under `exclude`"
-                    ),
-                ),
-                std::io::ErrorKind::InvalidData => {
-                    hinted(format!("{path} is not UTF-8 text"), format!("save {path} as UTF-8 (TOML files are UTF-8)"))
+        // Reading and parsing each member's files is its own work: spread over the CPUs.
+        // Errors are taken in member order, so the first one is the same as one by one.
+        let read = crate::sched::map(&dirs, |dir| read_member(root, &config, dir));
+        for (dir, read) in dirs.into_iter().zip(read) {
+            let (mut pyproject, text, beside) = match read? {
+                Read::Unit(settings) => {
+                    found.push(unit_member(root, dir, settings)?);
+                    continue;
                 }
-                _ if root.join(&path).is_dir() => hinted(
-                    format!("{path} is a folder, not a file"),
-                    format!("move {path} away and write the project's pyproject.toml there"),
-                ),
-                _ => hinted(format!("cannot read {path}: {err}"), format!("make {path} readable")),
-            })?;
-            let mut pyproject = pyproject::parse_in(&path, &text, declared, config.default_groups.as_deref())?;
-            // Requirements its build backend computes stand for what it would have written.
+                Read::Pyproject { pyproject, text, beside } => (*pyproject, text, beside),
+            };
+            // Requirements its build backend computes stand for what it would have written
+            // (in order: it may run the backend).
             let digest = if crate::metadata::is_dynamic(&pyproject) {
                 crate::metadata::resolve(root, &config, &dir, &mut pyproject, &text)?
             } else {
                 crate::digest::text(&text)
             };
             // Its `requirements*.txt` are installed with it, as the repository's scripts do.
-            let beside = requirements_beside(root, &dir);
             for file in &beside {
                 for req in crate::infile::requirements_with_includes(root, file) {
                     let req = req.split(" --").next().unwrap_or_default().trim().to_owned();
@@ -368,7 +355,7 @@ impl Workspace {
         let env = &self.envs[e];
         let text = std::fs::read_to_string(self.root.join(&env.lock)).ok()?;
         let lock = crate::lockfile::parse(&text).ok()?;
-        Some(venv::state(&self.root.join(&env.venv), &text, &lock, &env.locals(&self.members), &env.python))
+        Some(venv::state(&self.root.join(&env.venv), &lock, &env.locals(&self.members), &env.python))
     }
 }
 
@@ -586,6 +573,45 @@ impl Member {
             requirements_beside: Vec::new(),
         })
     }
+}
+
+/// A member folder's own files, as read before the members are put together.
+enum Read<'c> {
+    /// A folder the config declares that has no pyproject: a unit.
+    Unit(&'c pyproject::MemberSettings),
+    Pyproject {
+        pyproject: Box<Pyproject>,
+        text: String,
+        beside: Vec<Utf8PathBuf>,
+    },
+}
+
+/// Reads and parses member folder `dir`'s pyproject (or finds it is a declared unit), and
+/// lists the requirements files beside it.
+fn read_member<'c>(root: &Utf8Path, config: &'c Config, dir: &Utf8Path) -> Result<Read<'c>> {
+    let declared = config.declared.get(dir.as_str());
+    let path = dir.join("pyproject.toml");
+    if let Some(settings) = declared.filter(|_| !root.join(&path).exists()) {
+        return Ok(Read::Unit(settings));
+    }
+    let text = std::fs::read_to_string(root.join(&path)).map_err(|err| match err.kind() {
+        std::io::ErrorKind::NotFound => hinted(
+            format!("member folder {dir} has no pyproject.toml"),
+            format!(
+                "add {path}; or, if it is not a package, declare it as [member.\"{dir}\"] in {CONFIG_PATH}; or list {dir} under `exclude`"
+            ),
+        ),
+        std::io::ErrorKind::InvalidData => {
+            hinted(format!("{path} is not UTF-8 text"), format!("save {path} as UTF-8 (TOML files are UTF-8)"))
+        }
+        _ if root.join(&path).is_dir() => hinted(
+            format!("{path} is a folder, not a file"),
+            format!("move {path} away and write the project's pyproject.toml there"),
+        ),
+        _ => hinted(format!("cannot read {path}: {err}"), format!("make {path} readable")),
+    })?;
+    let pyproject = pyproject::parse_in(&path, &text, declared, config.default_groups.as_deref())?;
+    Ok(Read::Pyproject { pyproject: Box::new(pyproject), text, beside: requirements_beside(root, dir) })
 }
 
 /// The `requirements*.txt` files in a member's folder (relative to the root), sorted; not

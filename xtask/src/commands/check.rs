@@ -29,40 +29,21 @@ const RELOCK: &str = "run `cargo xtask lock` and commit the locks it writes";
 pub fn run(ws: &Workspace) -> Result<()> {
     let start = std::time::Instant::now();
     let plan = lock::plan(ws);
+    // Each lock is read and parsed once; every check of it and of its venv is its own, so
+    // they are spread over the CPUs.
+    let specs: Vec<&LockSpec> = plan.iter().collect();
     let read = |path: &camino::Utf8Path| std::fs::read_to_string(ws.root.join(path)).ok();
-    let locks: BTreeMap<LockId, Lock> =
-        plan.iter().filter_map(|s| Some((s.id, lockfile::parse(&read(&s.lock)?).ok()?))).collect();
+    let locks: BTreeMap<LockId, Lock> = specs
+        .iter()
+        .zip(crate::sched::map(&specs, |s| lockfile::parse(&read(&s.lock)?).ok()))
+        .filter_map(|(s, lock)| Some((s.id, lock?)))
+        .collect();
+    let checked = crate::sched::map(&specs, |spec| spec_findings(ws, spec, &locks));
     let mut rows = Vec::new();
     let mut total = 0;
     let mut venvs = 0;
-    for spec in plan.iter() {
-        let mut findings: Vec<Finding> = lock_finding(ws, spec).into_iter().collect();
-        if let Some(lock) = locks.get(&spec.id) {
-            for &layer in &spec.after {
-                let Some(layer_lock) = locks.get(&LockId::Layer(layer)) else { continue };
-                findings.extend(misaligned(lock, layer_lock, &spec.python).into_iter().map(
-                    |(package, found, pinned)| Finding {
-                        what: format!(
-                            "{} has {package}{}, but {} pins {package}=={pinned}",
-                            spec.lock,
-                            found.map_or(" missing".to_owned(), |v| format!("=={v}")),
-                            ws.layers[layer].lock()
-                        ),
-                        hint: "run `cargo xtask lock` (a lock edited by hand is recompiled from its inputs)".into(),
-                    },
-                ));
-            }
-            if let LockId::Env(e) = spec.id {
-                let text = read(&spec.lock).unwrap_or_default();
-                match venv_findings(ws, e, &text, lock) {
-                    None => {}
-                    Some(found) => {
-                        venvs += 1;
-                        findings.extend(found);
-                    }
-                }
-            }
-        }
+    for (spec, (findings, has_venv)) in specs.iter().zip(checked) {
+        venvs += usize::from(has_venv);
         total += findings.len();
         let result = if findings.is_empty() { "ok".to_owned() } else { ui::count(findings.len(), "finding") };
         rows.push(vec![spec.name.clone(), result]);
@@ -95,6 +76,36 @@ pub fn run(ws: &Workspace) -> Result<()> {
     );
     ui::status("Checked", &summary);
     if total > 0 { Err(Failed.into()) } else { Ok(()) }
+}
+
+/// What is wrong with one lock (against its spec and the layers it follows) and with its
+/// env's venv; and whether that venv exists.
+fn spec_findings(ws: &Workspace, spec: &LockSpec, locks: &BTreeMap<LockId, Lock>) -> (Vec<Finding>, bool) {
+    let mut findings: Vec<Finding> = lock_finding(ws, spec).into_iter().collect();
+    let mut has_venv = false;
+    if let Some(lock) = locks.get(&spec.id) {
+        for &layer in &spec.after {
+            let Some(layer_lock) = locks.get(&LockId::Layer(layer)) else { continue };
+            findings.extend(misaligned(lock, layer_lock, &spec.python).into_iter().map(|(package, found, pinned)| {
+                Finding {
+                    what: format!(
+                        "{} has {package}{}, but {} pins {package}=={pinned}",
+                        spec.lock,
+                        found.map_or(" missing".to_owned(), |v| format!("=={v}")),
+                        ws.layers[layer].lock()
+                    ),
+                    hint: "run `cargo xtask lock` (a lock edited by hand is recompiled from its inputs)".into(),
+                }
+            }));
+        }
+        if let LockId::Env(e) = spec.id
+            && let Some(found) = venv_findings(ws, e, lock)
+        {
+            has_venv = true;
+            findings.extend(found);
+        }
+    }
+    (findings, has_venv)
 }
 
 /// What is wrong with a lock against its spec, if anything: what `lock` would compile
@@ -253,11 +264,11 @@ fn misaligned(lock: &Lock, layer: &Lock, python: &str) -> Vec<(String, Option<St
 
 /// What is wrong with env `e`'s venv against its lock: moved, for another Python, half-made,
 /// in someone else's way, not synced, or changed by hand. `None` when there is no venv yet.
-fn venv_findings(ws: &Workspace, e: usize, text: &str, lock: &Lock) -> Option<Vec<Finding>> {
+fn venv_findings(ws: &Workspace, e: usize, lock: &Lock) -> Option<Vec<Finding>> {
     let env = &ws.envs[e];
     let locals = env.locals(&ws.members);
     let fix = format!("run `cargo xtask setup-envs -p {}`", ws.members[env.members[0]].name);
-    let state = venv::state(&ws.root.join(&env.venv), text, lock, &locals, &env.python);
+    let state = venv::state(&ws.root.join(&env.venv), lock, &locals, &env.python);
     let finding = |what: String, hint: String| Finding { what: format!("{} {what}", env.venv), hint };
     Some(match state {
         State::Missing => return None,

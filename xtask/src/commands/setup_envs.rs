@@ -220,11 +220,10 @@ pub fn ensure_locks(ws: &Workspace, needed: &BTreeSet<LockId>, jobs: usize, comm
 /// said so).
 fn usable_locks(ws: &Workspace, needed: &BTreeSet<LockId>, command: &str, modes: Modes) -> Result<Vec<LockId>> {
     let plan = lock::plan(ws);
-    let stale: Vec<(LockId, Freshness)> = needed
-        .iter()
-        .map(|&id| (id, lock::freshness(&ws.root, &plan[id])))
-        .filter(|(_, f)| *f != Freshness::Fresh)
-        .collect();
+    let needed: Vec<LockId> = needed.iter().copied().collect();
+    let freshness = crate::sched::map(&needed, |&id| lock::freshness(&ws.root, &plan[id]));
+    let stale: Vec<(LockId, Freshness)> =
+        needed.into_iter().zip(freshness).filter(|(_, f)| *f != Freshness::Fresh).collect();
     if stale.is_empty() {
         return Ok(Vec::new());
     }
@@ -313,19 +312,23 @@ pub fn offline_miss(err: anyhow::Error) -> anyhow::Error {
 /// The envs among `envs` whose venv is not fresh, with its state. A missing lock counts as
 /// not fresh (the compile before the sync makes it); one that cannot be read is an error.
 fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(usize, &'w Env, State)>> {
-    let mut todo = Vec::new();
-    for &e in envs {
+    // Each env's check reads its own few files: independent, so spread over the CPUs.
+    let states = crate::sched::map(envs, |&e| {
         let env = &ws.envs[e];
-        let state = match lockfile::read(&ws.root.join(&env.lock)) {
-            Ok(Some((text, lock))) => {
+        match lockfile::read(&ws.root.join(&env.lock)) {
+            Ok(Some((_, lock))) => {
                 let locals = env.locals(&ws.members);
-                venv::state(&ws.root.join(&env.venv), &text, &lock, &locals, &env.python)
+                Ok(venv::state(&ws.root.join(&env.venv), &lock, &locals, &env.python))
             }
-            Ok(None) => State::Unsynced,
-            Err(err) => return Err(unreadable(&env.lock, &err)),
-        };
+            Ok(None) => Ok(State::Unsynced),
+            Err(err) => Err(unreadable(&env.lock, &err)),
+        }
+    });
+    let mut todo = Vec::new();
+    for (&e, state) in envs.iter().zip(states) {
+        let state = state?;
         if !state.is_fresh() {
-            todo.push((e, env, state));
+            todo.push((e, &ws.envs[e], state));
         }
     }
     Ok(todo)

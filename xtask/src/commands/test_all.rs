@@ -145,6 +145,16 @@ pub fn run(ws: &Workspace, members: &[usize], options: &Options) -> Result<()> {
         }
         _ => None,
     };
+    // Every local miss is asked of the team's cache at once, before the first suite starts.
+    if let (Some(remote), Some(keys)) = (&remote, &keys) {
+        let wanted: Vec<(&str, &str)> = members
+            .iter()
+            .zip(keys)
+            .map(|(&m, key)| (ws.members[m].name.as_str(), key.key.as_str()))
+            .filter(|(name, key)| !cache.holds(name, key))
+            .collect();
+        remote.prefetch(&wanted);
+    }
     let reporters = Reporters::new(&ws.root, &options.report);
     let names: Vec<&str> = members.iter().map(|&m| ws.members[m].name.as_str()).collect();
     reporters.emit(&Event::RunStarted { projects: names.clone() });
