@@ -148,7 +148,7 @@ pub fn state(venv: &Utf8Path, lock: &Lock, locals: &[&str], python_request: &str
     if stamp.lock != lock.body_digest() {
         return State::Unsynced;
     }
-    match drift(venv, lock, locals) {
+    match drift_at(venv, &version, lock, locals) {
         Ok(drift) if drift.is_empty() => State::Fresh,
         Ok(drift) => State::Drifted(drift),
         Err(err) => State::Remake(Remake::Broken(format!("{err:#}"))),
@@ -585,8 +585,13 @@ impl std::fmt::Display for Drift {
 /// holds for this venv; one whose marker cannot be read may be present or not. A package
 /// pinned by URL (`name @ git+...`) may be installed at any version.
 pub fn drift(venv: &Utf8Path, lock: &Lock, locals: &[&str]) -> Result<Vec<Drift>> {
+    drift_at(venv, &python_version(venv)?, lock, locals)
+}
+
+/// [`drift`] of a venv whose interpreter's version is known (read from its `pyvenv.cfg`).
+fn drift_at(venv: &Utf8Path, version: &str, lock: &Lock, locals: &[&str]) -> Result<Vec<Drift>> {
     let installed = installed(venv)?;
-    let env = crate::markers::Environment::of_venv(python_version(venv)?);
+    let env = crate::markers::Environment::of_venv(version.to_owned());
     let mut expected: BTreeMap<&str, Vec<&Pin>> = BTreeMap::new();
     let mut maybe: BTreeMap<&str, Vec<&Pin>> = BTreeMap::new();
     for req in &lock.requirements {
