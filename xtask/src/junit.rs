@@ -420,69 +420,265 @@ pub struct Place {
 /// name split from its node id so that `classname::name` is the node id again (a
 /// collection error, whose id is its module's path, is that path and `<collection>`); its
 /// `file` and `line` from the suite's [`Place`]s.
+///
+/// The layout is the usual one (quick-junit's, which wrote it before): the counts on
+/// `<testsuites>` and each `<testsuite>` (`skipped` counts xfails, `failures` strict xpasses),
+/// times in seconds with three decimals, a suite's `<properties>` (`cached`), a result
+/// element with its `message` and its text (the traceback), and `<system-out>`. Every text is
+/// [`xml_escape`]d.
 pub fn merged(report_name: &str, suites: &[Suite]) -> String {
-    use quick_junit::{NonSuccessKind, Property, Report, TestCaseStatus, TestSuite};
-
-    let mut report = Report::new(report_name);
-    let mut total = 0.0;
-    for suite in suites {
-        let mut out = TestSuite::new(suite.name);
-        out.set_time(duration(suite.seconds));
-        total += suite.seconds.max(0.0);
+    let counts: Vec<Counts> = suites.iter().map(Counts::of).collect();
+    let total = counts.iter().fold(Counts::default(), |sum, c| Counts {
+        tests: sum.tests + c.tests,
+        failures: sum.failures + c.failures,
+        errors: sum.errors + c.errors,
+        skipped: sum.skipped + c.skipped,
+    });
+    let seconds: f64 = suites.iter().map(|s| s.seconds.max(0.0)).sum();
+    let mut xml = Xml::default();
+    let [tests, skipped, failures, errors] = total.strings();
+    xml.open(
+        "testsuites",
+        &[
+            ("name", report_name),
+            ("tests", &tests),
+            ("skipped", &skipped),
+            ("failures", &failures),
+            ("errors", &errors),
+            ("time", &time(seconds)),
+        ],
+    );
+    for (suite, counts) in suites.iter().zip(&counts) {
+        let ([tests, skipped, failures, errors], seconds) = (counts.strings(), time(suite.seconds));
+        let attributes: [(&str, &str); 6] = [
+            ("name", suite.name),
+            ("tests", &tests),
+            ("skipped", &skipped),
+            ("errors", &errors),
+            ("failures", &failures),
+            ("time", &seconds),
+        ];
+        if counts.tests == 0 && !suite.cached {
+            xml.empty("testsuite", &attributes);
+            continue;
+        }
+        xml.open("testsuite", &attributes);
         if suite.cached {
-            out.add_property(Property::new("cached", "true"));
+            xml.open("properties", &[]);
+            xml.empty("property", &[("name", "cached"), ("value", "true")]);
+            xml.close("properties");
         }
         for (index, case) in suite.cases.iter().enumerate() {
-            let mut status = match case.outcome {
-                Outcome::Passed => TestCaseStatus::success(),
-                Outcome::Failed | Outcome::XPassed => TestCaseStatus::non_success(NonSuccessKind::Failure),
-                Outcome::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
-                Outcome::Skipped => TestCaseStatus::skipped(),
-                Outcome::XFailed => {
-                    let mut skipped = TestCaseStatus::skipped();
-                    skipped.set_type("pytest.xfail");
-                    skipped
-                }
-            };
-            if case.outcome != Outcome::Passed {
-                status.set_message(case.message.as_str());
-                if !case.details.is_empty() {
-                    status.set_description(case.details.as_str());
-                }
-            }
             let (classname, name) = split_id(&case.id);
-            let mut test = quick_junit::TestCase::new(name, status);
-            test.set_classname(classname);
-            test.set_time(duration(case.seconds));
-            if !case.output.is_empty() {
-                test.set_system_out(case.output.as_str());
-            }
+            let case_time = time(case.seconds);
+            let mut attributes = vec![("name", name), ("classname", classname), ("time", case_time.as_str())];
             // GitLab and others link a test to its source with these (xunit1 style).
             let place = suite.places.get(index);
+            let line = place.and_then(|p| p.line).map(|l| l.to_string());
             if let Some(file) = place.and_then(|p| p.file.as_ref()) {
-                test.extra.insert("file".into(), file.as_str().into());
-                if let Some(line) = place.and_then(|p| p.line) {
-                    test.extra.insert("line".into(), line.to_string().into());
-                }
+                attributes.push(("file", file.as_str()));
+                attributes.extend(line.as_deref().map(|l| ("line", l)));
             }
-            out.add_test_case(test);
+            let result = match case.outcome {
+                Outcome::Passed => None,
+                Outcome::Failed | Outcome::XPassed => Some(("failure", None)),
+                Outcome::Error => Some(("error", None)),
+                Outcome::Skipped => Some(("skipped", None)),
+                Outcome::XFailed => Some(("skipped", Some("pytest.xfail"))),
+            };
+            if result.is_none() && case.output.is_empty() {
+                xml.empty("testcase", &attributes);
+                continue;
+            }
+            xml.open("testcase", &attributes);
+            if let Some((element, kind)) = result {
+                let mut attributes = vec![("message", case.message.as_str())];
+                attributes.extend(kind.map(|k| ("type", k)));
+                xml.leaf(element, &attributes, &case.details);
+            }
+            if !case.output.is_empty() {
+                xml.leaf("system-out", &[], &case.output);
+            }
+            xml.close("testcase");
         }
         // Without a test case, a dashboard that counts tests would show the crash as nothing.
         if let Some((message, output)) = &suite.failure {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(message.as_str());
-            if !output.is_empty() {
-                status.set_description(output.as_str());
-            }
-            let mut test = quick_junit::TestCase::new("<suite>", status);
-            test.set_classname(suite.name);
-            out.add_test_case(test);
+            xml.open("testcase", &[("name", "<suite>"), ("classname", suite.name)]);
+            xml.leaf("error", &[("message", message.as_str())], output);
+            xml.close("testcase");
         }
-        report.add_test_suite(out);
+        xml.close("testsuite");
     }
-    report.set_time(duration(total));
-    // Serializing to memory fails only on text that is not UTF-8, and ours is `String`s.
-    report.to_string().expect("a report of strings serializes")
+    xml.close("testsuites");
+    xml.finish()
+}
+
+/// The counts of a `<testsuite>`, or of them all.
+#[derive(Default)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Counts {
+    /// A suite's: its tests and their outcomes, and its own failure as one more error.
+    fn of(suite: &Suite) -> Counts {
+        let n = |outcomes: &[Outcome]| suite.cases.iter().filter(|c| outcomes.contains(&c.outcome)).count();
+        let failed = usize::from(suite.failure.is_some());
+        Counts {
+            tests: suite.cases.len() + failed,
+            failures: n(&[Outcome::Failed, Outcome::XPassed]),
+            errors: n(&[Outcome::Error]) + failed,
+            skipped: n(&[Outcome::Skipped, Outcome::XFailed]),
+        }
+    }
+
+    /// tests, skipped, failures, errors.
+    fn strings(&self) -> [String; 4] {
+        [self.tests, self.skipped, self.failures, self.errors].map(|n| n.to_string())
+    }
+}
+
+/// The merged report as it is written: an element per line, indented by four spaces per
+/// level, a leaf's text inline.
+struct Xml {
+    out: String,
+    depth: usize,
+}
+
+impl Default for Xml {
+    fn default() -> Xml {
+        Xml { out: r#"<?xml version="1.0" encoding="UTF-8"?>"#.to_owned(), depth: 0 }
+    }
+}
+
+impl Xml {
+    /// `<name key="value"...`, on a line of its own.
+    fn start(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        self.out.push('\n');
+        self.out.extend(std::iter::repeat_n(' ', 4 * self.depth));
+        self.out.push('<');
+        self.out.push_str(name);
+        for (key, value) in attributes {
+            self.out.push(' ');
+            self.out.push_str(key);
+            self.out.push_str("=\"");
+            xml_escape(&mut self.out, value, true);
+            self.out.push('"');
+        }
+    }
+
+    fn open(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        self.start(name, attributes);
+        self.out.push('>');
+        self.depth += 1;
+    }
+
+    fn empty(&mut self, name: &str, attributes: &[(&str, &str)]) {
+        self.start(name, attributes);
+        self.out.push_str("/>");
+    }
+
+    /// An element of text alone; without text, an empty element.
+    fn leaf(&mut self, name: &str, attributes: &[(&str, &str)], text: &str) {
+        if text.is_empty() {
+            return self.empty(name, attributes);
+        }
+        self.start(name, attributes);
+        self.out.push('>');
+        xml_escape(&mut self.out, text, false);
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    fn close(&mut self, name: &str) {
+        self.depth -= 1;
+        self.out.push('\n');
+        self.out.extend(std::iter::repeat_n(' ', 4 * self.depth));
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push('>');
+    }
+
+    fn finish(mut self) -> String {
+        self.out.push('\n');
+        self.out
+    }
+}
+
+/// Appends `text` to `out` as XML 1.0 character data, or as an attribute's value: what a
+/// terminal would read as commands is left out (ANSI escape sequences: colours, OSC 8
+/// links, and the control characters, which XML 1.0 mostly forbids), so is what XML 1.0
+/// forbids (U+FFFE, U+FFFF); line ends become `\n` (as a parser reads them); `&`, `<`, `>`
+/// and both quotes are escaped, and in an attribute newlines and tabs too, which a parser
+/// would read as spaces (`&#10;`, `&#9;`, as pytest writes them).
+///
+/// A sequence starts with ESC and ends at its final byte, a string's (OSC, DCS, SOS, PM, APC)
+/// at BEL or ST (ESC `\`); a character that cannot be in it ends it and is read as text (so
+/// an unterminated string stops at the end of its line). C1 controls are left out alone, as
+/// control characters, not read as the start of a sequence.
+fn xml_escape(out: &mut String, text: &str, attribute: bool) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Text,
+        /// After ESC and any intermediate bytes.
+        Escape,
+        /// A control sequence's parameters and intermediates.
+        Csi,
+        /// An OSC, DCS, SOS, PM or APC string.
+        Str,
+        /// ESC inside a string: ST when `\` follows.
+        StrEscape,
+    }
+    let mut state = In::Text;
+    let mut after_cr = false;
+    for c in text.chars() {
+        // A character that ends a sequence without belonging to it is read again as text.
+        loop {
+            let (next, consumed) = match (state, c) {
+                (In::Text, '\u{1b}') => (In::Escape, true),
+                (In::Text, _) => {
+                    match c {
+                        '\n' if after_cr => {}
+                        '\r' | '\n' if attribute => out.push_str("&#10;"),
+                        '\r' | '\n' => out.push('\n'),
+                        '\t' if attribute => out.push_str("&#9;"),
+                        '\t' => out.push('\t'),
+                        '&' => out.push_str("&amp;"),
+                        '<' => out.push_str("&lt;"),
+                        '>' => out.push_str("&gt;"),
+                        '"' => out.push_str("&quot;"),
+                        '\'' => out.push_str("&apos;"),
+                        '\u{fffe}' | '\u{ffff}' => {}
+                        c if c.is_control() => {}
+                        c => out.push(c),
+                    }
+                    after_cr = c == '\r';
+                    (In::Text, true)
+                }
+                (In::Escape, '[') => (In::Csi, true),
+                (In::Escape, ']' | 'P' | 'X' | '^' | '_') => (In::Str, true),
+                (In::Escape, ' '..='/') => (In::Escape, true),
+                (In::Escape, '0'..='~') => (In::Text, true),
+                (In::Csi, ' '..='?') => (In::Csi, true),
+                (In::Csi, '@'..='~') => (In::Text, true),
+                (In::Str, '\u{7}') => (In::Text, true),
+                (In::Str, '\u{1b}') => (In::StrEscape, true),
+                (In::Str, '\n') => (In::Text, false),
+                (In::Str, _) => (In::Str, true),
+                (In::StrEscape, '\\') => (In::Text, true),
+                (In::StrEscape, _) => (In::Escape, false),
+                (In::Escape | In::Csi, _) => (In::Text, false),
+            };
+            state = next;
+            if consumed {
+                break;
+            }
+        }
+    }
 }
 
 /// Writes [`merged`] to `path`, making its folders, through a temp file and a rename.
@@ -506,13 +702,19 @@ fn split_id(id: &str) -> (&str, &str) {
     (&id[..split], &id[split + 2..])
 }
 
-/// Seconds as a duration; a negative or non-finite time (a clock step) as zero.
-fn duration(seconds: f64) -> Duration {
-    Duration::try_from_secs_f64(seconds).unwrap_or_default()
+/// Seconds with three decimals; a negative or non-finite time (a clock step) as zero.
+fn time(seconds: f64) -> String {
+    format!("{:.3}", Duration::try_from_secs_f64(seconds).unwrap_or_default().as_secs_f64())
 }
+
+/// The tests' XML reader (the integration tests' too), for the merged report.
+#[cfg(test)]
+#[path = "../tests/support/xml.rs"]
+mod test_xml;
 
 #[cfg(test)]
 mod tests {
+    use super::test_xml::Element;
     use super::*;
 
     /// What pytest 9.2.0 wrote with [`pytest_args`] for a suite of every kind of result
@@ -866,10 +1068,38 @@ Got:
         assert_eq!(split_id("tests.test_broken"), ("tests.test_broken", "<collection>"));
     }
 
-    /// Counts of each `<testsuite>`: (name, tests, failures, errors, skipped).
+    /// The merged report read back as any XML 1.0 parser reads it: its `<testsuites>`.
+    fn read_back(xml: &str) -> Element {
+        let root = test_xml::parse(xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        assert_eq!(root.name, "testsuites", "{xml}");
+        root
+    }
+
+    /// Counts of each `<testsuite>`: (name, tests, failures, errors, skipped), which its
+    /// test cases and the `<testsuites>` totals agree with.
     fn counts(xml: &str) -> Vec<(String, usize, usize, usize, usize)> {
-        let report = quick_junit::Report::deserialize_from_str(xml).unwrap();
-        report.test_suites.iter().map(|s| (s.name.to_string(), s.tests, s.failures, s.errors, s.skipped)).collect()
+        let report = read_back(xml);
+        let keys = ["tests", "failures", "errors", "skipped"];
+        let mut totals = [0; 4];
+        let counts = report
+            .all("testsuite")
+            .map(|suite| {
+                let cases: Vec<&Element> = suite.all("testcase").collect();
+                let with = |result: &str| cases.iter().filter(|c| c.one(result).is_some()).count();
+                let [tests, failures, errors, skipped] = keys.map(|k| suite.count(k));
+                assert_eq!(
+                    (tests, failures, errors, skipped),
+                    (cases.len(), with("failure"), with("error"), with("skipped")),
+                    "{xml}"
+                );
+                for (total, n) in totals.iter_mut().zip([tests, failures, errors, skipped]) {
+                    *total += n;
+                }
+                (suite.attr("name").expect("a suite's name").to_owned(), tests, failures, errors, skipped)
+            })
+            .collect();
+        assert_eq!(keys.map(|k| report.count(k)), totals, "{xml}");
+        counts
     }
 
     #[test]
@@ -902,25 +1132,35 @@ Got:
         assert_eq!(counts(&xml), [expected("web", &web, 0), expected("model", &td, 0), expected("digest", &[], 1)]);
         assert_eq!(counts(&xml)[0], ("web".to_owned(), 22, 5, 4, 3), "as pytest's own XML counts them");
 
-        let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
-        assert_eq!(report.name.as_ref().map(|n| n.as_str()), Some("cargo xtask test-all"));
-        let [web_suite, model_suite, digest_suite] = &report.test_suites[..] else { panic!("three suites") };
-        assert!(web_suite.properties.is_empty());
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "), "{xml}");
+        let report = read_back(&xml);
+        assert_eq!((report.attr("name"), report.attr("time")), (Some("cargo xtask test-all"), Some("61.750")));
+        let [web_suite, model_suite, digest_suite] = &report.children[..] else { panic!("three suites\n{xml}") };
+        assert!(web_suite.one("properties").is_none());
+        let properties = model_suite.one("properties").expect("the cached suite's properties");
         assert_eq!(
-            model_suite.properties.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect::<Vec<_>>(),
-            [("cached", "true")]
+            properties.all("property").map(|p| (p.attr("name"), p.attr("value"))).collect::<Vec<_>>(),
+            [(Some("cached"), Some("true"))]
         );
         // classname::name is the node id again; the failure keeps its message and traceback.
-        let param = web_suite.test_cases.iter().find(|c| c.name.as_str() == "test_param[[x]]").unwrap();
-        assert_eq!(param.classname.as_ref().map(|c| c.as_str()), Some("tests/test_cases.py"));
-        let quick_junit::TestCaseStatus::NonSuccess { message, description, .. } = &param.status else {
-            panic!("a failure: {:?}", param.status)
-        };
-        assert_eq!(message.as_ref().map(|m| m.as_str()), Some("AssertionError: assert '[x]' != '[x]'"));
-        assert!(description.as_ref().is_some_and(|d| d.as_str().contains("tests/test_cases.py:56")));
-        let crash = &digest_suite.test_cases[0];
-        assert_eq!((crash.name.as_str(), crash.classname.as_ref().map(|c| c.as_str())), ("<suite>", Some("digest")));
-        assert_eq!(digest_suite.time, Some(Duration::from_secs(60)));
+        let param = web_suite.all("testcase").find(|c| c.attr("name") == Some("test_param[[x]]")).unwrap();
+        assert_eq!(param.attr("classname"), Some("tests/test_cases.py"));
+        let failure = param.one("failure").unwrap_or_else(|| panic!("a failure: {param:?}"));
+        assert_eq!(failure.attr("message"), Some("AssertionError: assert '[x]' != '[x]'"));
+        assert!(failure.text.contains("tests/test_cases.py:56"), "{}", failure.text);
+        // A message keeps its lines (`&#10;`: a parser reads a written newline as a space).
+        let fail = web_suite.all("testcase").find(|c| c.attr("name") == Some("test_fail")).unwrap();
+        assert_eq!(
+            fail.one("failure").and_then(|f| f.attr("message")),
+            Some("AssertionError: math is broken\nassert (1 + 1) == 3")
+        );
+        let xfail = web_suite.all("testcase").find(|c| c.attr("name") == Some("test_xfail")).unwrap();
+        assert_eq!(xfail.one("skipped").and_then(|s| s.attr("type")), Some("pytest.xfail"));
+        let [crash] = &digest_suite.children[..] else { panic!("one case\n{xml}") };
+        assert_eq!((crash.attr("name"), crash.attr("classname")), (Some("<suite>"), Some("digest")));
+        let error = crash.one("error").unwrap();
+        assert_eq!((error.attr("message"), error.text.as_str()), (Some("timed out after 60s"), "collected 3 items\n"));
+        assert_eq!(digest_suite.attr("time"), Some("60.000"));
     }
 
     #[test]
@@ -935,38 +1175,167 @@ Got:
             })
             .collect();
         let suites = [Suite { name: "web", cases: &web, places: &places, seconds: 1.0, cached: false, failure: None }];
-        let report = quick_junit::Report::deserialize_from_str(&merged("run", &suites)).unwrap();
-        let cases = &report.test_suites[0].test_cases;
+        let report = read_back(&merged("run", &suites));
+        let cases: Vec<&Element> = report.suite("web").all("testcase").collect();
         assert_eq!(cases.len(), web.len());
-        let attr = |c: &quick_junit::TestCase, key: &str| c.extra.get(key).map(|v| v.as_str().to_owned());
-        for case in cases {
-            assert!(case.classname.is_some(), "{case:?}");
-            let file = attr(case, "file").expect("every case of this run has a file");
+        for case in &cases {
+            assert!(case.attr("classname").is_some(), "{case:?}");
+            let file = case.attr("file").expect("every case of this run has a file");
             assert!(file.starts_with("projects/web/tests/"), "{file}");
         }
-        let broken = &cases[0];
+        let broken = cases[0];
         assert_eq!(
-            (broken.classname.as_ref().map(|c| c.as_str()), broken.name.as_str()),
-            (Some("tests/test_broken_import.py"), "<collection>")
+            (broken.attr("classname"), broken.attr("name")),
+            (Some("tests/test_broken_import.py"), Some("<collection>"))
         );
         assert_eq!(
-            (attr(broken, "file").as_deref(), attr(broken, "line").as_deref()),
+            (broken.attr("file"), broken.attr("line")),
             (Some("projects/web/tests/test_broken_import.py"), Some("1"))
         );
-        let fail = cases.iter().find(|c| c.name.as_str() == "test_fail").unwrap();
-        assert_eq!(
-            (attr(fail, "file").as_deref(), attr(fail, "line").as_deref()),
-            (Some("projects/web/tests/test_cases.py"), Some("8"))
-        );
+        let fail = cases.iter().find(|c| c.attr("name") == Some("test_fail")).unwrap();
+        assert_eq!((fail.attr("file"), fail.attr("line")), (Some("projects/web/tests/test_cases.py"), Some("8")));
         // Without a place (a file outside the repository): no file, no line.
         let bare = [Suite { name: "web", cases: &web, places: &[], seconds: 1.0, cached: false, failure: None }];
-        let report = quick_junit::Report::deserialize_from_str(&merged("run", &bare)).unwrap();
-        assert!(
-            report.test_suites[0]
-                .test_cases
-                .iter()
-                .all(|c| c.extra.get("file").is_none() && c.extra.get("line").is_none())
-        );
+        let report = read_back(&merged("run", &bare));
+        assert!(report.suite("web").all("testcase").all(|c| c.attr("file").is_none() && c.attr("line").is_none()));
+    }
+
+    #[test]
+    fn merged_report_layout() {
+        let case = |id: &str, outcome: Outcome, message: &str, details: &str, output: &str| TestCase {
+            id: id.to_owned(),
+            file: None,
+            line: None,
+            outcome,
+            seconds: 0.0125,
+            message: message.to_owned(),
+            details: details.to_owned(),
+            output: output.to_owned(),
+        };
+        let cases = [
+            case("t.py::test_ok", Outcome::Passed, "", "", ""),
+            case("t.py::T::test_fail", Outcome::Failed, "assert 1 == 2", "> assert 1 == 2\nE  no", "printed\n"),
+            case("t.py::test_xfail", Outcome::XFailed, "known", "", ""),
+        ];
+        let places = [Place { file: Some("p/t.py".into()), line: Some(3) }];
+        let suites = [
+            Suite { name: "p", cases: &cases, places: &places, seconds: 1.23456, cached: false, failure: None },
+            Suite { name: "c", cases: &[], places: &[], seconds: -1.0, cached: true, failure: None },
+            Suite {
+                name: "x",
+                cases: &[],
+                places: &[],
+                seconds: f64::NAN,
+                cached: false,
+                failure: Some(("crashed: killed".to_owned(), String::new())),
+            },
+            Suite { name: "none", cases: &[], places: &[], seconds: 2.0, cached: false, failure: None },
+        ];
+        let expected = r#"<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="run" tests="4" skipped="1" failures="1" errors="1" time="3.235">
+    <testsuite name="p" tests="3" skipped="1" errors="0" failures="1" time="1.235">
+        <testcase name="test_ok" classname="t.py" time="0.013" file="p/t.py" line="3"/>
+        <testcase name="test_fail" classname="t.py::T" time="0.013">
+            <failure message="assert 1 == 2">&gt; assert 1 == 2
+E  no</failure>
+            <system-out>printed
+</system-out>
+        </testcase>
+        <testcase name="test_xfail" classname="t.py" time="0.013">
+            <skipped message="known" type="pytest.xfail"/>
+        </testcase>
+    </testsuite>
+    <testsuite name="c" tests="0" skipped="0" errors="0" failures="0" time="0.000">
+        <properties>
+            <property name="cached" value="true"/>
+        </properties>
+    </testsuite>
+    <testsuite name="x" tests="1" skipped="0" errors="1" failures="0" time="0.000">
+        <testcase name="&lt;suite&gt;" classname="x">
+            <error message="crashed: killed"/>
+        </testcase>
+    </testsuite>
+    <testsuite name="none" tests="0" skipped="0" errors="0" failures="0" time="2.000"/>
+</testsuites>
+"#;
+        assert_eq!(merged("run", &suites), expected);
+    }
+
+    /// [`xml_escape`] of `text` as text and as an attribute.
+    fn escaped(text: &str) -> (String, String) {
+        let (mut as_text, mut as_attribute) = (String::new(), String::new());
+        xml_escape(&mut as_text, text, false);
+        xml_escape(&mut as_attribute, text, true);
+        (as_text, as_attribute)
+    }
+
+    #[test]
+    fn escaping_markup_lines_and_tabs() {
+        let (text, attribute) = escaped("a < b && c > 'd' \"e\"\n\tf");
+        assert_eq!(text, "a &lt; b &amp;&amp; c &gt; &apos;d&apos; &quot;e&quot;\n\tf");
+        assert_eq!(attribute, "a &lt; b &amp;&amp; c &gt; &apos;d&apos; &quot;e&quot;&#10;&#9;f");
+        // Line ends as a parser reads them: CRLF and a lone CR are a newline.
+        assert_eq!(escaped("a\r\nb\rc\n\nd"), ("a\nb\nc\n\nd".to_owned(), "a&#10;b&#10;c&#10;&#10;d".to_owned()));
+        assert_eq!(escaped("é ✓ 🦀 \u{fffd}").0, "é ✓ 🦀 \u{fffd}");
+    }
+
+    #[test]
+    fn escaping_leaves_out_terminal_sequences_and_what_xml_forbids() {
+        let text = |s: &str| escaped(s).0;
+        // Colours, cursor moves, private modes; a character set and a keypad mode (ESC ( B, ESC =).
+        assert_eq!(text("\x1b[31mred\x1b[0m \x1b[1;32;48;5;200mx\x1b[2K\x1b[?25l"), "red x");
+        assert_eq!(text("\x1b(Ba\x1b=b\x1b7c"), "abc");
+        // OSC 8 links, ended by BEL or by ST; a DCS string; an unterminated OSC ends at its line's end.
+        assert_eq!(text("\x1b]8;;http://x\x07link\x1b]8;;\x1b\\ done"), "link done");
+        assert_eq!(text("a\x1bPq#0;2;0;0;0\x1b\\b"), "ab");
+        assert_eq!(text("a\x1b]0;title\nb"), "a\nb");
+        // C1 controls are characters of their own, not the start of a sequence.
+        assert_eq!(text("\u{9b}31mred\u{9d}0;t\u{9c}x"), "31mred0;tx");
+        // Control characters (C0 but tab and newline, DEL, C1), and U+FFFE and U+FFFF.
+        assert_eq!(text("a\x00\x01\x08\x0b\x0c\x0e\x1f\x7f\u{80}\u{85}\u{9f}b\u{fffe}\u{ffff}c"), "abc");
+        // A lone ESC, at the end or before a line's end; ESC ESC restarts the sequence.
+        assert_eq!(text("a\x1b"), "a");
+        assert_eq!(text("a\x1b\nb"), "a\nb");
+        assert_eq!(text("a\x1b\x1b[1mb"), "ab");
+        // A sequence cut by a character that cannot be in it: that character is text.
+        assert_eq!(text("\x1b[31é"), "é");
+    }
+
+    #[test]
+    fn merged_report_is_xml_whatever_the_tests_wrote() {
+        let nasty = "\x1b[31mE\x1b[0m   \"<&>'\"\x00\x07\u{fffe}\r\n\tend";
+        let case = TestCase {
+            id: format!("tests/t.py::test_x[{nasty}]"),
+            file: Some("tests/t.py".into()),
+            line: Some(1),
+            outcome: Outcome::Error,
+            seconds: 0.5,
+            message: nasty.to_owned(),
+            details: nasty.to_owned(),
+            output: nasty.to_owned(),
+        };
+        let places = [Place { file: Some("a & b/t.py".into()), line: Some(1) }];
+        let suites = [Suite {
+            name: "p<&>",
+            cases: std::slice::from_ref(&case),
+            places: &places,
+            seconds: 1.0,
+            cached: false,
+            failure: Some((nasty.to_owned(), nasty.to_owned())),
+        }];
+        let xml = merged(nasty, &suites);
+        let report = read_back(&xml);
+        let clean = "E   \"<&>'\"\n\tend";
+        assert_eq!(report.attr("name"), Some(clean));
+        let suite = report.suite("p<&>");
+        let [test, crash] = &suite.children[..] else { panic!("two cases\n{xml}") };
+        assert_eq!(test.attr("name"), Some(format!("test_x[{clean}]").as_str()));
+        assert_eq!(test.attr("file"), Some("a & b/t.py"));
+        for (case, result) in [(test, "error"), (crash, "error")] {
+            let result = case.one(result).unwrap();
+            assert_eq!((result.attr("message"), result.text.as_str()), (Some(clean), clean));
+        }
+        assert_eq!(test.one("system-out").unwrap().text, clean);
     }
 
     #[test]

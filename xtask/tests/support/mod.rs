@@ -6,6 +6,7 @@
 #![allow(dead_code)] // each test crate uses a different part of it
 
 pub mod nginx;
+pub mod xml;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
