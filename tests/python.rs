@@ -52,35 +52,52 @@ fn main() -> ExitCode {
     }
 }
 
-fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
-    let ws = Arc::new(Workspace::discover(root)?);
-    let stale: Vec<String> = lock::plan(&ws)
-        .iter()
-        .filter(|s| lock::freshness(&ws.root, s) != Freshness::Fresh)
-        .map(|s| s.lock.to_string())
-        .collect();
-    if !stale.is_empty() {
-        return Err(xtask::error::hinted(
-            format!("stale locks: {}", stale.join(", ")),
-            "run `cargo xtask lock` (tests never write tracked files)",
-        ));
+/// The workspace, with the envs `which` names set up, under the repository lock: nextest
+/// lists with `--list` and `--list --ignored` at once, and both would set the venvs up. The
+/// one that waited while the other wrote reads the workspace again and finds them fresh, as
+/// `cargo xtask` does.
+fn set_up(
+    root: &Utf8Path,
+    jobs: usize,
+    which: impl Fn(&Workspace) -> anyhow::Result<Vec<usize>>,
+) -> anyhow::Result<Workspace> {
+    let mut attempts = 0;
+    loop {
+        let ws = Workspace::discover(root)?;
+        let stale: Vec<String> = lock::plan(&ws)
+            .iter()
+            .filter(|s| lock::freshness(&ws.root, s) != Freshness::Fresh)
+            .map(|s| s.lock.to_string())
+            .collect();
+        if !stale.is_empty() {
+            return Err(xtask::error::hinted(
+                format!("stale locks: {}", stale.join(", ")),
+                "run `cargo xtask lock` (tests never write tracked files)",
+            ));
+        }
+        match commands::setup_envs::ensure(&ws, &which(&ws)?, jobs) {
+            Err(err) if xtask::repo_lock::is_changed(&err) && attempts < 5 => attempts += 1,
+            result => {
+                result?;
+                xtask::repo_lock::downgrade()?;
+                return Ok(ws);
+            }
+        }
     }
+}
+
+fn trials(root: &Utf8Path, args: &Arguments) -> anyhow::Result<Vec<Trial>> {
     // nextest runs each trial in its own process as `--exact NAME`: the name says which
     // project and node, so there is nothing to collect.
     if let (true, Some(name)) = (args.exact, &args.filter) {
         let (project, id) = name.split_once("::").unwrap_or((name, ""));
+        let ws = Arc::new(set_up(root, 1, |ws| Ok(vec![ws.members[ws.member(project)?].env]))?);
         let member = ws.member(project)?;
-        commands::setup_envs::ensure(&ws, &[ws.members[member].env], 1)?;
-        xtask::repo_lock::downgrade()?;
         let shared = Arc::new(Project { member, selected: vec![id.to_owned()], run: OnceLock::new() });
         let (id, ws) = (id.to_owned(), Arc::clone(&ws));
         return Ok(vec![Trial::test(name.clone(), move || outcome(&ws, &shared, &id))]);
     }
-    let all: Vec<usize> = (0..ws.envs.len()).collect();
-    // Under the repository lock: nextest lists with `--list` and `--list --ignored` at once,
-    // and both would set the venvs up; the second waits, then finds them fresh.
-    commands::setup_envs::ensure(&ws, &all, commands::default_jobs())?;
-    xtask::repo_lock::downgrade()?;
+    let ws = Arc::new(set_up(root, commands::default_jobs(), |ws| Ok((0..ws.envs.len()).collect()))?);
 
     // Collect every project's node ids, projects in parallel.
     let collected = sched::run(&vec![Vec::new(); ws.members.len()], commands::default_jobs(), true, |m| {

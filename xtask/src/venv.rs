@@ -220,11 +220,12 @@ pub fn not_ours(root: &Utf8Path, path: &Utf8Path) -> Option<String> {
         let target = std::fs::read_link(path).ok()?;
         let shared = root.join(crate::config::VENVS_DIR);
         let resolved = path.parent().map(|p| p.as_std_path().join(&target)).unwrap_or_else(|| target.clone());
-        let ours = std::fs::canonicalize(&resolved)
-            .ok()
-            .zip(std::fs::canonicalize(&shared).ok())
-            .is_some_and(|(t, s)| t.starts_with(s))
-            || target.to_string_lossy().replace('\\', "/").contains(crate::config::VENVS_DIR);
+        // The link as written first: resolving both paths costs a syscall per component.
+        let ours = target.to_string_lossy().replace('\\', "/").contains(crate::config::VENVS_DIR)
+            || std::fs::canonicalize(&resolved)
+                .ok()
+                .zip(std::fs::canonicalize(&shared).ok())
+                .is_some_and(|(t, s)| t.starts_with(s));
         return (!ours).then(|| format!("is a link to {}", target.display()));
     }
     if !meta.is_dir() {
