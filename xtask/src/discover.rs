@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
 use crate::fsutil;
+use crate::glob::Glob;
 use crate::pep508::{normalize, requirement_name};
 
 /// Asks `python3` for its version (as the config's `python` takes it) and the names of the
@@ -715,7 +716,7 @@ pub(crate) fn find_units(
 }
 
 /// Whether `glob` matches `dir` or a folder it is in.
-fn matches_folder(glob: &globset::GlobMatcher, dir: &Utf8Path) -> bool {
+fn matches_folder(glob: &Glob, dir: &Utf8Path) -> bool {
     dir.ancestors().any(|a| !a.as_str().is_empty() && glob.is_match(a.as_str()))
 }
 
@@ -791,7 +792,7 @@ fn shown_dir(dir: &Utf8Path) -> &str {
 }
 
 /// The `exclude` globs, each with its text.
-fn exclude_globs(exclude: &[String]) -> Result<Vec<(String, globset::GlobMatcher)>> {
+fn exclude_globs(exclude: &[String]) -> Result<Vec<(String, Glob)>> {
     exclude
         .iter()
         .map(|written| {
@@ -799,16 +800,13 @@ fn exclude_globs(exclude: &[String]) -> Result<Vec<(String, globset::GlobMatcher
             while let Some(rest) = pattern.strip_prefix("./") {
                 pattern = rest;
             }
-            let glob = globset::GlobBuilder::new(pattern.trim_end_matches('/'))
-                .literal_separator(true)
-                .build()
-                .map_err(|err| {
-                    crate::error::hinted(
-                        format!("bad exclude pattern \"{written}\": {}", err.kind()),
-                        "use globs of folders relative to the root, like \"examples/*\" or \"**/fixtures\"",
-                    )
-                })?;
-            Ok((written.clone(), glob.compile_matcher()))
+            let glob = Glob::new(pattern.trim_end_matches('/')).map_err(|err| {
+                crate::error::hinted(
+                    format!("bad exclude pattern \"{written}\": {err}"),
+                    "use globs of folders relative to the root, like \"examples/*\" or \"**/fixtures\"",
+                )
+            })?;
+            Ok((written.clone(), glob))
         })
         .collect()
 }
@@ -847,7 +845,7 @@ fn uv_workspace_members(root: &Utf8Path, tree: &Tree) -> BTreeSet<Utf8PathBuf> {
     let Some(workspace) = doc.get("tool").and_then(|t| t.get("uv")).and_then(|u| u.get("workspace")) else {
         return BTreeSet::new();
     };
-    let globs = |key: &str| -> Vec<globset::GlobMatcher> {
+    let globs = |key: &str| -> Vec<Glob> {
         workspace
             .get(key)
             .and_then(toml::Value::as_array)
@@ -856,7 +854,7 @@ fn uv_workspace_members(root: &Utf8Path, tree: &Tree) -> BTreeSet<Utf8PathBuf> {
             .filter_map(toml::Value::as_str)
             .filter_map(|p| {
                 let p = p.trim_start_matches("./").trim_end_matches('/');
-                globset::GlobBuilder::new(p).literal_separator(true).build().ok().map(|g| g.compile_matcher())
+                Glob::new(p).ok()
             })
             .collect()
     };

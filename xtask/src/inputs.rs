@@ -339,7 +339,7 @@ pub fn is_package_file(rel: &Utf8Path, src_layout: bool) -> bool {
 /// One `inputs` glob, relative to the root (`./` and a trailing `/` dropped; `*` is one
 /// folder level, `**` any number; one that matches a folder takes in everything under it):
 /// the reason when it is not one.
-pub fn input_glob(glob: &str) -> Result<globset::Glob, String> {
+pub fn input_glob(glob: &str) -> Result<crate::glob::Glob, String> {
     let mut pattern = glob.trim();
     while let Some(rest) = pattern.strip_prefix("./") {
         pattern = rest;
@@ -351,7 +351,7 @@ pub fn input_glob(glob: &str) -> Result<globset::Glob, String> {
     if pattern.starts_with('/') || pattern.split('/').any(|part| part == "..") {
         return Err("it leaves the repository root, which it is relative to".to_owned());
     }
-    globset::GlobBuilder::new(pattern).literal_separator(true).build().map_err(|err| err.kind().to_string())
+    crate::glob::Glob::new(pattern).map_err(|err| err.to_string())
 }
 
 /// Whether an environment variable name matches an `env-inputs` pattern (`NAME`, or a

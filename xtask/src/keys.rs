@@ -38,11 +38,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
-use globset::{GlobSet, GlobSetBuilder};
 
 use crate::config::CONFIG_PATH;
 use crate::digest::{self, Hasher};
 use crate::exec::{self, Cmd};
+use crate::glob::GlobSet;
 use crate::inputs::{self, Item, Items, Kind, PytestConfig};
 use crate::lockfile;
 use crate::workspace::{Member, Workspace};
@@ -346,7 +346,7 @@ impl<'a> Readers<'a> {
         let mut pythonpath: HashMap<&Utf8Path, Vec<(usize, bool)>> = HashMap::new();
         let mut sources: HashMap<&Utf8Path, Vec<usize>> = HashMap::new();
         let mut pytest: Vec<PytestConfig> = Vec::with_capacity(ws.members.len());
-        let mut set = GlobSetBuilder::new();
+        let mut set = Vec::new();
         let mut glob_of = Vec::new();
         let mut configs: HashMap<&Utf8Path, PytestConfig> = HashMap::new();
         for (m, member) in ws.members.iter().enumerate() {
@@ -363,7 +363,7 @@ impl<'a> Readers<'a> {
             // Checked when the workspace loads: every glob here is valid.
             for glob in &member.pyproject.tests.inputs {
                 if let Ok(built) = inputs::input_glob(glob) {
-                    set.add(built);
+                    set.push(built);
                     glob_of.push((m, glob.as_str()));
                 }
             }
@@ -371,7 +371,7 @@ impl<'a> Readers<'a> {
                 configs.entry(member.dir.as_path()).or_insert_with(|| inputs::pytest_config(&ws.root, &member.dir));
             pytest.push(config.clone());
         }
-        let globs = set.build().unwrap_or_else(|_| GlobSet::empty());
+        let globs = GlobSet::new(set);
         Readers { ws, dirs, src_layout, venvs, pythonpath, sources, pytest, globs, glob_of }
     }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod exec;
 pub mod flags;
 pub mod fsutil;
+pub mod glob;
 pub mod graph;
 pub mod infile;
 pub mod inputs;

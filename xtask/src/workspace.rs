@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::config::{self, CONFIG_PATH, Config};
 use crate::error::hinted;
 use crate::fsutil::{self, lexical};
+use crate::glob::{Glob, GlobSet};
 use crate::graph::{closure, topo_order};
 use crate::layers::{self, Layer};
 use crate::pep440::{self, Version, satisfies};
@@ -264,27 +264,14 @@ impl Workspace {
     }
 
     /// An error naming the member's pyproject (or its config table) for the first `inputs`
-    /// entry that is not a glob, alone or with the others.
+    /// entry that is not a glob.
     fn check_input_globs(&self) -> Result<()> {
-        let mut all = globset::GlobSetBuilder::new();
-        let mut first = None;
         for member in &self.members {
             for glob in &member.pyproject.tests.inputs {
-                match crate::inputs::input_glob(glob) {
-                    Ok(built) => {
-                        all.add(built);
-                        first.get_or_insert((member, glob.as_str()));
-                    }
-                    Err(error) => return Err(self.bad_glob(member, glob, &error)),
-                }
+                crate::inputs::input_glob(glob).map_err(|error| self.bad_glob(member, glob, &error))?;
             }
         }
-        match (all.build(), first) {
-            (Err(err), Some((member, glob))) => {
-                Err(self.bad_glob(member, glob, &format!("with the others: {}", err.kind())))
-            }
-            _ => Ok(()),
-        }
+        Ok(())
     }
 
     fn bad_glob(&self, member: &Member, glob: &str, error: &str) -> anyhow::Error {
@@ -850,7 +837,7 @@ fn closest_pattern(root: &Utf8Path, pattern: &str) -> Option<String> {
         if part.contains(['*', '?', '[', '{']) {
             // The rest is globs and literals: it must match below `dir`, else no suggestion.
             let rest = parts[ix..].join("/");
-            let glob = GlobBuilder::new(&rest).literal_separator(true).build().ok()?.compile_matcher();
+            let glob = Glob::new(&rest).ok()?;
             let any = walk_names(&dir, parts.len() - ix).iter().any(|p| glob.is_match(p));
             fixed.push(rest);
             return (changed && any).then(|| fixed.join("/"));
@@ -903,17 +890,17 @@ fn walk_names(dir: &Utf8Path, depth: usize) -> Vec<String> {
 
 /// The patterns of `key` (as written in the config) as one set, in their order.
 fn glob_set(globs: &[String], key: &str, config_text: &str) -> Result<GlobSet> {
-    let mut set = GlobSetBuilder::new();
-    for glob in globs {
-        let built = GlobBuilder::new(&clean_pattern(glob)).literal_separator(true).build().map_err(|err| {
-            hinted(
-                format!("{CONFIG_PATH}: bad {key} pattern \"{glob}\": {}{}", err.kind(), at_line(config_text, glob)),
-                "use globs like \"projects/*\" or \"libs/*\" (`*` is one folder level)",
-            )
-        })?;
-        set.add(built);
-    }
-    Ok(set.build()?)
+    globs
+        .iter()
+        .map(|glob| {
+            Glob::new(&clean_pattern(glob)).map_err(|err| {
+                hinted(
+                    format!("{CONFIG_PATH}: bad {key} pattern \"{glob}\": {err}{}", at_line(config_text, glob)),
+                    "use globs like \"projects/*\" or \"libs/*\" (`*` is one folder level)",
+                )
+            })
+        })
+        .collect()
 }
 
 /// Links local dependencies and sorts members into dependency order.

@@ -901,13 +901,8 @@ fn expand(patterns: &[String], walked: &[&str]) -> Result<BTreeSet<Utf8PathBuf>>
             out.insert(Utf8PathBuf::from(pattern));
             continue;
         }
-        let glob = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|err| {
-                hinted(format!("{CONFIG_PATH}: bad pattern \"{written}\": {}", err.kind()), "fix the pattern")
-            })?
-            .compile_matcher();
+        let glob = crate::glob::Glob::new(pattern)
+            .map_err(|err| hinted(format!("{CONFIG_PATH}: bad pattern \"{written}\": {err}"), "fix the pattern"))?;
         out.extend(walked.iter().filter(|d| glob.is_match(d)).map(Utf8PathBuf::from));
     }
     Ok(out)
