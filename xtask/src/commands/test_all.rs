@@ -326,7 +326,11 @@ impl Runner<'_> {
             })
             .filter(|r| observed_digests.change(ws, &r.observed).is_none());
         if !verify && let Some(record) = hit {
-            let tests = cache.junit_of(name, &record.key).and_then(|xml| junit::read(&xml).ok());
+            // Its tests all passed: only a JUnit file lists them, so only then are they read.
+            let tests = reporters
+                .lists_passing_tests
+                .then(|| cache.junit_of(name, &record.key).and_then(|xml| junit::read(&xml).ok()))
+                .flatten();
             let note = match (from_remote, remote) {
                 (true, Some(remote)) => format!("from the remote cache at {}", remote.shown()),
                 _ => String::new(),

@@ -260,6 +260,8 @@ pub struct Options {
 pub struct Reporters {
     all: Mutex<Vec<Box<dyn Reporter>>>,
     errors: Mutex<Vec<anyhow::Error>>,
+    /// A JUnit file is written: the only report that lists a passing suite's tests.
+    pub lists_passing_tests: bool,
 }
 
 impl Reporters {
@@ -278,7 +280,7 @@ impl Reporters {
         if options.json {
             all.push(Box::new(json::Json));
         }
-        Reporters { all: Mutex::new(all), errors: Mutex::new(Vec::new()) }
+        Reporters { all: Mutex::new(all), errors: Mutex::new(Vec::new()), lists_passing_tests: options.junit.is_some() }
     }
 
     /// Whether pytest's own output should keep its colour (ours has colour).

@@ -215,8 +215,10 @@ impl Terminal {
             live.over = true;
             live.clear();
         }
-        let position = |name: &str| self.order.iter().position(|n| n == name).unwrap_or(usize::MAX);
-        self.settled.sort_by_key(|(suite, _)| position(&suite.project));
+        let position: std::collections::HashMap<&str, usize> =
+            self.order.iter().enumerate().map(|(k, name)| (name.as_str(), k)).collect();
+        self.settled
+            .sort_by_cached_key(|(suite, _)| position.get(suite.project.as_str()).copied().unwrap_or(usize::MAX));
         let rows: Vec<Vec<String>> = self
             .settled
             .iter()
