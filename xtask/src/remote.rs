@@ -139,6 +139,9 @@ impl Remote {
             Ok(done) => done,
             Err(err) => return self.fail(&format!("{err:#}")).unwrap_or(()),
         };
+        if done.code == Some(2) {
+            return; // a curl before 7.66, without `--parallel`: `fetch` asks one by one
+        }
         if !done.success {
             let code = done.code.map_or_else(|| "a signal".to_owned(), |c| c.to_string());
             return self.fail(&format!("curl exited with {code}{}", curl_meaning(done.code))).unwrap_or(());
