@@ -6,8 +6,10 @@
 //!   unix, a Job Object on Windows), which `interrupt` stops on a signal: a hung pytest and
 //!   the processes it started go with it ([`capture`], [`run_ok`], [`interactive`]).
 //! - Short sequential calls whose stdout is the answer (git, an interpreter asked its
-//!   version, the uv bootstrap's venv and pip): xshell, with stdout and stderr apart, so a
-//!   warning never lands in `git -z` output ([`read`], [`read_ok`]).
+//!   version, the uv bootstrap's venv and pip): std's `Command` as it is, with stdout and
+//!   stderr apart, so a warning never lands in `git -z` output ([`read`], [`read_ok`]).
+//!
+//! duct is the one process crate: std needs no help for a child that is waited for at once.
 
 use std::ffi::OsString;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -444,31 +446,60 @@ pub struct Read {
     pub stderr: String,
 }
 
-/// Runs a short sequential command with xshell and keeps its stdout and stderr apart; a
-/// non-zero exit is not an error here (see [`read_ok`]). Nothing new starts after a signal.
+/// Runs a short sequential command and keeps its stdout and stderr apart; a non-zero exit
+/// is not an error here (see [`read_ok`]). Nothing new starts after a signal. The child is
+/// std's, as is: no process tree of its own (a short call ends by itself, and Ctrl-C at the
+/// terminal reaches it with us), stdin empty unless given, the program found as std finds it.
 pub fn read(cmd: &Cmd) -> Result<Read> {
+    use std::io::Write as _;
+    use std::process::Stdio;
+
     crate::interrupt::check()?;
-    let shell = xshell::Shell::new().context("cannot start a shell")?;
-    shell.change_dir(&cmd.cwd);
-    let mut command = shell.cmd(&cmd.program).args(&cmd.args).quiet().ignore_status();
+    let mut command = std::process::Command::new(&cmd.program);
+    command.args(&cmd.args).current_dir(&cmd.cwd).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.stdin(if cmd.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
     for key in &cmd.env_remove {
-        command = command.env_remove(key);
+        command.env_remove(key);
     }
     for (key, value) in &cmd.env {
-        command = command.env(key, value);
+        command.env(key, value);
     }
-    if let Some(text) = &cmd.stdin {
-        command = command.stdin(text);
-    }
-    let output = command.output().map_err(|err| {
+    let cannot_run = |err: anyhow::Error| {
         let program = cmd.program.to_string_lossy();
-        // xshell says what failed, not why in a kind we can match: a program that is not on
-        // PATH is by far the likeliest.
-        anyhow!(err).context(crate::error::Hinted::new(
+        // A program that is not on PATH is by far the likeliest cause.
+        err.context(crate::error::Hinted::new(
             format!("cannot run `{program}`"),
             format!("install {program} or put it on PATH; `{}` needs it", cmd.display()),
         ))
+    };
+    let mut child = command.spawn().map_err(|err| {
+        // A missing working directory fails as a missing program does: say which it is.
+        let why = match std::fs::metadata(&cmd.cwd) {
+            Err(missing) if err.kind() == std::io::ErrorKind::NotFound => {
+                anyhow!("failed to get current directory `{}`: {missing}", cmd.cwd)
+            }
+            _ if err.kind() == std::io::ErrorKind::NotFound => {
+                anyhow!("command not found: `{}`", cmd.program.to_string_lossy())
+            }
+            _ => anyhow!("io error when running command `{}`: {err}", cmd.display()),
+        };
+        cannot_run(why)
     })?;
+    // Written from a thread while this one reads: a child that answers as it reads (git's
+    // `--stdin-paths`) would otherwise fill its stdout pipe and both would wait forever.
+    let writer = cmd.stdin.clone().zip(child.stdin.take()).map(|(text, mut stdin)| {
+        std::thread::spawn(move || {
+            stdin.write_all(text.as_bytes())?;
+            stdin.flush()
+        })
+    });
+    let output = child.wait_with_output();
+    let written = writer.map(|thread| thread.join().expect("the stdin writer does not panic"));
+    let output =
+        output.map_err(|err| cannot_run(anyhow!("io error when running command `{}`: {err}", cmd.display())))?;
+    if let Some(written) = written {
+        written.map_err(|err| cannot_run(anyhow!("failed to write to stdin of command `{}`: {err}", cmd.display())))?;
+    }
     Ok(Read {
         success: output.status.success(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -660,6 +691,35 @@ mod tests {
         assert!(format!("{failed:#}").contains("why"), "{failed:#}");
         let missing = read(&Cmd::new("no-such-program-xtask", ".")).unwrap_err();
         assert!(crate::error::hint_of(&missing).is_some_and(|h| h.contains("put it on PATH")), "{missing:#}");
+        assert_eq!(
+            format!("{missing:#}"),
+            "cannot run `no-such-program-xtask`: command not found: `no-such-program-xtask`"
+        );
+        let nowhere = read(&Cmd::new("sh", "no-such-folder-xtask").arg("-c").arg("true")).unwrap_err();
+        assert!(
+            format!("{nowhere:#}").contains("failed to get current directory `no-such-folder-xtask`"),
+            "{nowhere:#}"
+        );
+    }
+
+    #[test]
+    fn a_short_call_reads_its_stdin_while_it_answers() {
+        // More than a pipe holds, each way: written and read at once, nothing waits forever.
+        let text = "line of input\n".repeat(100_000);
+        let cmd = Cmd::new("cat", ".").stdin(text.clone()).env("XTASK_SET", "1").env_remove("HOME");
+        let done = read(&cmd).unwrap();
+        assert!(done.success);
+        assert_eq!(done.stdout, text);
+        let env = read(
+            &Cmd::new("sh", ".")
+                .args(["-c", "echo \"$XTASK_SET${HOME-unset}\""])
+                .env("XTASK_SET", "1")
+                .env_remove("HOME"),
+        )
+        .unwrap();
+        assert_eq!(env.stdout, "1unset\n");
+        let quiet = read(&Cmd::new("sh", ".").args(["-c", "exit 4"])).unwrap();
+        assert!(!quiet.success, "a non-zero exit is an answer, not an error");
     }
 
     #[test]
@@ -852,5 +912,16 @@ mod windows_tests {
         drop(child);
         assert!(!is_alive(pid), "exited and closed");
         assert!(!is_alive(u32::MAX - 2), "no such process");
+    }
+
+    #[test]
+    fn a_short_call_keeps_its_streams_apart_and_names_a_missing_program() {
+        let cmd = Cmd::new("cmd", ".").args(["/d", "/c", "echo out& echo err 1>&2& exit 2"]);
+        let done = read(&cmd).unwrap();
+        assert!(!done.success, "a non-zero exit is an answer, not an error");
+        assert_eq!((done.stdout.trim_end(), done.stderr.trim_end()), ("out", "err"));
+        let missing = read(&Cmd::new("no-such-program-xtask", ".")).unwrap_err();
+        assert!(crate::error::hint_of(&missing).is_some_and(|h| h.contains("put it on PATH")), "{missing:#}");
+        assert!(format!("{missing:#}").contains("command not found"), "{missing:#}");
     }
 }
