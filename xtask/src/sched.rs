@@ -300,6 +300,23 @@ mod tests {
     }
 
     #[test]
+    fn map_keeps_the_order_of_its_items_on_every_thread_count() {
+        for n in [0, 1, 15, 16, 33, 1000, 1001] {
+            let items: Vec<usize> = (0..n).collect();
+            let threads = Mutex::new(std::collections::HashSet::new());
+            let out = map(&items, |&x| {
+                threads.lock().unwrap().insert(std::thread::current().id());
+                x * 2
+            });
+            assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>(), "{n} items");
+            let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+            if n >= 1000 && cpus > 1 {
+                assert!(threads.lock().unwrap().len() > 1, "{n} items ran on one thread");
+            }
+        }
+    }
+
+    #[test]
     fn starts_the_job_that_unblocks_most_work_first() {
         // 0 is a leaf; 1 has two dependants (2, then 3); with one slot, 1 and 2 go before 0,
         // then 0 and 3 (no dependants either) tie and go by index.
