@@ -13,7 +13,11 @@ pub fn normalize(name: &str) -> String {
             }
             in_separator = true;
         } else {
-            out.extend(c.to_lowercase());
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
             in_separator = false;
         }
     }
