@@ -260,6 +260,14 @@ pub(crate) struct Options {
 }
 
 impl Unit {
+    /// Its package's name, when it is a package.
+    pub(crate) fn package(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Package { package } => Some(package),
+            Kind::Declared { .. } => None,
+        }
+    }
+
     pub(crate) fn kind_name(&self) -> &'static str {
         match &self.kind {
             Kind::Package { .. } => "package",
@@ -631,13 +639,8 @@ pub(crate) fn find_units(
     }
     let root_package = manifests.contains(Utf8Path::new(""));
     // Every package found, adopted or not, by name: to say why a source names nothing.
-    let declared: BTreeMap<String, Utf8PathBuf> = units
-        .iter()
-        .filter_map(|u| match &u.kind {
-            Kind::Package { package } => Some((package.clone(), u.dir.clone())),
-            Kind::Declared { .. } => None,
-        })
-        .collect();
+    let declared: BTreeMap<String, Utf8PathBuf> =
+        units.iter().filter_map(|u| Some((u.package()?.to_owned(), u.dir.clone()))).collect();
     // Test data: a project inside another unit's tests/, examples/ or fixture folder (or
     // any fixture folder), unless the root's uv workspace lists it.
     let uv_members = uv_workspace_members(root, tree);
@@ -915,8 +918,8 @@ fn pytest_configures_testpaths(root: &Utf8Path) -> bool {
 fn drop_duplicates(units: &mut Vec<Unit>, uv_members: &BTreeSet<Utf8PathBuf>, excluded: &mut Vec<Excluded>) {
     let mut by_package: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (ix, unit) in units.iter().enumerate() {
-        if let Kind::Package { package } = &unit.kind {
-            by_package.entry(package.clone()).or_default().push(ix);
+        if let Some(package) = unit.package() {
+            by_package.entry(package.to_owned()).or_default().push(ix);
         }
     }
     let mut drop: BTreeMap<usize, String> = BTreeMap::new();
@@ -937,9 +940,14 @@ fn drop_duplicates(units: &mut Vec<Unit>, uv_members: &BTreeSet<Utf8PathBuf>, ex
             );
         }
     }
+    set_aside(units, drop, excluded);
+}
+
+/// Moves the units `reasons` names (by index) to `excluded`, each with its reason.
+fn set_aside(units: &mut Vec<Unit>, mut reasons: BTreeMap<usize, String>, excluded: &mut Vec<Excluded>) {
     let mut ix = 0;
     units.retain(|unit| {
-        let reason = drop.remove(&ix);
+        let reason = reasons.remove(&ix);
         ix += 1;
         match reason {
             Some(reason) => {
@@ -961,13 +969,7 @@ fn drop_unresolved_sources(
     excluded: &mut Vec<Excluded>,
 ) {
     loop {
-        let packages: BTreeSet<&str> = units
-            .iter()
-            .filter_map(|u| match &u.kind {
-                Kind::Package { package } => Some(package.as_str()),
-                Kind::Declared { .. } => None,
-            })
-            .collect();
+        let packages: BTreeSet<&str> = units.iter().filter_map(Unit::package).collect();
         let mut bad: BTreeMap<usize, String> = BTreeMap::new();
         for (ix, unit) in units.iter().enumerate() {
             for (package, source) in &unit.sources {
@@ -1001,18 +1003,7 @@ fn drop_unresolved_sources(
         if bad.is_empty() {
             return;
         }
-        let mut ix = 0;
-        units.retain(|unit| {
-            let reason = bad.remove(&ix);
-            ix += 1;
-            match reason {
-                Some(reason) => {
-                    excluded.push(Excluded { dir: unit.dir.clone(), package: true, reason });
-                    false
-                }
-                None => true,
-            }
-        });
+        set_aside(units, bad, excluded);
     }
 }
 
@@ -1478,14 +1469,8 @@ pub(crate) fn infer_pythonpath(
         })
         .collect();
     let owner = |folder: &Utf8Path| owner_of.get(folder).copied().flatten();
-    let by_package: BTreeMap<&str, usize> = units
-        .iter()
-        .enumerate()
-        .filter_map(|(ix, u)| match &u.kind {
-            Kind::Package { package } => Some((package.as_str(), ix)),
-            Kind::Declared { .. } => None,
-        })
-        .collect();
+    let by_package: BTreeMap<&str, usize> =
+        units.iter().enumerate().filter_map(|(ix, u)| Some((u.package()?, ix))).collect();
     // What each unit's env installs: its local dependencies, and theirs.
     let installed: Vec<BTreeSet<usize>> = (0..units.len())
         .map(|ix| {

@@ -310,7 +310,7 @@ pub fn read(path: &Utf8Path) -> Result<Option<(String, Lock)>, ReadError> {
 }
 
 /// The text of the file at `path`: `None` when there is none (or a folder there).
-fn read_text(path: &Utf8Path) -> Result<Option<String>, ReadError> {
+pub fn read_text(path: &Utf8Path) -> Result<Option<String>, ReadError> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound || path.is_dir() => return Ok(None),
@@ -389,21 +389,26 @@ pub fn pins_of<'a>(requirements: impl Iterator<Item = &'a Requirement>) -> BTree
 /// the header is read and the body hashed: a body that matches its digest is what was
 /// written, so it needs no parse (this is on every command's no-op path).
 pub fn freshness(path: &Utf8Path, inputs_digest: &str) -> Freshness {
-    let text = match read_text(path) {
+    freshness_of(&read_text(path), inputs_digest)
+}
+
+/// [`freshness`] of a lock as [`read_text`] read it, for a caller that reads it anyway.
+pub fn freshness_of(text: &Result<Option<String>, ReadError>, inputs_digest: &str) -> Freshness {
+    let text = match text {
         Ok(Some(text)) => text,
         Ok(None) => return Freshness::Missing,
-        Err(err) => return Freshness::Unreadable(err),
+        Err(err) => return Freshness::Unreadable(err.clone()),
     };
-    let (header, body) = split(&text);
+    let (header, body) = split(text);
     let value = |prefix: &str| header.lines().find_map(|l| l.strip_prefix(prefix)).map(str::trim);
     let intact = value(BODY_DIGEST).is_some_and(|d| d == digest::text(body));
     if intact && value(INPUTS_DIGEST) == Some(inputs_digest) {
         return Freshness::Fresh;
     }
-    if let Some((line, marker)) = conflict_marker(&text) {
+    if let Some((line, marker)) = conflict_marker(text) {
         return Freshness::Unreadable(ReadError::Conflict { line, marker });
     }
-    match parse(&text) {
+    match parse(text) {
         Ok(lock) => lock.freshness(inputs_digest),
         Err(err) => Freshness::Unreadable(ReadError::Invalid(err)),
     }

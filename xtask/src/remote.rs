@@ -133,8 +133,13 @@ impl Remote {
             config += &format!("url = \"{}\"\n", quote(&format!("{}/{place}", self.url)));
             config += &format!("output = \"{}\"\n", quote(&dir.0.join(n.to_string()).to_string_lossy()));
         }
-        let cmd =
-            self.curl().args(["--parallel", "--parallel-max", "16", "--write-out", "%{http_code} %{url_effective}\n"]);
+        let cmd = self.curl().args([
+            "--parallel",
+            "--parallel-max",
+            "16",
+            "--write-out",
+            "%{http_code} %{filename_effective}\n",
+        ]);
         let done = match crate::exec::capture(&Cmd { stdin: Some(config), ..cmd }) {
             Ok(done) => done,
             Err(err) => return self.fail(&format!("{err:#}")).unwrap_or(()),
@@ -146,12 +151,18 @@ impl Remote {
             let code = done.code.map_or_else(|| "a signal".to_owned(), |c| c.to_string());
             return self.fail(&format!("curl exited with {code}{}", curl_meaning(done.code))).unwrap_or(());
         }
-        let by_url: HashMap<String, usize> =
-            places.iter().enumerate().map(|(n, place)| (format!("{}/{place}", self.url), n)).collect();
+        // Each answer is told by the file it was written to, named as given (a URL may come
+        // back normalised).
         let mut prefetched = self.prefetched.lock().unwrap_or_else(|e| e.into_inner());
         for line in done.output.lines() {
-            let Some((code, url)) = line.split_once(' ') else { continue };
-            let Some(&n) = by_url.get(url) else { continue };
+            let Some((code, file)) = line.split_once(' ') else { continue };
+            let Some(n) = std::path::Path::new(file)
+                .file_name()
+                .and_then(|name| name.to_str()?.parse::<usize>().ok())
+                .filter(|&n| n < places.len())
+            else {
+                continue;
+            };
             let body = match code {
                 "200" => std::fs::read_to_string(dir.0.join(n.to_string())).ok(),
                 "404" => None,

@@ -32,13 +32,16 @@ pub fn run(ws: &Workspace) -> Result<()> {
     // Each lock is read and parsed once; every check of it and of its venv is its own, so
     // they are spread over the CPUs.
     let specs: Vec<&LockSpec> = plan.iter().collect();
-    let read = |path: &camino::Utf8Path| std::fs::read_to_string(ws.root.join(path)).ok();
-    let locks: BTreeMap<LockId, Lock> = specs
-        .iter()
-        .zip(crate::sched::map(&specs, |s| lockfile::parse(&read(&s.lock)?).ok()))
-        .filter_map(|(s, lock)| Some((s.id, lock?)))
-        .collect();
-    let checked = crate::sched::map(&specs, |spec| spec_findings(ws, spec, &locks));
+    let read = crate::sched::map(&specs, |&spec| {
+        let text = lockfile::read_text(&ws.root.join(&spec.lock));
+        let lock = text.as_ref().ok().and_then(|t| lockfile::parse(t.as_deref()?).ok());
+        (spec, text, lock)
+    });
+    let locks: BTreeMap<LockId, &Lock> =
+        read.iter().filter_map(|(spec, _, lock)| Some((spec.id, lock.as_ref()?))).collect();
+    let checked = crate::sched::map(&read, |(spec, text, _)| {
+        spec_findings(ws, spec, lockfile::freshness_of(text, &spec.digest), &locks)
+    });
     let mut rows = Vec::new();
     let mut total = 0;
     let mut venvs = 0;
@@ -80,8 +83,13 @@ pub fn run(ws: &Workspace) -> Result<()> {
 
 /// What is wrong with one lock (against its spec and the layers it follows) and with its
 /// env's venv; and whether that venv exists.
-fn spec_findings(ws: &Workspace, spec: &LockSpec, locks: &BTreeMap<LockId, Lock>) -> (Vec<Finding>, bool) {
-    let mut findings: Vec<Finding> = lock_finding(ws, spec).into_iter().collect();
+fn spec_findings(
+    ws: &Workspace,
+    spec: &LockSpec,
+    freshness: Freshness,
+    locks: &BTreeMap<LockId, &Lock>,
+) -> (Vec<Finding>, bool) {
+    let mut findings: Vec<Finding> = lock_finding(ws, spec, freshness).into_iter().collect();
     let mut has_venv = false;
     if let Some(lock) = locks.get(&spec.id) {
         for &layer in &spec.after {
@@ -108,11 +116,11 @@ fn spec_findings(ws: &Workspace, spec: &LockSpec, locks: &BTreeMap<LockId, Lock>
     (findings, has_venv)
 }
 
-/// What is wrong with a lock against its spec, if anything: what `lock` would compile
-/// again (or, for one it cannot read, refuses to).
-fn lock_finding(ws: &Workspace, spec: &LockSpec) -> Option<Finding> {
+/// What is wrong with a lock, given its `freshness` against its spec, if anything: what
+/// `lock` would compile again (or, for one it cannot read, refuses to).
+fn lock_finding(ws: &Workspace, spec: &LockSpec, freshness: Freshness) -> Option<Finding> {
     let lock = &spec.lock;
-    Some(match lock::freshness(&ws.root, spec) {
+    Some(match freshness {
         Freshness::Fresh => return None,
         Freshness::Missing if ws.root.join(lock).is_dir() => Finding {
             what: format!("{lock} is a folder, not a lock"),
@@ -133,7 +141,8 @@ fn lock_finding(ws: &Workspace, spec: &LockSpec) -> Option<Finding> {
 /// `lock` would write nothing.
 pub fn would_change(ws: &Workspace, ids: &BTreeSet<LockId>, orphans: bool) -> Vec<Finding> {
     let plan = lock::plan(ws);
-    let mut out: Vec<Finding> = ids.iter().filter_map(|&id| lock_finding(ws, &plan[id])).collect();
+    let mut out: Vec<Finding> =
+        ids.iter().filter_map(|&id| lock_finding(ws, &plan[id], lock::freshness(&ws.root, &plan[id]))).collect();
     if orphans {
         out.extend(self::orphans(ws, &plan).into_iter().map(|o| Finding {
             what: format!("{o} is a lock that no project or layer has: `cargo xtask lock` would remove it"),

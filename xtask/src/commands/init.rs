@@ -620,14 +620,8 @@ fn unit_names(units: &[Unit], kept: &BTreeMap<Utf8PathBuf, String>) -> Vec<Strin
     let parts: Vec<Vec<String>> =
         units.iter().map(|u| u.dir.components().map(|c| c.as_str().to_lowercase()).collect()).collect();
     let tail = |ix: usize, len: usize| parts[ix][parts[ix].len().saturating_sub(len)..].join("-");
-    let packages: BTreeMap<&str, usize> = units
-        .iter()
-        .enumerate()
-        .filter_map(|(ix, u)| match &u.kind {
-            Kind::Package { package } => Some((package.as_str(), ix)),
-            Kind::Declared { .. } => None,
-        })
-        .collect();
+    let packages: BTreeMap<&str, usize> =
+        units.iter().enumerate().filter_map(|(ix, u)| Some((u.package()?, ix))).collect();
     let fixed: Vec<Option<String>> =
         units.iter().map(|u| u.own_name.clone().or_else(|| kept.get(&u.dir).cloned())).collect();
     let derived: Vec<String> = (0..units.len())
@@ -696,14 +690,7 @@ fn render_base(plan: &Plan) -> (String, usize) {
             _ => None,
         })
         .collect();
-    let local: BTreeSet<&str> = plan
-        .units
-        .iter()
-        .filter_map(|u| match &u.kind {
-            Kind::Package { package } => Some(package.as_str()),
-            Kind::Declared { .. } => None,
-        })
-        .collect();
+    let local: BTreeSet<&str> = plan.units.iter().filter_map(Unit::package).collect();
     let mut shared: Vec<String> = Vec::new();
     if files.len() >= 2 {
         let lines: Vec<Vec<String>> = files.iter().map(|f| crate::infile::requirements(&plan.root, f)).collect();
