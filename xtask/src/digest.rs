@@ -2,11 +2,11 @@
 //! checkout with `core.autocrlf=true` (git's default on Windows) gives the same digests as
 //! one without.
 
-use sha2::{Digest, Sha256};
+use hmac_sha256::{HMAC, Hash};
 
 /// SHA-256 of `bytes`, in lowercase hex.
 pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    hex(&Hash::hash(bytes))
 }
 
 /// SHA-256 of a text file's content with `\r\n` read as `\n`.
@@ -22,7 +22,7 @@ pub fn normalize_newlines(content: &str) -> String {
 /// Hashes a sequence of parts, each followed by a newline, so `["ab", "c"]` and
 /// `["a", "bc"]` differ.
 #[derive(Default)]
-pub struct Hasher(Sha256);
+pub struct Hasher(Hash);
 
 impl Hasher {
     pub fn part(&mut self, text: &str) -> &mut Hasher {
@@ -39,16 +39,7 @@ impl Hasher {
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`, in lowercase hex: what signs a remote
 /// cache entry.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> String {
-    const BLOCK: usize = 64;
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
-    hex(&Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize())
+    hex(&HMAC::mac(message, key))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -82,6 +73,17 @@ mod tests {
     #[test]
     fn sha256_is_hex_of_the_digest() {
         assert_eq!(sha256(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        // FIPS 180-2's two-block message, and a million bytes: padding across blocks.
+        let two_blocks = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        assert_eq!(sha256(two_blocks), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+        assert_eq!(sha256(&[b'a'; 1_000_000]), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    }
+
+    #[test]
+    fn parts_hash_as_their_concatenation() {
+        let mut h = Hasher::default();
+        h.part("abc").part("def");
+        assert_eq!(h.finish(), sha256(b"abc\ndef\n"));
     }
 
     #[test]
