@@ -5,9 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use petgraph::algo::{astar, tarjan_scc};
-use petgraph::graph::{DiGraph, NodeIndex};
-
 /// Orders `n` nodes so that every dependency comes before its dependants. `deps[i]` lists
 /// the nodes `i` depends on. Among nodes that are ready together the lowest index comes
 /// first, so callers get a stable, readable order by indexing nodes by name. On a cycle,
@@ -34,37 +31,38 @@ pub fn topo_order(deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
     if order.len() == deps.len() { Ok(order) } else { Err(find_cycle(deps)) }
 }
 
-/// Some cycle of a graph known to have one.
+/// Some cycle of a graph known to have one: a shortest cycle through the lowest node that
+/// is on one, as `[a, b, a]` (a depends on b, b on a). Only on the error path, so a
+/// breadth-first search from each candidate is cheap enough.
 fn find_cycle(deps: &[Vec<usize>]) -> Vec<usize> {
-    // Edges go dependency -> dependant.
-    let mut graph = DiGraph::<usize, ()>::new();
-    let nodes: Vec<NodeIndex> = (0..deps.len()).map(|i| graph.add_node(i)).collect();
-    for (node, node_deps) in deps.iter().enumerate() {
-        for &dep in node_deps {
-            graph.add_edge(nodes[dep], nodes[node], ());
-        }
-    }
-    let on_cycle = tarjan_scc(&graph)
-        .into_iter()
-        .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
-        .min_by_key(|scc| scc.iter().map(|ix| graph[*ix]).min())
-        .expect("a graph without a topological order has a cycle");
-    let start = *on_cycle.iter().min_by_key(|ix| graph[**ix]).expect("an SCC is never empty");
-    cycle_through(&graph, start)
+    (0..deps.len())
+        .find_map(|start| cycle_through(deps, start))
+        .expect("a graph without a topological order has a cycle")
 }
 
-/// A shortest cycle through `start`, as node weights: `[a, b, a]` means a -> b -> a in
-/// dependency direction (a depends on b, b on a).
-fn cycle_through(graph: &DiGraph<usize, ()>, start: NodeIndex) -> Vec<usize> {
-    let shortest = graph
-        .neighbors(start)
-        .filter_map(|next| astar(graph, next, |n| n == start, |_| 1, |_| 0).map(|(_, path)| path))
-        .min_by_key(Vec::len)
-        .unwrap_or_default();
-    // The path follows dependency -> dependant edges; read it backwards to go dependant -> dependency.
-    let mut cycle: Vec<usize> = std::iter::once(start).chain(shortest).map(|ix| graph[ix]).collect();
-    cycle.reverse();
-    cycle
+/// A shortest path of dependencies from `start` back to itself, if there is one.
+fn cycle_through(deps: &[Vec<usize>], start: usize) -> Option<Vec<usize>> {
+    let mut came_from: Vec<Option<usize>> = vec![None; deps.len()];
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        for &dep in &deps[node] {
+            if dep == start {
+                // Walk back from `node` to `start`, then close the loop.
+                let mut path = vec![node];
+                while let Some(prev) = came_from[*path.last().expect("never empty")] {
+                    path.push(prev);
+                }
+                path.reverse();
+                path.push(start);
+                return Some(path);
+            }
+            if came_from[dep].is_none() {
+                came_from[dep] = Some(node);
+                queue.push_back(dep);
+            }
+        }
+    }
+    None
 }
 
 /// The transitive dependencies of `node`, by index (a workspace's order: dependencies first).
@@ -106,6 +104,13 @@ mod tests {
         for pair in cycle.windows(2) {
             assert!(deps[pair[0]].contains(&pair[1]), "{cycle:?} is not a path of dependencies");
         }
+    }
+
+    #[test]
+    fn reports_a_shortest_cycle_through_the_lowest_node_on_one() {
+        // 0 -> 1 is outside; 1 -> 2 -> 3 -> 1 and the shortcut 1 -> 3; 4 -> 5 -> 4.
+        let deps = vec![vec![1], vec![2, 3], vec![3], vec![1], vec![5], vec![4]];
+        assert_eq!(topo_order(&deps).unwrap_err(), [1, 3, 1]);
     }
 
     #[test]
