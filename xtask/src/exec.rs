@@ -306,6 +306,9 @@ impl Tree {
         for &group in pids {
             crate::interrupt::register(group);
         }
+        if crate::reap::NEEDED {
+            crate::reap::record(pids);
+        }
         Ok(Tree {
             groups: pids.to_vec(),
             #[cfg(windows)]
@@ -332,6 +335,9 @@ impl Drop for Tree {
     fn drop(&mut self) {
         for &group in &self.groups {
             crate::interrupt::unregister(group);
+        }
+        if crate::reap::NEEDED {
+            crate::reap::forget(&self.groups);
         }
         // Before the job's handle closes (a field, dropped after this).
         #[cfg(windows)]

@@ -34,6 +34,7 @@ pub mod progress;
 pub mod pyproject;
 pub mod pytest;
 pub mod python;
+pub mod reap;
 pub mod remote;
 pub mod repo_lock;
 pub mod report;

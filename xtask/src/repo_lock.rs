@@ -8,7 +8,8 @@
 //!
 //! It lives in the process, not in a guard: a command may take it shared, find work, and
 //! upgrade; nested calls are no-ops. Under the exclusive lock, no other run is writing, so
-//! whatever temp files lie about were left by a killed run and are swept away.
+//! whatever temp files lie about were left by a killed run and are swept away. (On macOS,
+//! taking the lock also ends what a killed run left running: `reap.rs`.)
 //!
 //! `main` takes it before it reads the workspace, so what a run acts on is what it read
 //! under the lock. Upgrading (and downgrading) lets go of the lock for a moment, as `flock`
@@ -139,6 +140,9 @@ pub fn take(root: &Utf8Path, mode: Mode) -> Result<()> {
     write_holder(&mut file, &mark);
     let changed = before.is_some_and(|before| before != found);
     *held = Some(Held { root: root.to_owned(), file, mode, mark, swept: false });
+    if crate::reap::NEEDED {
+        crate::reap::begin(root);
+    }
     if changed { Err(Changed.into()) } else { Ok(()) }
 }
 

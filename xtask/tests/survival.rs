@@ -723,10 +723,11 @@ fn check_works_on_a_checkout_nobody_may_write_to() {
     assert_eq!(graph.code, 0, "{}", graph.all());
 }
 
-/// SIGKILL runs no handler, so `interrupt` cannot stop the children: the kernel does (on
-/// Linux, each child asks to die with the process that started it). Otherwise a killed
-/// run's uv would write on into a venv under the next run, which would call it fresh.
-#[cfg(target_os = "linux")]
+/// SIGKILL runs no handler, so `interrupt` cannot stop the children: on Linux the kernel
+/// does (each child asks to die with the process that started it), on macOS the next run
+/// (`reap.rs`). Otherwise a killed run's uv would write on into a venv under the next run,
+/// which would call it fresh.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 #[test]
 fn a_killed_xtask_leaves_no_child_running() {
     let repo = Repo::new();
@@ -751,6 +752,10 @@ fn a_killed_xtask_leaves_no_child_running() {
     let pytest: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
     send(child.id(), libc::SIGKILL);
     child.wait().unwrap();
+    if cfg!(target_os = "macos") {
+        let next = repo.xtask(&["check"]);
+        assert!(next.stderr.contains("left running by a killed run"), "{}", next.all());
+    }
     // Gone, or a zombie waiting for whoever adopted it to reap it.
     let gone =
         || !alive(pytest) || std::fs::read_to_string(format!("/proc/{pytest}/stat")).is_ok_and(|s| s.contains(") Z "));
