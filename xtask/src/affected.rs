@@ -200,15 +200,15 @@ pub fn default_base() -> String {
 /// The base of a push event's range: its `before` commit, or `origin/<default branch>` when
 /// `before` is all zeros (the push made the branch). `None` when the event does not say.
 fn push_base(event: &[u8]) -> Option<String> {
-    #[derive(serde::Deserialize)]
     struct Push {
         before: Option<String>,
         repository: Option<Repository>,
     }
-    #[derive(serde::Deserialize)]
+    crate::shape::deserialize_struct! { Push { before: "before", repository: "repository" } }
     struct Repository {
         default_branch: Option<String>,
     }
+    crate::shape::deserialize_struct! { Repository { default_branch: "default_branch" } }
     let push: Push = serde_json::from_slice(event).ok()?;
     // A commit id only (SHA-1 or SHA-256), so the value can never pass for an option of git's.
     let before = push.before.filter(|b| matches!(b.len(), 40 | 64) && b.bytes().all(|c| c.is_ascii_hexdigit()))?;

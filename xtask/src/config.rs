@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use camino::Utf8Path;
-use serde::Deserialize;
+use serde_core::Deserialize;
 
 use crate::error::hinted;
 /// The fixed paths, defined below `pyproject` (which names the config in its errors).
 pub use crate::paths::{CONFIG_PATH, REQUIREMENTS_DIR, TOOLS_DIR, VENVS_DIR};
 use crate::pyproject::{MemberSettings, Strings, TableOf, from_toml};
-use crate::{fsutil, pep508};
+use crate::{fsutil, pep508, shape};
 
 /// The uv version `cargo xtask` writes into a new config.
 pub const DEFAULT_UV_VERSION: &str = "0.13.9";
@@ -72,57 +72,66 @@ pub struct LayerConfig {
 }
 
 /// The file as written; [`parse`] checks what serde cannot and builds the [`Config`].
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct ConfigFile {
     monorepo: Option<TableOf<MonorepoTable>>,
     /// By name; a `BTreeMap`, so in name order, whatever the file's order.
-    #[serde(default)]
     layers: TableOf<BTreeMap<String, TableOf<LayerTable>>>,
-    #[serde(default)]
     member: TableOf<BTreeMap<String, TableOf<MemberSettings>>>,
 }
 
+shape::deserialize_struct! { deny_unknown_fields ConfigFile {
+    monorepo: "monorepo",
+    layers: "layers" = default,
+    member: "member" = default,
+} }
+
 /// `[monorepo]`. Required keys are optional here so that a missing one gets a hint with an
 /// example value rather than serde's "missing field".
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct MonorepoTable {
-    #[serde(default)]
     members: Strings,
-    #[serde(default)]
     exclude: Strings,
     python: Option<String>,
     uv: Option<String>,
     index_url: Option<String>,
-    #[serde(default)]
     extra_index_url: Strings,
-    #[serde(default)]
     find_links: Strings,
-    #[serde(default)]
     no_index: bool,
     exclude_newer: Option<toml::Spanned<Cutoff>>,
     default_groups: Option<Strings>,
-    #[serde(default)]
     env_inputs: Strings,
     remote_cache: Option<String>,
-    #[serde(default)]
     index_packages: Strings,
-    #[serde(default)]
     external_paths: Strings,
 }
+
+shape::deserialize_struct! { deny_unknown_fields MonorepoTable {
+    members: "members" = default,
+    exclude: "exclude" = default,
+    python: "python",
+    uv: "uv",
+    index_url: "index-url",
+    extra_index_url: "extra-index-url" = default,
+    find_links: "find-links" = default,
+    no_index: "no-index" = default,
+    exclude_newer: "exclude-newer",
+    default_groups: "default-groups",
+    env_inputs: "env-inputs" = default,
+    remote_cache: "remote-cache",
+    index_packages: "index-packages" = default,
+    external_paths: "external-paths" = default,
+} }
 
 /// `exclude-newer` as text: a string, or a TOML date or offset date-time written bare
 /// (`exclude-newer = 2026-11-01`), which reads the same.
 struct Cutoff(String);
 
 impl<'de> Deserialize<'de> for Cutoff {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde_core::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         match toml::Value::deserialize(deserializer)? {
             toml::Value::String(text) => Ok(Cutoff(text)),
             toml::Value::Datetime(datetime) => Ok(Cutoff(datetime.to_string())),
-            other => Err(serde::de::Error::invalid_type(
-                serde::de::Unexpected::Other(other.type_str()),
+            other => Err(serde_core::de::Error::invalid_type(
+                serde_core::de::Unexpected::Other(other.type_str()),
                 &"a date or an RFC 3339 timestamp",
             )),
         }
@@ -130,12 +139,11 @@ impl<'de> Deserialize<'de> for Cutoff {
 }
 
 /// `[layers.NAME]`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct LayerTable {
-    #[serde(default)]
     extends: Strings,
 }
+
+shape::deserialize_struct! { deny_unknown_fields LayerTable { extends: "extends" = default } }
 
 /// The keys of `[monorepo]`, to tell a missing `[monorepo]` line from a misspelt key.
 const MONOREPO_KEYS: &[&str] = &[

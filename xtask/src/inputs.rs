@@ -19,13 +19,13 @@
 use std::collections::BTreeMap;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use serde::{Deserialize, Serialize};
+use serde_core::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::digest::{self, Hasher};
+use crate::shape;
 
 /// What kind of thing an item is: decides how it is read and how `explain` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     /// One file, by content.
     File,
@@ -51,6 +51,20 @@ pub enum Kind {
     Observed,
 }
 
+shape::unit_enum! { Kind {
+    File = "file",
+    Tree = "tree",
+    Glob = "glob",
+    Include = "include",
+    Setting = "setting",
+    Env = "env",
+    Interpreter = "interpreter",
+    Lock = "lock",
+    Tool = "tool",
+    Package = "package",
+    Observed = "observed",
+} }
+
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -71,16 +85,30 @@ impl Kind {
 
 /// One input: its kind, its name (a path, a setting's key, a variable), the digest of its
 /// content, and where it is declared (a file, or "command line").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     pub kind: Kind,
     pub name: String,
     pub digest: String,
     pub from: String,
     /// For a tree or a glob: each file's id, so a change names the file.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub files: BTreeMap<String, String>,
 }
+
+shape::serialize_struct! { Item {
+    kind: "kind",
+    name: "name",
+    digest: "digest",
+    from: "from",
+    files: "files" skip_if BTreeMap::is_empty,
+} }
+shape::deserialize_struct! { Item {
+    kind: "kind",
+    name: "name",
+    digest: "digest",
+    from: "from",
+    files: "files" = default,
+} }
 
 impl Item {
     pub fn new(kind: Kind, name: impl Into<String>, digest: impl Into<String>, from: impl Into<String>) -> Item {
@@ -109,11 +137,24 @@ fn value_digest(value: &str) -> String {
 }
 
 /// The inputs of one target, in the order they were listed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Items(pub Vec<Item>);
 
+/// A JSON array of items (a newtype struct, as serde_derive writes it).
+impl Serialize for Items {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_newtype_struct("Items", &self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Items {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::deserialize(deserializer).map(Items)
+    }
+}
+
 /// How one item differs between two lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub kind: Kind,
     pub name: String,
@@ -123,9 +164,17 @@ pub struct Change {
     /// `None`: the item is gone.
     pub new: Option<String>,
     /// For a tree or glob: the files that differ.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
 }
+
+shape::serialize_struct! { Change {
+    kind: "kind",
+    name: "name",
+    from: "from",
+    old: "old",
+    new: "new",
+    files: "files" skip_if Vec::is_empty,
+} }
 
 impl Items {
     pub fn push(&mut self, item: Item) {

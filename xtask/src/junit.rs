@@ -41,8 +41,7 @@ pub fn pytest_args(path: &Utf8Path) -> Vec<String> {
 }
 
 /// A test's result, in pytest's words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Passed,
     /// A `<failure>`: an assertion or exception in the test, or a strict xpass.
@@ -56,6 +55,15 @@ pub enum Outcome {
     /// a form pytest's writer keeps.
     XPassed,
 }
+
+crate::shape::unit_enum! { Outcome {
+    Passed = "passed",
+    Failed = "failed",
+    Error = "error",
+    Skipped = "skipped",
+    XFailed = "x-failed",
+    XPassed = "x-passed",
+} }
 
 impl Outcome {
     /// Which of a test case's results wins when it has several: the worst.
@@ -72,7 +80,7 @@ impl Outcome {
 }
 
 /// One `<testcase>` of pytest's JUnit XML.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TestCase {
     /// pytest's node id, relative to pytest's rootdir: `tests/test_x.py::TestA::test_b[1]`.
     pub id: String,
@@ -90,6 +98,27 @@ pub struct TestCase {
     /// Captured output of the test if pytest recorded one (system-out / system-err), may be empty.
     pub output: String,
 }
+
+crate::shape::serialize_struct! { TestCase {
+    id: "id",
+    file: "file",
+    line: "line",
+    outcome: "outcome",
+    seconds: "seconds",
+    message: "message",
+    details: "details",
+    output: "output",
+} }
+crate::shape::deserialize_struct! { TestCase {
+    id: "id",
+    file: "file",
+    line: "line",
+    outcome: "outcome",
+    seconds: "seconds",
+    message: "message",
+    details: "details",
+    output: "output",
+} }
 
 /// The test cases of pytest's JUnit XML, in its order (a node may appear twice: a failure,
 /// then an error in its teardown).

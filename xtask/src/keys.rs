@@ -256,7 +256,7 @@ fn settings_items(member: &Member, from: &str) -> Vec<Item> {
 }
 
 /// A setting's value as JSON, for its digest.
-fn json<T: serde::Serialize>(value: &T) -> String {
+fn json<T: serde_core::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 

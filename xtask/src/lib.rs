@@ -41,6 +41,7 @@ pub mod report;
 pub mod results;
 pub mod sched;
 pub mod seed;
+pub mod shape;
 pub mod shard;
 pub mod suggest;
 pub mod ui;

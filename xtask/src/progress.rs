@@ -4,51 +4,92 @@
 //! session reached its end and with what status, and what was collected.
 
 use camino::{Utf8Path, Utf8PathBuf};
-use serde::Deserialize;
+use serde_core::de::{Deserialize, Deserializer, Error};
 
 use crate::junit::{Outcome, TestCase};
+use crate::shape;
 
-/// One line of the record.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
+/// One line of the record: `{"event": "collected", "items": 3, ...}`.
+#[derive(Debug)]
 enum Line {
-    Configure {
-        rootdir: Utf8PathBuf,
-    },
-    Collected {
-        items: u32,
-        deselected: u32,
-        #[serde(rename = "test-files")]
-        test_files: Option<u32>,
-    },
-    CollectError {
-        id: String,
-        file: Option<String>,
-        line: Option<u32>,
-        #[serde(default)]
-        message: String,
-    },
-    Start {
-        id: String,
-        file: Option<String>,
-        line: Option<u32>,
-    },
-    Report {
-        id: String,
-        when: String,
-        outcome: String,
-        #[serde(default)]
-        seconds: f64,
-        #[serde(default)]
-        xfail: bool,
-        #[serde(default)]
-        message: String,
-        #[serde(default)]
-        details: String,
-    },
-    Finish {
-        status: i32,
-    },
+    Configure { rootdir: Utf8PathBuf },
+    Collected { items: u32, deselected: u32, test_files: Option<u32> },
+    CollectError { id: String, file: Option<String>, line: Option<u32>, message: String },
+    Start { id: String, file: Option<String>, line: Option<u32> },
+    Report { id: String, when: String, outcome: String, seconds: f64, xfail: bool, message: String, details: String },
+    Finish { status: i32 },
+}
+
+/// A line's keys, whatever its event; [`Line`] takes those of its event. Other keys are
+/// skipped, a missing key without a default is an error, as serde_derive's internally
+/// tagged enum reads them.
+struct Keys {
+    event: String,
+    rootdir: Option<Utf8PathBuf>,
+    items: Option<u32>,
+    deselected: Option<u32>,
+    test_files: Option<u32>,
+    id: Option<String>,
+    file: Option<String>,
+    line: Option<u32>,
+    when: Option<String>,
+    outcome: Option<String>,
+    seconds: f64,
+    xfail: bool,
+    message: String,
+    details: String,
+    status: Option<i32>,
+}
+
+shape::deserialize_struct! { Keys {
+    event: "event",
+    rootdir: "rootdir",
+    items: "items",
+    deselected: "deselected",
+    test_files: "test-files",
+    id: "id",
+    file: "file",
+    line: "line",
+    when: "when",
+    outcome: "outcome",
+    seconds: "seconds" = default,
+    xfail: "xfail" = default,
+    message: "message" = default,
+    details: "details" = default,
+    status: "status",
+} }
+
+impl<'de> Deserialize<'de> for Line {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Line, D::Error> {
+        fn need<T, E: Error>(value: Option<T>, key: &'static str) -> Result<T, E> {
+            value.ok_or_else(|| E::missing_field(key))
+        }
+        const EVENTS: &[&str] = &["configure", "collected", "collect-error", "start", "report", "finish"];
+        let k = Keys::deserialize(deserializer)?;
+        Ok(match k.event.as_str() {
+            "configure" => Line::Configure { rootdir: need(k.rootdir, "rootdir")? },
+            "collected" => Line::Collected {
+                items: need(k.items, "items")?,
+                deselected: need(k.deselected, "deselected")?,
+                test_files: k.test_files,
+            },
+            "collect-error" => {
+                Line::CollectError { id: need(k.id, "id")?, file: k.file, line: k.line, message: k.message }
+            }
+            "start" => Line::Start { id: need(k.id, "id")?, file: k.file, line: k.line },
+            "report" => Line::Report {
+                id: need(k.id, "id")?,
+                when: need(k.when, "when")?,
+                outcome: need(k.outcome, "outcome")?,
+                seconds: k.seconds,
+                xfail: k.xfail,
+                message: k.message,
+                details: k.details,
+            },
+            "finish" => Line::Finish { status: need(k.status, "status")? },
+            other => return Err(D::Error::unknown_variant(other, EVENTS)),
+        })
+    }
 }
 
 /// What was collected.

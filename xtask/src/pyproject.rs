@@ -1,8 +1,8 @@
 //! Reading a member's `pyproject.toml` (PEP 621, PEP 735) and the names in PEP 508 requirements.
 //!
-//! Also the typed reading of TOML shared with `config.rs` ([`from_toml`]): serde derives
-//! the shape, and toml's and serde's messages are turned into ours (the file, the line, the
-//! full dotted key, and the fix).
+//! Also the typed reading of TOML shared with `config.rs` ([`from_toml`]): each table's
+//! shape is declared below its struct (`crate::shape`'s macros), and toml's and serde's
+//! messages are turned into ours (the file, the line, the full dotted key, and the fix).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,15 +11,16 @@ use std::ops::Range;
 
 use anyhow::Result;
 use camino::Utf8Path;
-use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde_core::Deserialize;
+use serde_core::de::value::MapAccessDeserializer;
+use serde_core::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
 use crate::error::hinted;
 use crate::pep440;
 use crate::pep508::{is_requirement, is_valid_name, normalize};
+use crate::shape;
 
 /// What the xtask needs from a member's `pyproject.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +94,7 @@ pub struct TestSettings {
 /// What a suite with no test files at all is (a member may have none on purpose: a
 /// library tested through its dependants). One with test files that collects nothing is a
 /// failure whatever this says.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum NoTests {
     /// `no tests`, with a warning.
     #[default]
@@ -105,14 +105,16 @@ pub enum NoTests {
     Fail,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+shape::unit_enum! { NoTests { Warn = "warn", Pass = "pass", Fail = "fail" } }
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum TestRunner {
     #[default]
-    #[serde(rename = "python -m pytest")]
     PythonModule,
-    #[serde(rename = "pytest")]
     Script,
 }
+
+shape::unit_enum! { TestRunner { PythonModule = "python -m pytest", Script = "pytest" } }
 
 impl Pyproject {
     /// Every requirement the member's env installs for it: runtime, extras, groups.
@@ -123,8 +125,6 @@ impl Pyproject {
 
 /// The parts of a `pyproject.toml` the xtask reads. Other tables and keys belong to other
 /// tools and are ignored; only `[tool.monorepo]` is ours, so only it denies unknown keys.
-#[derive(Deserialize)]
-#[serde(rename_all = "kebab-case")]
 struct PyprojectFile {
     project: Option<TableOf<ProjectTable>>,
     tool: Option<TableOf<ToolTable>>,
@@ -132,34 +132,45 @@ struct PyprojectFile {
     dependency_groups: Option<Table>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "kebab-case")]
+shape::deserialize_struct! { PyprojectFile {
+    project: "project",
+    tool: "tool",
+    dependency_groups: "dependency-groups",
+} }
+
 struct ProjectTable {
     /// Optional here so that its absence gets our message rather than serde's.
     name: Option<String>,
-    #[serde(default)]
     dynamic: Strings,
-    #[serde(default)]
     dependencies: Strings,
     requires_python: Option<String>,
-    #[serde(default)]
     optional_dependencies: TableOf<BTreeMap<String, Strings>>,
 }
 
-#[derive(Deserialize)]
+shape::deserialize_struct! { ProjectTable {
+    name: "name",
+    dynamic: "dynamic" = default,
+    dependencies: "dependencies" = default,
+    requires_python: "requires-python",
+    optional_dependencies: "optional-dependencies" = default,
+} }
+
 struct ToolTable {
     monorepo: Option<TableOf<MemberSettings>>,
     uv: Option<TableOf<UvTable>>,
 }
 
+shape::deserialize_struct! { ToolTable { monorepo: "monorepo", uv: "uv" } }
+
 /// The part of `[tool.uv]` that says what an env installs: `default-groups` (a list, or
 /// `"all"`). Its other keys are uv's business.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Default)]
 struct UvTable {
     default_groups: Option<toml::Value>,
     sources: Option<Table>,
 }
+
+shape::deserialize_struct! { UvTable { default_groups: "default-groups", sources: "sources" } }
 
 /// Where `[tool.uv.sources]` says a requirement comes from, for the kinds that name a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,32 +187,21 @@ pub enum Source {
 
 /// `[tool.monorepo]` in a pyproject, or `[member."DIR"]` in the config: a member's own
 /// settings.
-#[derive(Deserialize, Default, Debug, Clone, PartialEq, Eq)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub struct MemberSettings {
-    #[serde(default)]
     layers: Strings,
     env: Option<NonEmpty>,
     python: Option<NonEmpty>,
-    #[serde(default)]
     extras: Strings,
-    #[serde(default)]
     groups: Strings,
     timeout: Option<Timeout>,
     name: Option<NonEmpty>,
-    #[serde(default)]
     pythonpath: Strings,
-    #[serde(default)]
     environment: BTreeMap<String, String>,
-    #[serde(default)]
     pytest_args: Strings,
-    #[serde(default)]
     testpaths: Strings,
-    #[serde(default)]
     runner: TestRunner,
-    #[serde(default)]
     inputs: Strings,
-    #[serde(default)]
     env_inputs: Strings,
     no_tests: Option<NoTests>,
     /// Only for a member without a pyproject: its requirements file, relative to its folder.
@@ -210,6 +210,26 @@ pub struct MemberSettings {
     /// installed): its requirements are installed, not itself; its tests run from its folder.
     install: Option<bool>,
 }
+
+shape::deserialize_struct! { deny_unknown_fields MemberSettings {
+    layers: "layers" = default,
+    env: "env",
+    python: "python",
+    extras: "extras" = default,
+    groups: "groups" = default,
+    timeout: "timeout",
+    name: "name",
+    pythonpath: "pythonpath" = default,
+    environment: "environment" = default,
+    pytest_args: "pytest-args" = default,
+    testpaths: "testpaths" = default,
+    runner: "runner" = default,
+    inputs: "inputs" = default,
+    env_inputs: "env-inputs" = default,
+    no_tests: "no-tests",
+    requirements: "requirements",
+    install: "install",
+} }
 
 impl MemberSettings {
     /// These settings, with `fallback`'s where these set nothing.
@@ -297,9 +317,15 @@ pub fn unit(settings: &MemberSettings, dependencies: Vec<String>) -> Result<Pypr
 }
 
 /// Seconds, at least one.
-#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
-#[serde(try_from = "i64")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Timeout(u64);
+
+/// An integer, then [`TryFrom`]: its error is a custom message (`#[serde(try_from = "i64")]`).
+impl<'de> Deserialize<'de> for Timeout {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Timeout::try_from(i64::deserialize(deserializer)?).map_err(de::Error::custom)
+    }
+}
 
 impl TryFrom<i64> for Timeout {
     type Error = String;
@@ -691,8 +717,9 @@ impl<'de> Deserialize<'de> for Strings {
     }
 }
 
-/// A TOML table read as `T`. serde's derived structs also accept an array of their fields
-/// in order (`monorepo = [["p/*"]]`); TOML has no such form, so this reads only tables.
+/// A TOML table read as `T`, and only a table: a wrong type's message expects "a table".
+/// (It kept serde_derive's structs from reading an array of their fields in order,
+/// `monorepo = [["p/*"]]`; the structs of `crate::shape` read only maps anyway.)
 #[derive(Default, Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TableOf<T>(pub T);
 
@@ -981,13 +1008,13 @@ mod tests {
         assert_eq!(unknown_field(many), Some(("member", vec!["members", "exclude", "python"])));
         assert_eq!(unknown_field("unknown field `x`, there are no fields"), Some(("x", vec![])));
         assert_eq!(unknown_field("missing field `python`"), None);
-        #[derive(Deserialize, Debug)]
-        #[serde(deny_unknown_fields)]
+        #[derive(Debug)]
         #[allow(dead_code)]
         struct Two {
             monorepo: Option<String>,
             layers: Option<String>,
         }
+        shape::deserialize_struct! { deny_unknown_fields Two { monorepo: "monorepo", layers: "layers" } }
         let err = toml::from_str::<Two>("x = 1\n").unwrap_err();
         assert_eq!(err.message(), two);
         assert_eq!(err.span(), Some(0..1));

@@ -276,8 +276,7 @@ fn prepend_path(dirs: &[std::path::PathBuf], name: &str) -> OsString {
 pub const NO_TESTS_COLLECTED: i32 = 5;
 
 /// The counts from pytest's closing line (`3 passed, 1 failed, 2 skipped in 0.12s`).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     pub passed: u32,
     pub failed: u32,
@@ -287,6 +286,25 @@ pub struct Counts {
     pub xpassed: u32,
     pub deselected: u32,
 }
+
+crate::shape::serialize_struct! { Counts {
+    passed: "passed",
+    failed: "failed",
+    errors: "errors",
+    skipped: "skipped",
+    xfailed: "xfailed",
+    xpassed: "xpassed",
+    deselected: "deselected",
+} }
+crate::shape::deserialize_struct! { Counts {
+    passed: "passed" = default,
+    failed: "failed" = default,
+    errors: "errors" = default,
+    skipped: "skipped" = default,
+    xfailed: "xfailed" = default,
+    xpassed: "xpassed" = default,
+    deselected: "deselected" = default,
+} }
 
 /// `text` without ANSI escape sequences (pytest's colours, with `--color=yes`).
 pub fn strip_ansi(text: &str) -> String {

@@ -25,13 +25,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use camino::Utf8Path;
-use serde::{Deserialize, Serialize};
-
 use crate::digest;
 use crate::exec::Cmd;
 use crate::results::Record;
-use crate::ui;
+use crate::{shape, ui};
+use camino::Utf8Path;
 
 /// The entry format; bumped when an entry's meaning changes.
 const FORMAT: &str = "xtask-remote-result-1";
@@ -51,7 +49,6 @@ pub struct Options {
 }
 
 /// An entry as stored: the record as the JSON text that was signed.
-#[derive(Serialize, Deserialize)]
 struct Entry {
     format: String,
     record: String,
@@ -59,6 +56,9 @@ struct Entry {
     junit: Option<String>,
     signature: String,
 }
+
+shape::serialize_struct! { Entry { format: "format", record: "record", junit: "junit", signature: "signature" } }
+shape::deserialize_struct! { Entry { format: "format", record: "record", junit: "junit", signature: "signature" } }
 
 /// A remote cache in use for one run.
 pub struct Remote {
@@ -418,23 +418,23 @@ fn fork_pull_request() -> bool {
     if std::env::var("GITHUB_EVENT_NAME").map_or(true, |e| e != "pull_request" && e != "pull_request_target") {
         return false;
     }
-    #[derive(Deserialize)]
     struct Event {
         pull_request: Option<Pull>,
         repository: Option<Repo>,
     }
-    #[derive(Deserialize)]
+    shape::deserialize_struct! { Event { pull_request: "pull_request", repository: "repository" } }
     struct Pull {
         head: Head,
     }
-    #[derive(Deserialize)]
+    shape::deserialize_struct! { Pull { head: "head" } }
     struct Head {
         repo: Option<Repo>,
     }
-    #[derive(Deserialize)]
+    shape::deserialize_struct! { Head { repo: "repo" } }
     struct Repo {
         full_name: String,
     }
+    shape::deserialize_struct! { Repo { full_name: "full_name" } }
     let Some(path) = std::env::var_os("GITHUB_EVENT_PATH") else { return true };
     let Ok(event) = std::fs::read(path).map(|b| serde_json::from_slice::<Event>(&b)) else { return true };
     match event {

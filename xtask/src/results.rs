@@ -18,14 +18,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result};
-use camino::{Utf8Path, Utf8PathBuf};
-use serde::{Deserialize, Serialize};
-
 use crate::digest;
 use crate::inputs::Items;
 use crate::pytest::Counts;
+use crate::shape;
 use crate::workspace::Workspace;
+use anyhow::{Context, Result};
+use camino::{Utf8Path, Utf8PathBuf};
 
 /// Where records are kept, relative to the root.
 pub const CACHE_DIR: &str = "_meta/.cache/test-results";
@@ -37,28 +36,44 @@ const LAST_FILE: &str = "last.json";
 const STALE_TEMP: Duration = Duration::from_secs(3600);
 
 /// A passing run of a member's suite.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Record {
     pub key: String,
     pub counts: Counts,
     pub seconds: f64,
     /// The input items the key was computed from.
-    #[serde(default)]
     pub items: Items,
     /// Files under the root the run imported that no item covers, with their digests.
-    #[serde(default)]
     pub observed: Vec<(String, String)>,
     /// The remote cache this record was fetched from (`None`: a run here recorded it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetched_from: Option<String>,
 }
 
+shape::serialize_struct! { Record {
+    key: "key",
+    counts: "counts",
+    seconds: "seconds",
+    items: "items",
+    observed: "observed",
+    fetched_from: "fetched_from" skip_if Option::is_none,
+} }
+shape::deserialize_struct! { Record {
+    key: "key",
+    counts: "counts",
+    seconds: "seconds",
+    items: "items" = default,
+    observed: "observed" = default,
+    fetched_from: "fetched_from" = default,
+} }
+
 /// The last recorded duration of a member's suite.
-#[derive(Serialize, Deserialize)]
 struct LastDuration {
     name: String,
     seconds: f64,
 }
+
+shape::serialize_struct! { LastDuration { name: "name", seconds: "seconds" } }
+shape::deserialize_struct! { LastDuration { name: "name", seconds: "seconds" } }
 
 /// The records of passing runs and the durations of recent ones, in `_meta/.cache/test-results/`.
 #[derive(Debug, Clone)]

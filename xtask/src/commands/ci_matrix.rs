@@ -10,24 +10,25 @@
 //! entries.
 
 use anyhow::Result;
-use serde::Serialize;
 
 use crate::error::hinted;
 use crate::results::ResultCache;
 use crate::shard;
-use crate::ui;
 use crate::workspace::Workspace;
+use crate::{shape, ui};
 
-#[derive(Serialize)]
 struct Matrix {
     include: Vec<Entry>,
 }
 
-#[derive(Serialize)]
+shape::serialize_struct! { Matrix { include: "include" } }
+
 struct Entry {
     shard: String,
     projects: Vec<String>,
 }
+
+shape::serialize_struct! { Entry { shard: "shard", projects: "projects" } }
 
 pub fn run(ws: &Workspace, members: &[usize], shards: usize, write_durations: bool) -> Result<()> {
     if shards == 0 {

@@ -14,7 +14,6 @@
 //! `{"kind", "name", "from", "old", "new", "files"}` (`old` null: new; `new` null: gone).
 
 use anyhow::Result;
-use serde::Serialize;
 
 use crate::Workspace;
 use crate::inputs::{self, Change, Kind};
@@ -22,7 +21,7 @@ use crate::keys::{self, Keys};
 use crate::lock::{self, LockId};
 use crate::lockfile::Freshness;
 use crate::results::ResultCache;
-use crate::ui;
+use crate::{shape, ui};
 
 use super::Format;
 
@@ -38,7 +37,7 @@ pub struct Options {
     pub pytest_args: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct SuiteReport {
     project: String,
     state: &'static str,
@@ -46,7 +45,9 @@ struct SuiteReport {
     changed: Vec<Change>,
 }
 
-#[derive(Debug, Serialize)]
+shape::serialize_struct! { SuiteReport { project: "project", state: "state", reason: "reason", changed: "changed" } }
+
+#[derive(Debug)]
 struct LockReport {
     name: String,
     lock: String,
@@ -54,11 +55,15 @@ struct LockReport {
     changed: Vec<Change>,
 }
 
-#[derive(Debug, Serialize)]
+shape::serialize_struct! { LockReport { name: "name", lock: "lock", state: "state", changed: "changed" } }
+
+#[derive(Debug)]
 struct Report {
     suites: Vec<SuiteReport>,
     locks: Vec<LockReport>,
 }
+
+shape::serialize_struct! { Report { suites: "suites", locks: "locks" } }
 
 pub fn run(ws: &Workspace, cwd: &camino::Utf8Path, options: &Options) -> Result<()> {
     let members: Vec<usize> = if options.projects.is_empty() {

@@ -30,12 +30,12 @@
 
 use anyhow::Result;
 use camino::Utf8Path;
-use serde::Serialize;
+use serde_core::Serialize;
 
 use crate::Workspace;
 use crate::lock::{self, LockId};
 use crate::lockfile::Freshness;
-use crate::ui;
+use crate::{shape, ui};
 
 use super::Format;
 use crate::venv::{self, State};
@@ -46,16 +46,16 @@ pub struct Options {
     pub format: Format,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LockState {
     Fresh,
     Stale,
     Missing,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+shape::unit_enum! { LockState { Fresh = "fresh", Stale = "stale", Missing = "missing" } }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum VenvState {
     InSync,
     Drifted,
@@ -64,8 +64,16 @@ enum VenvState {
     Foreign,
 }
 
+shape::unit_enum! { VenvState {
+    InSync = "in-sync",
+    Drifted = "drifted",
+    Stale = "stale",
+    Missing = "missing",
+    Foreign = "foreign",
+} }
+
 /// One env's line of the report; its fields are the JSON keys, in order.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 struct EnvStatus {
     name: String,
     members: Vec<String>,
@@ -77,10 +85,23 @@ struct EnvStatus {
     venv_path: String,
 }
 
-#[derive(Debug, Serialize)]
+shape::serialize_struct! { EnvStatus {
+    name: "name",
+    members: "members",
+    lock: "lock",
+    venv: "venv",
+    python: "python",
+    packages: "packages",
+    size_bytes: "size_bytes",
+    venv_path: "venv_path",
+} }
+
+#[derive(Debug)]
 struct Report {
     envs: Vec<EnvStatus>,
 }
+
+shape::serialize_struct! { Report { envs: "envs" } }
 
 pub fn run(ws: &Workspace, options: &Options) -> Result<()> {
     let start = std::time::Instant::now();

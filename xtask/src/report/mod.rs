@@ -13,17 +13,17 @@ use std::sync::Mutex;
 
 use anyhow::Result;
 use camino::{Utf8Path, Utf8PathBuf};
-use serde::Serialize;
+use serde_core::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
 use crate::junit::TestCase;
 use crate::pytest::Counts;
+use crate::shape::{self, Flatten};
 
 pub use terminal::{Color, Verbosity};
 
 /// What became of one suite. A suite passes only on evidence (see `verdict`): pytest's
 /// exit 0, its JUnit report and the record of its session's end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Passed,
     /// The member has no test files at all: a warning, or fine where it declares
@@ -52,6 +52,21 @@ pub enum Outcome {
     /// Not run: a signal, or an earlier failure without --keep-going.
     NotRun,
 }
+
+shape::unit_enum! { Outcome {
+    Passed = "passed",
+    NoTests = "no-tests",
+    NoTestsSelected = "no-tests-selected",
+    Failed = "failed",
+    TimedOut = "timed-out",
+    Crashed = "crashed",
+    Stopped = "stopped",
+    Error = "error",
+    SetupFailed = "setup-failed",
+    Cached = "cached",
+    Skipped = "skipped",
+    NotRun = "not-run",
+} }
 
 impl Outcome {
     /// Whether the run may go on as if it passed: its dependants run, it fails nothing.
@@ -84,15 +99,17 @@ impl Outcome {
 }
 
 /// One suite, as the reporters see it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Suite {
     pub project: String,
     /// The member's folder, relative to the root.
     pub dir: Utf8PathBuf,
 }
 
+shape::serialize_struct! { Suite { project: "project", dir: "dir" } }
+
 /// A settled suite.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct SuiteResult {
     pub result: Outcome,
     /// As pytest counts them: from its JUnit XML, and its closing line for what JUnit
@@ -111,6 +128,18 @@ pub struct SuiteResult {
     /// Everything pytest printed (its output so far when stopped or timed out).
     pub output: String,
 }
+
+shape::serialize_struct! { SuiteResult {
+    result: "result",
+    counts: "counts",
+    seconds: "seconds",
+    exit_code: "exit_code",
+    note: "note",
+    after_failure_of: "after_failure_of",
+    tests: "tests",
+    rootdir: "rootdir",
+    output: "output",
+} }
 
 impl SuiteResult {
     /// A suite that did not run, with why.
@@ -198,7 +227,7 @@ fn traceback_line(details: &str, file: &str) -> Option<u32> {
 }
 
 /// The run's totals.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Totals {
     pub projects: usize,
     /// Suites that ran their tests and passed, and cached ones.
@@ -214,28 +243,64 @@ pub struct Totals {
     pub interrupted: Option<String>,
 }
 
+shape::serialize_struct! { Totals {
+    projects: "projects",
+    passed: "passed",
+    cached: "cached",
+    no_tests: "no_tests",
+    failed: "failed",
+    skipped: "skipped",
+    stopped: "stopped",
+    seconds: "seconds",
+    interrupted: "interrupted",
+} }
+
 /// What happens during a run, in order: one `Started` per suite that runs (none for a
 /// cached one), one `Finished` per suite, then `RunFinished`.
-#[derive(Debug, Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
+///
+/// In JSON, an object whose `event` is the variant's name in kebab case (`suite-finished`),
+/// then its fields; a suite's, a result's and the totals' fields are inline.
+#[derive(Debug)]
 pub enum Event<'a> {
-    RunStarted {
-        projects: Vec<&'a str>,
-    },
-    SuiteStarted {
-        project: &'a str,
-        dir: &'a Utf8Path,
-    },
-    SuiteFinished {
-        #[serde(flatten)]
-        suite: &'a Suite,
-        #[serde(flatten)]
-        result: &'a SuiteResult,
-    },
-    RunFinished {
-        #[serde(flatten)]
-        totals: &'a Totals,
-    },
+    RunStarted { projects: Vec<&'a str> },
+    SuiteStarted { project: &'a str, dir: &'a Utf8Path },
+    SuiteFinished { suite: &'a Suite, result: &'a SuiteResult },
+    RunFinished { totals: &'a Totals },
+}
+
+/// As serde_derive writes `#[serde(tag = "event")]`: a struct, or a map where fields are
+/// flattened.
+impl Serialize for Event<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Event::RunStarted { projects } => {
+                let mut state = serializer.serialize_struct("Event", 2)?;
+                state.serialize_field("event", "run-started")?;
+                state.serialize_field("projects", projects)?;
+                state.end()
+            }
+            Event::SuiteStarted { project, dir } => {
+                let mut state = serializer.serialize_struct("Event", 3)?;
+                state.serialize_field("event", "suite-started")?;
+                state.serialize_field("project", project)?;
+                state.serialize_field("dir", dir)?;
+                state.end()
+            }
+            Event::SuiteFinished { suite, result } => {
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("event", "suite-finished")?;
+                suite.serialize_entries(&mut map)?;
+                result.serialize_entries(&mut map)?;
+                map.end()
+            }
+            Event::RunFinished { totals } => {
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("event", "run-finished")?;
+                totals.serialize_entries(&mut map)?;
+                map.end()
+            }
+        }
+    }
 }
 
 /// One output of a run.
