@@ -65,7 +65,7 @@ fn run(command: Option<Command>) -> Result<()> {
         }
         Command::Doctor(options) => return commands::doctor::run(&cwd, options),
         Command::Completions(args) => {
-            flags::completions(args.shell);
+            flags::write_completions(args.shell);
             return Ok(());
         }
         _ => {}

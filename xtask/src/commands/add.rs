@@ -18,29 +18,25 @@ use crate::lock::Upgrade;
 use crate::pep508::{normalize, requirement_name};
 use crate::{Workspace, fsutil, ui};
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask add` was given (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct AddOptions {
     /// The project, then the requirements (PEP 508); with --layer, the requirements only
-    #[arg(required = true, value_name = "PROJECT REQ")]
     pub args: Vec<String>,
     /// Into this dependency group instead of the dependencies
-    #[arg(long, value_name = "GROUP", conflicts_with = "layer")]
     pub group: Option<String>,
     /// Into this layer's .in file (base, ...) instead of a project
-    #[arg(long, value_name = "LAYER")]
     pub layer: Option<String>,
 }
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask remove` was given (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct RemoveOptions {
     /// The project, then the package names; with --layer, the names only
-    #[arg(required = true, value_name = "PROJECT PKG")]
     pub args: Vec<String>,
     /// From this dependency group instead of the dependencies
-    #[arg(long, value_name = "GROUP", conflicts_with = "layer")]
     pub group: Option<String>,
     /// From this layer's .in file instead of a project
-    #[arg(long, value_name = "LAYER")]
     pub layer: Option<String>,
 }
 

@@ -42,13 +42,12 @@ use crate::error::hinted;
 use crate::fsutil::{Usage, human_bytes};
 use crate::{ui, venv};
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask clean` was given (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Only venvs of envs that no longer exist, and leftovers of interrupted runs
-    #[arg(long, conflicts_with = "projects")]
     pub stale: bool,
     /// Only the venvs of these projects
-    #[arg(value_name = "PROJECT")]
     pub projects: Vec<String>,
 }
 

@@ -27,7 +27,8 @@ use crate::uv::{Installed, Uv};
 use crate::venv::{self, State};
 use crate::workspace::Workspace;
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask doctor` was given: nothing yet (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct Options {}
 
 /// The index uv uses when the config names none.

@@ -29,10 +29,10 @@ use crate::lockfile::relative_path;
 use crate::ui;
 use crate::venv;
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask envrc` was given (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Write nothing: exit 1 if a file is missing or differs
-    #[arg(long)]
     pub check: bool,
 }
 

@@ -25,15 +25,13 @@ use crate::{shape, ui};
 
 use super::Format;
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask explain` was given (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The projects to explain (all when none)
-    #[arg(value_name = "PROJECT")]
     pub projects: Vec<String>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// The pytest arguments `test-all` would be given (they are an input)
-    #[arg(last = true, value_name = "PYTEST_ARGS")]
     pub pytest_args: Vec<String>,
 }
 

@@ -10,7 +10,7 @@ use crate::uv::Uv;
 use crate::workspace::Workspace;
 use crate::{fsutil, ui};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// The lock's pins as a plain requirements file, without the monorepo's local projects.
     Requirements,

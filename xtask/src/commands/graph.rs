@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::workspace::Workspace;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Format {
     #[default]
     Text,

@@ -21,7 +21,7 @@ pub mod test_all;
 pub mod update_base;
 
 /// `--format` of the commands that print a report: for people, or one JSON object.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Format {
     #[default]
     Text,

@@ -16,15 +16,14 @@ use crate::error::hinted;
 use crate::pep508::{normalize, requirement_name};
 use crate::{Workspace, edit, fsutil, ui};
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask new` was given (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The project's name (its folder's and, prefixed as the others are, its package's)
     pub name: String,
     /// A project it depends on (repeatable)
-    #[arg(long = "depends-on", value_name = "PROJECT")]
     pub depends_on: Vec<String>,
     /// A layer it opts into (repeatable)
-    #[arg(long = "layer", value_name = "LAYER")]
     pub layers: Vec<String>,
 }
 

@@ -32,14 +32,13 @@ use crate::error::{ExitCode, hinted};
 use crate::exec::{self, Cmd};
 use crate::{pytest, ui, venv};
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask run` was given (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The project whose venv runs the command
     pub project: String,
     /// The command and its arguments, after `--`
-    #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
-    #[command(flatten)]
     pub modes: super::setup_envs::Modes,
 }
 

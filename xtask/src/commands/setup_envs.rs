@@ -18,17 +18,14 @@ use crate::workspace::{Env, Workspace};
 
 /// `--locked`, `--frozen`, `--offline`: what a command that may lock or sync may do with a
 /// lock that is not fresh, and with the network; uv's flags of those names.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::Args)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Modes {
     /// Fail, naming each lock, if any lock is not up to date, instead of compiling it (CI:
     /// test only what was committed)
-    #[arg(long)]
     pub locked: bool,
     /// Use the locks as they are, even stale; never compile one (a missing one is an error)
-    #[arg(long)]
     pub frozen: bool,
     /// No network: uv uses its cache and the find-links folders only
-    #[arg(long)]
     pub offline: bool,
 }
 

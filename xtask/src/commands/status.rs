@@ -40,9 +40,9 @@ use crate::{shape, ui};
 use super::Format;
 use crate::venv::{self, State};
 
-#[derive(Debug, Clone, clap::Args)]
+/// What `cargo xtask status` was given (`flags` describes the command line).
+#[derive(Debug, Clone)]
 pub struct Options {
-    #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 

@@ -55,7 +55,7 @@ pub struct Options {
 }
 
 /// `--no-tests`: what a run is when no test ran in any suite (as nextest's `--no-tests`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum NoTestsRun {
     /// Exit 5, pytest's own code for it.
     #[default]

@@ -26,7 +26,7 @@ pub enum Verbosity {
 }
 
 /// `--color`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Color {
     #[default]
     Auto,
