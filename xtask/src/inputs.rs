@@ -95,19 +95,12 @@ pub struct Item {
     pub files: BTreeMap<String, String>,
 }
 
-shape::serialize_struct! { Item {
+shape::serde_struct! { Item {
     kind: "kind",
     name: "name",
     digest: "digest",
     from: "from",
-    files: "files" skip_if BTreeMap::is_empty,
-} }
-shape::deserialize_struct! { Item {
-    kind: "kind",
-    name: "name",
-    digest: "digest",
-    from: "from",
-    files: "files" = default,
+    files: "files" = default skip_if BTreeMap::is_empty,
 } }
 
 impl Item {

@@ -99,17 +99,7 @@ pub struct TestCase {
     pub output: String,
 }
 
-crate::shape::serialize_struct! { TestCase {
-    id: "id",
-    file: "file",
-    line: "line",
-    outcome: "outcome",
-    seconds: "seconds",
-    message: "message",
-    details: "details",
-    output: "output",
-} }
-crate::shape::deserialize_struct! { TestCase {
+crate::shape::serde_struct! { TestCase {
     id: "id",
     file: "file",
     line: "line",

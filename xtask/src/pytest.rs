@@ -287,16 +287,7 @@ pub struct Counts {
     pub deselected: u32,
 }
 
-crate::shape::serialize_struct! { Counts {
-    passed: "passed",
-    failed: "failed",
-    errors: "errors",
-    skipped: "skipped",
-    xfailed: "xfailed",
-    xpassed: "xpassed",
-    deselected: "deselected",
-} }
-crate::shape::deserialize_struct! { Counts {
+crate::shape::serde_struct! { Counts {
     passed: "passed" = default,
     failed: "failed" = default,
     errors: "errors" = default,

@@ -57,8 +57,7 @@ struct Entry {
     signature: String,
 }
 
-shape::serialize_struct! { Entry { format: "format", record: "record", junit: "junit", signature: "signature" } }
-shape::deserialize_struct! { Entry { format: "format", record: "record", junit: "junit", signature: "signature" } }
+shape::serde_struct! { Entry { format: "format", record: "record", junit: "junit", signature: "signature" } }
 
 /// A remote cache in use for one run.
 pub struct Remote {

@@ -49,21 +49,13 @@ pub struct Record {
     pub fetched_from: Option<String>,
 }
 
-shape::serialize_struct! { Record {
-    key: "key",
-    counts: "counts",
-    seconds: "seconds",
-    items: "items",
-    observed: "observed",
-    fetched_from: "fetched_from" skip_if Option::is_none,
-} }
-shape::deserialize_struct! { Record {
+shape::serde_struct! { Record {
     key: "key",
     counts: "counts",
     seconds: "seconds",
     items: "items" = default,
     observed: "observed" = default,
-    fetched_from: "fetched_from" = default,
+    fetched_from: "fetched_from" = default skip_if Option::is_none,
 } }
 
 /// The last recorded duration of a member's suite.
@@ -72,8 +64,7 @@ struct LastDuration {
     seconds: f64,
 }
 
-shape::serialize_struct! { LastDuration { name: "name", seconds: "seconds" } }
-shape::deserialize_struct! { LastDuration { name: "name", seconds: "seconds" } }
+shape::serde_struct! { LastDuration { name: "name", seconds: "seconds" } }
 
 /// The records of passing runs and the durations of recent ones, in `_meta/.cache/test-results/`.
 #[derive(Debug, Clone)]

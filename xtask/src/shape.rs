@@ -7,6 +7,7 @@
 //! invocation sits right below its declaration, each key written as it is in the file:
 //! - [`deserialize_struct!`]: a struct read from a map (a TOML table, a JSON object);
 //! - [`serialize_struct!`]: a struct written as one, its fields in order;
+//! - [`serde_struct!`]: both, from one list, for a type written and read back;
 //! - [`unit_enum!`]: an enum of unit variants, written and read as their names.
 //!
 //! The rest (`#[serde(tag)]` enums, `flatten`, a newtype) are short impls beside their type.
@@ -143,6 +144,24 @@ macro_rules! serialize_struct {
     };
 }
 pub(crate) use serialize_struct;
+
+/// Both of the above from one list, for a type the xtask writes and reads back (a record, a
+/// cache entry): one key per field, so what is written is what is read.
+///
+/// ```text
+/// serde_struct! { Record {
+///     key: "key",
+///     items: "items" = default,
+///     fetched_from: "fetched_from" = default skip_if Option::is_none,
+/// } }
+/// ```
+macro_rules! serde_struct {
+    ($name:ident { $($field:ident: $key:literal $(= $default:ident)? $(skip_if $skip:path)?),* $(,)? }) => {
+        $crate::shape::serialize_struct! { $name { $($field: $key $(skip_if $skip)?),* } }
+        $crate::shape::deserialize_struct! { $name { $($field: $key $(= $default)?),* } }
+    };
+}
+pub(crate) use serde_struct;
 
 /// `Serialize` and `Deserialize` for an enum of unit variants, as serde_derive makes them:
 /// each variant is its name (`unit_enum! { NoTests { Warn = "warn", Pass = "pass" } }`);
@@ -332,6 +351,31 @@ mod tests {
         assert_eq!(serde_json::to_string(&written).unwrap(), r#"{"zebra":1,"apple-key":null}"#);
         let written = Written { zebra: 1, files: vec!["f".into()], apple: Some("a".into()) };
         assert_eq!(serde_json::to_string(&written).unwrap(), r#"{"zebra":1,"files":["f"],"apple-key":"a"}"#);
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct RoundTrip {
+        key: String,
+        files: Vec<String>,
+        from: Option<String>,
+    }
+    serde_struct! { RoundTrip {
+        key: "key",
+        files: "files" = default skip_if Vec::is_empty,
+        from: "from-remote" = default skip_if Option::is_none,
+    } }
+
+    #[test]
+    fn what_serde_struct_writes_it_reads_back() {
+        for value in [
+            RoundTrip { key: "k".into(), files: vec![], from: None },
+            RoundTrip { key: "k".into(), files: vec!["a".into()], from: Some("r".into()) },
+        ] {
+            let written = serde_json::to_string(&value).unwrap();
+            assert_eq!(serde_json::from_str::<RoundTrip>(&written).unwrap(), value, "{written}");
+        }
+        let skipped = RoundTrip { key: "k".into(), files: vec![], from: None };
+        assert_eq!(serde_json::to_string(&skipped).unwrap(), r#"{"key":"k"}"#);
     }
 
     #[test]
