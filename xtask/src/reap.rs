@@ -17,8 +17,6 @@ use std::sync::Mutex;
 
 use camino::{Utf8Path, Utf8PathBuf};
 
-use crate::repo_lock::STATE_DIR;
-
 /// A pid and that process's start time: one process, even after the pid is reused.
 type Process = (u32, u64);
 
@@ -33,18 +31,14 @@ static RECORD: Mutex<Option<Record>> = Mutex::new(None);
 /// Whether children need recording here: everywhere the OS does not end them with us.
 pub const NEEDED: bool = cfg!(all(unix, not(target_os = "linux")));
 
-/// Where runs of the checkout at `root` keep their records.
-fn dir(root: &Utf8Path) -> Utf8PathBuf {
-    root.join(STATE_DIR).join("children")
-}
-
-/// Ends what runs that are gone left running under `root`, then starts this run's record
-/// (once: `repo_lock` calls it each time it takes the lock).
-pub fn begin(root: &Utf8Path) {
+/// Ends what runs that are gone left running, by their records in `dir`, then starts this
+/// run's record there (once: `repo_lock` calls it each time it takes the lock, with
+/// `_meta/.state/children`).
+pub fn begin(dir: &Utf8Path) {
     let mut record = RECORD.lock().unwrap_or_else(|p| p.into_inner());
     if record.is_none() {
-        reap(root);
-        *record = Some(Record { file: dir(root).join(std::process::id().to_string()), groups: BTreeMap::new() });
+        reap(dir);
+        *record = Some(Record { file: dir.join(std::process::id().to_string()), groups: BTreeMap::new() });
     }
 }
 
@@ -92,8 +86,8 @@ fn dir_of(file: &Utf8Path) -> &Utf8Path {
 /// Ends the process groups that runs which are gone left running, and removes their
 /// records; says what it ended. Two runs doing it at once do no harm: each checks the start
 /// time before each signal.
-fn reap(root: &Utf8Path) {
-    let Ok(entries) = std::fs::read_dir(dir(root)) else { return };
+fn reap(dir: &Utf8Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let Ok(path) = Utf8PathBuf::from_path_buf(entry.path()) else { continue };
         // A record is named by its run's pid (not a half-written `*.xtask-tmp`).
@@ -210,7 +204,7 @@ mod tests {
     #[test]
     fn a_gone_runs_groups_are_ended_and_a_reused_pid_is_not() {
         let tmp = tempfile::tempdir().unwrap();
-        let root = Utf8Path::from_path(tmp.path()).unwrap();
+        let dir = Utf8Path::from_path(tmp.path()).unwrap();
         let (mut left, mut other) = (sleeper(), sleeper());
         let (run, run_started) = gone_run();
         let record = format!(
@@ -220,12 +214,11 @@ mod tests {
             other.id(),
             start_time(other.id()).unwrap() + 1, // a pid now used by another process
         );
-        std::fs::create_dir_all(dir(root)).unwrap();
-        std::fs::write(dir(root).join(run.to_string()), record).unwrap();
-        reap(root);
+        std::fs::write(dir.join(run.to_string()), record).unwrap();
+        reap(dir);
         assert!(ended_by_a_signal(&mut left), "the gone run's child is still running");
         assert!(other.try_wait().unwrap().is_none(), "a process with a reused pid was signalled");
-        assert!(!dir(root).join(run.to_string()).exists(), "the record was kept");
+        assert!(!dir.join(run.to_string()).exists(), "the record was kept");
         other.kill().unwrap();
         other.wait().unwrap();
     }
@@ -233,7 +226,7 @@ mod tests {
     #[test]
     fn a_live_runs_groups_are_left_alone() {
         let tmp = tempfile::tempdir().unwrap();
-        let root = Utf8Path::from_path(tmp.path()).unwrap();
+        let dir = Utf8Path::from_path(tmp.path()).unwrap();
         let mut child = sleeper();
         // The run is this test's process, under another record name: alive.
         let record = format!(
@@ -243,11 +236,10 @@ mod tests {
             child.id(),
             start_time(child.id()).unwrap()
         );
-        std::fs::create_dir_all(dir(root)).unwrap();
-        std::fs::write(dir(root).join("1"), record).unwrap();
-        reap(root);
+        std::fs::write(dir.join("1"), record).unwrap();
+        reap(dir);
         assert!(child.try_wait().unwrap().is_none(), "a live run's child was signalled");
-        assert!(dir(root).join("1").exists());
+        assert!(dir.join("1").exists());
         child.kill().unwrap();
         child.wait().unwrap();
     }

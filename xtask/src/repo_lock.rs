@@ -141,7 +141,7 @@ pub fn take(root: &Utf8Path, mode: Mode) -> Result<()> {
     let changed = before.is_some_and(|before| before != found);
     *held = Some(Held { root: root.to_owned(), file, mode, mark, swept: false });
     if crate::reap::NEEDED {
-        crate::reap::begin(root);
+        crate::reap::begin(&root.join(STATE_DIR).join("children"));
     }
     if changed { Err(Changed.into()) } else { Ok(()) }
 }
