@@ -414,6 +414,21 @@ pub fn freshness_of(text: &Result<Option<String>, ReadError>, inputs_digest: &st
     }
 }
 
+/// [`freshness`], and the lock as parsed when it parses: for a caller that uses the lock
+/// next (`setup-envs` checks each venv against it), so each lock is read and hashed once.
+/// The same rule as [`freshness`]: [`Lock::freshness`], of which its fast path is a shortcut.
+pub fn freshness_and_lock(path: &Utf8Path, inputs_digest: &str) -> (Freshness, Option<Lock>) {
+    let text = read_text(path);
+    let Ok(Some(body)) = &text else { return (freshness_of(&text, inputs_digest), None) };
+    if let Some((line, marker)) = conflict_marker(body) {
+        return (Freshness::Unreadable(ReadError::Conflict { line, marker }), None);
+    }
+    match parse(body) {
+        Ok(lock) => (lock.freshness(inputs_digest), Some(lock)),
+        Err(err) => (Freshness::Unreadable(ReadError::Invalid(err)), None),
+    }
+}
+
 /// The digest of what a lock installs: its body (index options, editables, pins and their
 /// hashes), not its header. A venv is stamped with it, and a suite's key holds it, so a
 /// lock whose inputs changed in a way that moves nothing (a comment, a new recipe) leaves
@@ -720,6 +735,31 @@ mod tests {
             let Freshness::Unreadable(ReadError::Io { message, .. }) = freshness(&path, "d1") else { panic!() };
             assert_eq!(message, "too many levels of symbolic links", "not missing");
         }
+    }
+
+    #[test]
+    fn freshness_and_lock_agrees_with_freshness() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = Utf8Path::from_path(dir.path()).unwrap().join("x.txt");
+        let text = written();
+        let cases = [
+            text.clone(),
+            text.replace("numpy==2.4.6", "numpy==2.3.0"),
+            text.replace('\n', "\r\n"),
+            format!("{text}<<<<<<< HEAD\nsix==1.0\n"),
+            format!("{text}this is not a requirement\n"),
+            "six==1.17.0\n".to_owned(),
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            std::fs::write(&path, case).unwrap();
+            for inputs in ["d1", "d2"] {
+                let (freshness_of_both, lock) = freshness_and_lock(&path, inputs);
+                assert_eq!(freshness_of_both, freshness(&path, inputs), "case {i}, inputs {inputs}");
+                assert_eq!(lock.is_some(), parse(case).is_ok() && conflict_marker(case).is_none(), "case {i}");
+            }
+        }
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(freshness_and_lock(&path, "d1").0, Freshness::Missing);
     }
 
     #[test]

@@ -78,9 +78,9 @@ fn setup(
     let mut failures = Failures::new();
     repo_lock::acquire(ws, Mode::Shared)?;
     let needed = super::lock::needed_by(ws, envs);
-    let stale = usable_locks(ws, &needed, command, modes)?;
+    let (stale, read) = usable_locks(ws, &needed, command, modes)?;
     let compile = !stale.is_empty() && !modes.frozen;
-    let mut todo = if compile { Vec::new() } else { assess(ws, envs)? };
+    let mut todo = if compile { Vec::new() } else { assess(ws, envs, &read)? };
     if compile || !todo.is_empty() {
         repo_lock::acquire(ws, Mode::Exclusive)?;
         if compile {
@@ -105,7 +105,8 @@ fn setup(
             }
         }
         let usable: Vec<usize> = envs.iter().copied().filter(|e| !failures.contains_key(e)).collect();
-        todo = assess(ws, &usable)?;
+        // Read again: under the exclusive lock, and after the compile wrote some.
+        todo = assess(ws, &usable, &Read::new())?;
     }
     let link_all = |failures: &Failures| -> Result<()> {
         for &e in envs.iter().filter(|e| !failures.contains_key(e)) {
@@ -202,7 +203,7 @@ fn every_failure(ws: &Workspace, failures: Failures) -> anyhow::Error {
 /// where stale, under the exclusive repository lock, or as `--locked` / `--frozen` say.
 pub fn ensure_locks(ws: &Workspace, needed: &BTreeSet<LockId>, jobs: usize, command: &str, modes: Modes) -> Result<()> {
     repo_lock::acquire(ws, Mode::Shared)?;
-    let stale = usable_locks(ws, needed, command, modes)?;
+    let (stale, _) = usable_locks(ws, needed, command, modes)?;
     if stale.is_empty() || modes.frozen {
         return Ok(());
     }
@@ -212,17 +213,29 @@ pub fn ensure_locks(ws: &Workspace, needed: &BTreeSet<LockId>, jobs: usize, comm
     Ok(())
 }
 
-/// The locks among `needed` that are not fresh. With `--locked` any is an error naming each;
-/// with `--frozen` a missing or unreadable one is (the others are used as they are, and
-/// said so).
-fn usable_locks(ws: &Workspace, needed: &BTreeSet<LockId>, command: &str, modes: Modes) -> Result<Vec<LockId>> {
+/// The locks read on the way, by path, as parsed: what [`assess`] checks each venv against.
+type Read = BTreeMap<camino::Utf8PathBuf, lockfile::Lock>;
+
+/// The locks among `needed` that are not fresh, and those read (each once). With `--locked`
+/// any is an error naming each; with `--frozen` a missing or unreadable one is (the others
+/// are used as they are, and said so).
+fn usable_locks(ws: &Workspace, needed: &BTreeSet<LockId>, command: &str, modes: Modes) -> Result<(Vec<LockId>, Read)> {
     let plan = lock::plan(ws);
     let needed: Vec<LockId> = needed.iter().copied().collect();
-    let freshness = crate::sched::map(&needed, |&id| lock::freshness(&ws.root, &plan[id]));
-    let stale: Vec<(LockId, Freshness)> =
-        needed.into_iter().zip(freshness).filter(|(_, f)| *f != Freshness::Fresh).collect();
+    let checked =
+        crate::sched::map(&needed, |&id| lockfile::freshness_and_lock(&ws.root.join(&plan[id].lock), &plan[id].digest));
+    let mut read = Read::new();
+    let mut stale: Vec<(LockId, Freshness)> = Vec::new();
+    for (id, (freshness, lock)) in needed.into_iter().zip(checked) {
+        if let Some(lock) = lock {
+            read.insert(plan[id].lock.clone(), lock);
+        }
+        if freshness != Freshness::Fresh {
+            stale.push((id, freshness));
+        }
+    }
     if stale.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), read));
     }
     if modes.locked {
         let ids: BTreeSet<LockId> = stale.iter().map(|(id, _)| *id).collect();
@@ -264,7 +277,7 @@ fn usable_locks(ws: &Workspace, needed: &BTreeSet<LockId>, command: &str, modes:
             ),
         );
     }
-    Ok(stale.into_iter().map(|(id, _)| id).collect())
+    Ok((stale.into_iter().map(|(id, _)| id).collect(), read))
 }
 
 /// In CI, a lock compiled on the fly is one nobody committed: said, with how to make CI fail
@@ -306,17 +319,20 @@ pub fn offline_miss(err: anyhow::Error) -> anyhow::Error {
     ))
 }
 
-/// The envs among `envs` whose venv is not fresh, with its state. A missing lock counts as
-/// not fresh (the compile before the sync makes it); one that cannot be read is an error.
-fn assess<'w>(ws: &'w Workspace, envs: &[usize]) -> Result<Vec<(usize, &'w Env, State)>> {
+/// The envs among `envs` whose venv is not fresh, with its state, each checked against its
+/// lock in `read` (else read here). A missing lock counts as not fresh (the compile before
+/// the sync makes it); one that cannot be read is an error.
+fn assess<'w>(ws: &'w Workspace, envs: &[usize], read: &Read) -> Result<Vec<(usize, &'w Env, State)>> {
     // Each env's check reads its own few files: independent, so spread over the CPUs.
     let states = crate::sched::map(envs, |&e| {
         let env = &ws.envs[e];
+        let state =
+            |lock: &lockfile::Lock| venv::state(&ws.root.join(&env.venv), lock, &env.locals(&ws.members), &env.python);
+        if let Some(lock) = read.get(&env.lock) {
+            return Ok(state(lock));
+        }
         match lockfile::read(&ws.root.join(&env.lock)) {
-            Ok(Some((_, lock))) => {
-                let locals = env.locals(&ws.members);
-                Ok(venv::state(&ws.root.join(&env.venv), &lock, &locals, &env.python))
-            }
+            Ok(Some((_, lock))) => Ok(state(&lock)),
             Ok(None) => Ok(State::Unsynced),
             Err(err) => Err(unreadable(&env.lock, &err)),
         }
