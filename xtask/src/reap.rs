@@ -20,9 +20,11 @@ use camino::{Utf8Path, Utf8PathBuf};
 /// A pid and that process's start time: one process, even after the pid is reused.
 type Process = (u32, u64);
 
-/// This run's record: its file, and the groups it has running with their start times.
+/// This run's record: its file, this run's start time, and the groups it has running with
+/// their start times.
 struct Record {
     file: Utf8PathBuf,
+    started: Option<u64>,
     groups: BTreeMap<u32, u64>,
 }
 
@@ -38,7 +40,8 @@ pub fn begin(dir: &Utf8Path) {
     let mut record = RECORD.lock().unwrap_or_else(|p| p.into_inner());
     if record.is_none() {
         reap(dir);
-        *record = Some(Record { file: dir.join(std::process::id().to_string()), groups: BTreeMap::new() });
+        let me = std::process::id();
+        *record = Some(Record { file: dir.join(me.to_string()), started: start_time(me), groups: BTreeMap::new() });
     }
 }
 
@@ -69,18 +72,14 @@ fn update(change: impl FnOnce(&mut Record)) {
     // Best effort: a record that cannot be written only means nothing to reap later.
     if record.groups.is_empty() {
         let _ = std::fs::remove_file(&record.file);
-    } else if let Some(me) = start_time(std::process::id()) {
+    } else if let (Some(me), Some(dir)) = (record.started, record.file.parent()) {
         let mut text = format!("run {} {me}\n", std::process::id());
         for (group, started) in &record.groups {
             text.push_str(&format!("group {group} {started}\n"));
         }
-        let _ = std::fs::create_dir_all(dir_of(&record.file));
+        let _ = std::fs::create_dir_all(dir);
         let _ = crate::fsutil::write_atomic(&record.file, &text);
     }
-}
-
-fn dir_of(file: &Utf8Path) -> &Utf8Path {
-    file.parent().expect("a record is in a folder")
 }
 
 /// Ends the process groups that runs which are gone left running, and removes their

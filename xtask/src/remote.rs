@@ -25,11 +25,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use camino::Utf8Path;
+
 use crate::digest;
 use crate::exec::Cmd;
 use crate::results::Record;
 use crate::{shape, ui};
-use camino::Utf8Path;
 
 /// The entry format; bumped when an entry's meaning changes.
 const FORMAT: &str = "xtask-remote-result-1";
@@ -267,13 +268,15 @@ impl Remote {
         if self.down.load(Ordering::SeqCst) {
             return false;
         }
-        let Ok(files) = puts.iter().map(|(_, body)| temp_body(body)).collect::<std::io::Result<Vec<_>>>() else {
-            return false;
-        };
+        let Ok(dir) = TempDir::new() else { return false };
         let mut config = self.auth();
-        for ((path, _), file) in puts.iter().zip(&files) {
+        for (n, (path, body)) in puts.iter().enumerate() {
+            let file = dir.0.join(n.to_string());
+            if std::fs::write(&file, body).is_err() {
+                return false;
+            }
             config += &format!("url = \"{}\"\n", quote(&format!("{}/{path}", self.url)));
-            config += &format!("upload-file = \"{}\"\n", quote(&file.0.to_string_lossy()));
+            config += &format!("upload-file = \"{}\"\n", quote(&file.to_string_lossy()));
             config += &format!("output = \"{NULL_DEVICE}\"\n");
         }
         let cmd = self.curl().args(["--fail", "--fail-early", "--write-out", "%{http_code}\n"]);
@@ -364,7 +367,7 @@ fn constant_eq(a: &str, b: &str) -> bool {
 /// Where curl writes a body nobody reads.
 const NULL_DEVICE: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
 
-/// A folder of this process's own for prefetched bodies, removed when dropped.
+/// A folder of this process's own for request and response bodies, removed when dropped.
 struct TempDir(std::path::PathBuf);
 
 impl TempDir {
@@ -382,24 +385,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// A request's body in a file of this process's own, removed when dropped.
-struct TempBody(std::path::PathBuf);
-
-impl Drop for TempBody {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn temp_body(body: &str) -> std::io::Result<TempBody> {
-    use std::sync::atomic::AtomicU64;
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::SeqCst);
-    let path = std::env::temp_dir().join(format!("xtask-remote-{}-{n}", std::process::id()));
-    std::fs::write(&path, body)?;
-    Ok(TempBody(path))
 }
 
 fn curl_meaning(code: Option<i32>) -> &'static str {

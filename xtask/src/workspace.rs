@@ -340,8 +340,7 @@ impl Workspace {
     /// `None` when there is no readable lock to compare it with.
     pub fn venv_state(&self, e: usize) -> Option<venv::State> {
         let env = &self.envs[e];
-        let text = std::fs::read_to_string(self.root.join(&env.lock)).ok()?;
-        let lock = crate::lockfile::parse(&text).ok()?;
+        let (_, lock) = crate::lockfile::read(&self.root.join(&env.lock)).ok()??;
         Some(venv::state(&self.root.join(&env.venv), &lock, &env.locals(&self.members), &env.python))
     }
 }
